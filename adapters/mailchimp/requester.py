@@ -1,0 +1,146 @@
+"""Sends one logical request: connection gate, retries with backoff, counting and logging."""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager, nullcontext
+from typing import Any
+
+import httpx
+
+from calendarspots_mailchimp.adapters.mailchimp.problems import problem_of
+from calendarspots_mailchimp.ports.mailchimp import MailChimpUnavailable, RateLimited
+
+log = logging.getLogger(__name__)
+
+RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
+# Statuses that mean MailChimp did not act on the request, so even a non-idempotent request
+# may be sent again. 429 is a connection-limit refusal (§7.1). ASSUMPTION: 503 likewise means
+# "not processed"; 500/502/504 may come after the work was done.
+_NOT_PROCESSED_STATUSES = frozenset({429, 503})
+# Failures before the request left this process.
+_NOT_SENT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+BACKOFF_BASE = 0.5
+BACKOFF_CAP = 30.0
+# ASSUMPTION: MailChimp documents no Retry-After (§7.1, §10); when one comes we honour it, but
+# never block a worker thread longer than MailChimp's own 120 s call timeout (§7.1).
+RETRY_AFTER_CAP = 120.0
+
+
+class Counter:
+    """A thread-safe count of HTTP requests sent."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._value = 0
+
+    def add(self) -> None:
+        with self._lock:
+            self._value += 1
+
+    @property
+    def value(self) -> int:
+        with self._lock:
+            return self._value
+
+
+def retry_after(response: httpx.Response) -> float | None:
+    """Seconds from a Retry-After header on 429/503, if it holds a number of seconds."""
+    if response.status_code not in (429, 503):
+        return None
+    raw = response.headers.get("Retry-After")
+    if raw is None:
+        return None
+    try:
+        seconds = float(raw.strip())
+    except ValueError:
+        return None  # the HTTP-date form is not expected from MailChimp; back off instead
+    return min(max(seconds, 0.0), RETRY_AFTER_CAP)
+
+
+class Requester:
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        max_retries: int,
+        sleep: Callable[[float], None] = time.sleep,
+        gate: threading.BoundedSemaphore | None = None,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self._client = client
+        self._max_retries = max_retries
+        self._sleep = sleep
+        self._gate = gate
+        self._jitter = jitter
+        self.counter = Counter()
+
+    def close(self) -> None:
+        self._client.close()
+
+    def backoff(self, retry: int) -> float:
+        """Exponential backoff with full jitter: uniform in [0, min(cap, base·2^retry))."""
+        return self._jitter() * min(BACKOFF_CAP, BACKOFF_BASE * 2.0**retry)
+
+    def send(
+        self,
+        method: str,
+        path: str,
+        *,
+        template: str,
+        idempotent: bool = True,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> httpx.Response:
+        """Returns the first response that is not worth retrying (success or a final error).
+
+        Non-idempotent requests are repeated only when MailChimp cannot have acted on them.
+        Raises RateLimited or MailChimpUnavailable once the retries are spent.
+        """
+        retry = 0
+        while True:
+            started = time.monotonic()
+            try:
+                with self._gated():
+                    self.counter.add()
+                    response = self._client.request(
+                        method, path, params=params, json=json, data=data, headers=headers
+                    )
+            except httpx.TransportError as exc:
+                elapsed = time.monotonic() - started
+                log.debug(
+                    "%s %s failed: %s after %.3fs", method, template, type(exc).__name__, elapsed
+                )
+                if retry >= self._max_retries or (
+                    not idempotent and not isinstance(exc, _NOT_SENT_ERRORS)
+                ):
+                    raise MailChimpUnavailable(
+                        0, "MailChimp unreachable", f"{type(exc).__name__} on {method} {template}"
+                    ) from exc
+                self._sleep(self.backoff(retry))
+                retry += 1
+                continue
+            elapsed = time.monotonic() - started
+            log.debug("%s %s -> %d in %.3fs", method, template, response.status_code, elapsed)
+            status = response.status_code
+            if status not in RETRY_STATUSES:
+                return response
+            if retry >= self._max_retries or (
+                not idempotent and status not in _NOT_PROCESSED_STATUSES
+            ):
+                problem = problem_of(response)
+                cls = RateLimited if status == 429 else MailChimpUnavailable
+                raise cls(status, problem.title, problem.detail)
+            wait = retry_after(response)
+            self._sleep(self.backoff(retry) if wait is None else wait)
+            retry += 1
+
+    def _gated(self) -> AbstractContextManager[object]:
+        return self._gate if self._gate is not None else nullcontext()

@@ -1,0 +1,56 @@
+"""WebhookInbox: each event stored once per tenant and idempotency key, even when raced."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from calendarspots_mailchimp.adapters.persistence.dialects import insert_for
+from calendarspots_mailchimp.adapters.persistence.records import InboxRecord, table_of
+
+
+class SqlWebhookInbox:
+    def __init__(self, session: Session, tenant_id: str) -> None:
+        self._session = session
+        self._tenant_id = tenant_id
+
+    def add(
+        self, idempotency_key: str, received_at: datetime, payload: dict[str, Any]
+    ) -> int | None:
+        table = table_of(InboxRecord)
+        stmt = (
+            insert_for(self._session, table)
+            .values(
+                tenant_id=self._tenant_id,
+                idempotency_key=idempotency_key,
+                received_at=received_at,
+                payload=payload,
+                applied_at=None,
+                outcome="",
+            )
+            .on_conflict_do_nothing(index_elements=[table.c.tenant_id, table.c.idempotency_key])
+            .returning(table.c.id)
+        )
+        # No row comes back when the key was already there (or a concurrent twin won).
+        event_id = self._session.execute(stmt).scalar_one_or_none()
+        return int(event_id) if event_id is not None else None
+
+    def pending(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
+        stmt = (
+            select(InboxRecord.id, InboxRecord.payload)
+            .where(InboxRecord.tenant_id == self._tenant_id, InboxRecord.applied_at.is_(None))
+            .order_by(InboxRecord.id)
+            .limit(limit)
+        )
+        return [(int(event_id), dict(payload)) for event_id, payload in self._session.execute(stmt)]
+
+    def mark_applied(self, event_id: int, applied_at: datetime, outcome: str) -> None:
+        self._session.execute(
+            update(InboxRecord)
+            .where(InboxRecord.tenant_id == self._tenant_id, InboxRecord.id == event_id)
+            .values(applied_at=applied_at, outcome=outcome)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,69 @@
+"""pluggy hooks: the built-in persistence and embedded client directory, answering last so a
+host platform's own implementations win."""
+
+from __future__ import annotations
+
+import threading
+
+from calendarspots_mailchimp.adapters.persistence.client_directory import EmbeddedClientDirectory
+from calendarspots_mailchimp.adapters.persistence.database import Database
+from calendarspots_mailchimp.core.settings import Settings
+from calendarspots_mailchimp.ports.client_directory import ClientDirectory
+from calendarspots_mailchimp.ports.hookspecs import hookimpl
+from calendarspots_mailchimp.ports.repositories import ClientStore, UnitOfWorkFactory
+
+_databases: dict[str, Database] = {}
+_directories: dict[str, EmbeddedClientDirectory] = {}
+_lock = threading.Lock()
+
+
+def database_for(url: str) -> Database:
+    """One Database per URL in this process, its schema migrated on first use."""
+    with _lock:
+        database = _databases.get(url)
+        if database is None:
+            database = _databases[url] = Database(url)
+    database.ensure_schema()
+    return database
+
+
+def directory_for(url: str) -> EmbeddedClientDirectory:
+    database = database_for(url)
+    with _lock:
+        directory = _directories.get(url)
+        if directory is None:
+            directory = _directories[url] = EmbeddedClientDirectory(database)
+    return directory
+
+
+def forget(url: str) -> None:
+    """Close and drop the cached engine for one URL (a test database about to be dropped)."""
+    with _lock:
+        database = _databases.pop(url, None)
+        _directories.pop(url, None)
+    if database is not None:
+        database.dispose()
+
+
+def dispose_all() -> None:
+    """Close every cached engine (tests, and processes that fork after using the database)."""
+    with _lock:
+        for database in _databases.values():
+            database.dispose()
+        _databases.clear()
+        _directories.clear()
+
+
+@hookimpl(trylast=True)
+def csmc_unit_of_work_factory(settings: Settings) -> UnitOfWorkFactory:
+    return database_for(settings.database_url).unit_of_work_factory()
+
+
+@hookimpl(trylast=True)
+def csmc_client_store(settings: Settings) -> ClientStore:
+    return directory_for(settings.database_url)
+
+
+@hookimpl(trylast=True)
+def csmc_client_directory(settings: Settings) -> ClientDirectory:
+    return directory_for(settings.database_url)

@@ -1,0 +1,42 @@
+"""TenantRepository over a SQLAlchemy session."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from calendarspots_mailchimp.adapters.persistence.mapping import tenant_from, tenant_values
+from calendarspots_mailchimp.adapters.persistence.records import TenantRecord
+from calendarspots_mailchimp.core.errors import AlreadyExists, NotFound
+from calendarspots_mailchimp.core.model import Tenant
+
+
+class SqlTenantRepository:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def get(self, tenant_id: str) -> Tenant | None:
+        record = self._session.get(TenantRecord, tenant_id)
+        return tenant_from(record) if record is not None else None
+
+    def add(self, tenant: Tenant) -> None:
+        if self._session.get(TenantRecord, tenant.tenant_id) is not None:
+            raise AlreadyExists(f"tenant {tenant.tenant_id!r} already exists")
+        self._session.add(TenantRecord(**tenant_values(tenant)))
+        try:
+            self._session.flush()
+        except IntegrityError as exc:  # another transaction added it meanwhile
+            raise AlreadyExists(f"tenant {tenant.tenant_id!r} already exists") from exc
+
+    def save(self, tenant: Tenant) -> None:
+        record = self._session.get(TenantRecord, tenant.tenant_id)
+        if record is None:
+            raise NotFound(f"tenant {tenant.tenant_id!r} does not exist")
+        for name, value in tenant_values(tenant).items():
+            setattr(record, name, value)
+        self._session.flush()
+
+    def list(self) -> list[Tenant]:
+        records = self._session.scalars(select(TenantRecord).order_by(TenantRecord.tenant_id))
+        return [tenant_from(record) for record in records]

@@ -1,0 +1,1 @@
+"""The domain core: tenants, clients, audiences, sync runs and activity. Standard library only."""

@@ -1,0 +1,286 @@
+"""Domain model: plain dataclasses and enums, no I/O."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from calendarspots_mailchimp.core.errors import InvalidInput
+
+DEFAULT_LIST_NAME = "calendarspots"
+
+
+class ConnectionState(StrEnum):
+    NOT_CONNECTED = "not_connected"
+    CONNECTED = "connected"
+    NEEDS_REAUTHORIZATION = "needs_reauthorization"
+    NEEDS_ATTENTION = "needs_attention"
+
+
+class NewsletterStatus(StrEnum):
+    """A client's newsletter status as the platform's client database keeps it."""
+
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+    CLEANED = "cleaned"
+
+
+class MemberStatus(StrEnum):
+    """A member's status as MailChimp reports it."""
+
+    SUBSCRIBED = "subscribed"
+    UNSUBSCRIBED = "unsubscribed"
+    CLEANED = "cleaned"
+    PENDING = "pending"
+    TRANSACTIONAL = "transactional"
+    ARCHIVED = "archived"
+
+    @property
+    def opted_out(self) -> bool:
+        """R10: such a member must never be (re-)subscribed by a sync."""
+        return self in (MemberStatus.UNSUBSCRIBED, MemberStatus.CLEANED)
+
+
+class ActivityKind(StrEnum):
+    """Kinds of activity entries (SPEC.md: stable names; add more, rename none)."""
+
+    AUTHORIZATION_GRANTED = "authorization.granted"
+    AUTHORIZATION_REVOKED = "authorization.revoked"
+    AUTHORIZATION_FAILED = "authorization.failed"
+    CHECK_PASSED = "check.passed"
+    CHECK_FAILED = "check.failed"
+    CHECK_FIXED = "check.fixed"
+    WEBHOOK_INSTALLED = "webhook.installed"
+    WEBHOOK_REPAIRED = "webhook.repaired"
+    WEBHOOK_REFUSED = "webhook.refused"
+    WEBHOOK_FAILED = "webhook.failed"
+    SYNC_SUCCEEDED = "sync.succeeded"
+    SYNC_PARTIAL = "sync.partial"
+    SYNC_FAILED = "sync.failed"
+    CONTACT_UNSUBSCRIBED = "contact.unsubscribed"
+    CONTACT_CLEANED = "contact.cleaned"
+    CONTACT_REJECTED = "contact.rejected"
+    CONTACT_REMOVED = "contact.removed"
+    CONTACT_EMAIL_CHANGED = "contact.email_changed"
+    MAILCHIMP_SUBSCRIBE_RECORDED = "mailchimp.subscribe.recorded"
+    MAILCHIMP_PROFILE_RECORDED = "mailchimp.profile.recorded"
+    MAILCHIMP_UPEMAIL_RECORDED = "mailchimp.upemail.recorded"
+    MAILCHIMP_CAMPAIGN_RECORDED = "mailchimp.campaign.recorded"
+
+
+# A pragmatic address check: one @, a dotted domain, no spaces. MailChimp applies stricter
+# (undocumented) rules and answers "looks fake or invalid" for some addresses that pass here;
+# those come back as per-member errors and are reported, never fatal.
+_EMAIL_RE = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
+
+
+def normalize_email(raw: str) -> str:
+    return raw.strip()
+
+
+def is_valid_email(email: str) -> bool:
+    return len(email) <= 254 and bool(_EMAIL_RE.match(email))
+
+
+def subscriber_hash(email: str) -> str:
+    """MailChimp's member key: MD5 of the lowercase address (API-NOTES §4.1)."""
+    return hashlib.md5(email.strip().lower().encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+def validate_timezone(name: str) -> str:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(
+            f"unknown time zone {name!r}: use an IANA name such as 'America/Montreal'"
+        ) from exc
+    return name
+
+
+@dataclass(frozen=True)
+class Birthday:
+    """Month and day, with the year when the platform knows it. MailChimp keeps only MM/DD."""
+
+    month: int
+    day: int
+    year: int | None = None
+
+    def __post_init__(self) -> None:
+        probe_year = self.year if self.year is not None else 2000  # 2000 is a leap year
+        try:
+            date(probe_year, self.month, self.day)
+        except ValueError as exc:
+            raise InvalidInput(f"impossible birthday {self.iso()!r}") from exc
+
+    @classmethod
+    def parse(cls, raw: str) -> Birthday | None:
+        """Accepts YYYY-MM-DD or MM-DD; empty means unknown."""
+        text = raw.strip()
+        if not text:
+            return None
+        full = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", text)
+        if full:
+            return cls(int(full.group(2)), int(full.group(3)), int(full.group(1)))
+        short = re.fullmatch(r"(\d{1,2})-(\d{1,2})", text)
+        if short:
+            return cls(int(short.group(1)), int(short.group(2)))
+        raise InvalidInput(f"birthday {text!r} is not YYYY-MM-DD or MM-DD")
+
+    def mailchimp(self) -> str:
+        """MailChimp's birthday merge value is always MM/DD (API-NOTES §3)."""
+        return f"{self.month:02d}/{self.day:02d}"
+
+    def iso(self) -> str:
+        if self.year is None:
+            return f"{self.month:02d}-{self.day:02d}"
+        return f"{self.year:04d}-{self.month:02d}-{self.day:02d}"
+
+
+@dataclass(frozen=True)
+class Client:
+    """A client as the platform's client database sees it."""
+
+    client_id: str
+    email: str
+    first_name: str = ""
+    last_name: str = ""
+    birthday: Birthday | None = None
+    newsletter: NewsletterStatus = NewsletterStatus.SUBSCRIBED
+
+    def merge_fields(self) -> dict[str, str]:
+        return {
+            "FNAME": self.first_name,
+            "LNAME": self.last_name,
+            "BIRTHDAY": self.birthday.mailchimp() if self.birthday else "",
+        }
+
+    def content_hash(self) -> str:
+        """What the ledger remembers: a change here means the member must be pushed again."""
+        payload = "\x1f".join(
+            [
+                self.email.lower(),
+                self.first_name,
+                self.last_name,
+                self.birthday.mailchimp() if self.birthday else "",
+            ]
+        )
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Tenant:
+    tenant_id: str
+    name: str
+    timezone: str
+    list_name: str = DEFAULT_LIST_NAME
+    double_opt_in: bool = False
+    archive_removed_clients: bool = False
+    state: ConnectionState = ConnectionState.NOT_CONNECTED
+    state_reason: str = ""
+    api_endpoint: str = ""
+    account_name: str = ""
+    audience_id: str = ""
+    webhook_id: str = ""
+    webhook_secret: str = ""
+    last_sync_at: datetime | None = None
+    last_sync_local_date: date | None = None
+    members_checked_at: datetime | None = None
+
+    @property
+    def connected(self) -> bool:
+        return self.state in (ConnectionState.CONNECTED, ConnectionState.NEEDS_ATTENTION)
+
+    def with_state(self, state: ConnectionState, reason: str = "") -> Tenant:
+        return replace(self, state=state, state_reason=reason)
+
+
+@dataclass(frozen=True)
+class MergeField:
+    tag: str
+    name: str
+    type: str
+    merge_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Audience:
+    audience_id: str
+    name: str
+    merge_fields: tuple[MergeField, ...] = ()
+
+
+class SyncKind(StrEnum):
+    INITIAL = "initial"
+    NIGHTLY = "nightly"
+    MANUAL = "manual"
+    FULL = "full"
+
+
+class SyncStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    PARTIAL = "partial"
+    FAILED = "failed"
+
+
+@dataclass
+class SyncCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    skipped: int = 0
+    failed: int = 0
+    unsubscribed: int = 0
+    cleaned: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SyncRun:
+    tenant_id: str
+    kind: SyncKind
+    started_at: datetime
+    status: SyncStatus = SyncStatus.RUNNING
+    finished_at: datetime | None = None
+    counts: SyncCounts = field(default_factory=SyncCounts)
+    message: str = ""
+    run_id: int | None = None
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """What was last pushed to MailChimp for one client, and the member's last known status."""
+
+    client_id: str
+    email: str
+    content_hash: str
+    member_status: MemberStatus | None = None
+    last_error: str = ""
+
+
+@dataclass(frozen=True)
+class ActivityEntry:
+    tenant_id: str
+    at: datetime
+    kind: ActivityKind | str
+    message: str
+    details: dict[str, Any] = field(default_factory=dict)
+    entry_id: int | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat(),
+            "kind": str(self.kind),
+            "message": self.message,
+            "details": self.details,
+        }

@@ -1,0 +1,206 @@
+"""The audience contract (R1, R2, R6) and the webhook watchdog (R5)."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+
+from calendarspots_mailchimp.core.errors import AudienceContractError
+from calendarspots_mailchimp.core.model import Audience, MergeField, Tenant
+from calendarspots_mailchimp.ports.mailchimp import (
+    AudienceSummary,
+    MailChimpAccount,
+    Webhook,
+    WebhookSpec,
+)
+
+# R2: what the audience must have. EMAIL is every audience's key and never appears in the
+# merge-fields API (API-NOTES §3), so it is checked by the audience existing at all.
+REQUIRED_FIELDS: tuple[MergeField, ...] = (
+    MergeField(tag="FNAME", name="First Name", type="text"),
+    MergeField(tag="LNAME", name="Last Name", type="text"),
+    MergeField(tag="BIRTHDAY", name="Birthday", type="birthday"),
+)
+
+# R5: the events the plugin listens to, and only user/admin sources so its own API writes
+# never echo back (API-NOTES §6.1).
+WEBHOOK_EVENTS = frozenset({"unsubscribe", "cleaned", "subscribe", "profile", "upemail"})
+WEBHOOK_SOURCES = frozenset({"user", "admin"})
+WEBHOOK_PATH = "/webhooks/mailchimp"
+
+
+def new_webhook_secret() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def webhook_url(public_url: str, tenant_id: str, secret: str) -> str:
+    return f"{public_url.rstrip('/')}{WEBHOOK_PATH}/{tenant_id}/{secret}"
+
+
+def webhook_spec(public_url: str, tenant: Tenant) -> WebhookSpec:
+    return WebhookSpec(
+        url=webhook_url(public_url, tenant.tenant_id, tenant.webhook_secret),
+        events=WEBHOOK_EVENTS,
+        sources=WEBHOOK_SOURCES,
+    )
+
+
+def find_audience(audiences: list[AudienceSummary], list_name: str) -> AudienceSummary:
+    """R1: exactly one audience with exactly this name."""
+    exact = [a for a in audiences if a.name == list_name]
+    if len(exact) == 1:
+        return exact[0]
+    if len(exact) > 1:
+        ids = ", ".join(a.audience_id for a in exact)
+        raise AudienceContractError(
+            f"your MailChimp account has {len(exact)} audiences named {list_name!r} (ids {ids}): "
+            f"there must be only one. Rename or delete the extra ones in MailChimp, then try again.",
+            problems=("duplicate-audience",),
+        )
+    folded = list_name.strip().casefold()
+    near = [a.name for a in audiences if a.name.strip().casefold() == folded]
+    hint = ""
+    if near:
+        shown = ", ".join(repr(n) for n in near)
+        hint = f" An audience is named {shown}: rename it to exactly {list_name!r}."
+    raise AudienceContractError(
+        f"no audience named {list_name!r} in your MailChimp account. In MailChimp, create an "
+        f"audience (list) named exactly {list_name!r}, then authorize again.{hint}",
+        problems=("missing-audience",),
+    )
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    tag: str
+    problem: str  # "missing" | "wrong-type"
+    found_type: str = ""
+
+    def describe(self) -> str:
+        wanted = next(f for f in REQUIRED_FIELDS if f.tag == self.tag)
+        if self.problem == "missing":
+            return f"{self.tag} ({wanted.name}, type {wanted.type}) is missing"
+        return f"{self.tag} has type {self.found_type!r}, it must be {wanted.type!r}"
+
+
+def field_problems(fields: list[MergeField]) -> list[FieldProblem]:
+    by_tag = {f.tag.upper(): f for f in fields}
+    problems: list[FieldProblem] = []
+    for wanted in REQUIRED_FIELDS:
+        found = by_tag.get(wanted.tag)
+        if found is None:
+            problems.append(FieldProblem(wanted.tag, "missing"))
+        elif found.type != wanted.type:
+            problems.append(FieldProblem(wanted.tag, "wrong-type", found.type))
+    return problems
+
+
+def describe_field_problems(list_name: str, problems: list[FieldProblem]) -> str:
+    listed = "; ".join(p.describe() for p in problems)
+    return (
+        f"the audience {list_name!r} does not have the fields the sync needs: {listed}. In "
+        "MailChimp open the audience's Settings → Audience fields and *|MERGE|* tags and add or "
+        "fix them (or run `cs-mailchimp check TENANT --fix` to add missing ones)."
+    )
+
+
+def check_audience(
+    account: MailChimpAccount, tenant: Tenant, list_name: str
+) -> tuple[Audience, list[FieldProblem]]:
+    """R1 + R6 (known audience gone or renamed) + R2. Raises AudienceContractError for R1/R6;
+    returns the merge-field problems for R2 so `--fix` can act on them."""
+    audiences = account.audiences()
+    if tenant.audience_id:
+        known = next((a for a in audiences if a.audience_id == tenant.audience_id), None)
+        if known is None:
+            raise AudienceContractError(
+                f"the MailChimp audience {list_name!r} (id {tenant.audience_id}) was deleted. "
+                f"Do not delete the {list_name!r} audience: create it again in MailChimp with "
+                "the fields EMAIL, FNAME, LNAME and BIRTHDAY, then authorize again.",
+                problems=("audience-deleted",),
+            )
+        if known.name != list_name:
+            raise AudienceContractError(
+                f"the MailChimp audience {list_name!r} (id {tenant.audience_id}) was renamed to "
+                f"{known.name!r}. Rename it back to exactly {list_name!r} in MailChimp; the next "
+                "sync will then go through.",
+                problems=("audience-renamed",),
+            )
+    summary = find_audience(audiences, list_name)
+    fields = account.merge_fields(summary.audience_id)
+    audience = Audience(summary.audience_id, summary.name, tuple(fields))
+    return audience, field_problems(fields)
+
+
+def fix_fields(
+    account: MailChimpAccount, audience_id: str, problems: list[FieldProblem]
+) -> list[str]:
+    """Creates missing fields; wrong-typed ones are left for the owner (changing a field's type
+    would lose its data). Returns the tags created."""
+    created: list[str] = []
+    for problem in problems:
+        if problem.problem != "missing":
+            continue
+        wanted = next(f for f in REQUIRED_FIELDS if f.tag == problem.tag)
+        account.create_merge_field(audience_id, wanted)
+        created.append(wanted.tag)
+    return created
+
+
+@dataclass(frozen=True)
+class WebhookOutcome:
+    action: str  # "ok" | "installed" | "repaired"
+    webhook: Webhook
+    what: tuple[str, ...] = ()
+
+
+def ensure_webhook(
+    account: MailChimpAccount,
+    audience_id: str,
+    spec: WebhookSpec,
+    public_url: str,
+    known_webhook_id: str = "",
+) -> WebhookOutcome:
+    """R5: exactly one correct webhook. Ours are recognised by id or by the plugin's URL path
+    on this public URL; any that are edited are put back, duplicates are deleted."""
+    prefix = f"{public_url.rstrip('/')}{WEBHOOK_PATH}/"
+    tenant_part = spec.url[len(prefix) :].split("/", 1)[0]
+    hooks = account.webhooks(audience_id)
+    ours = [
+        h
+        for h in hooks
+        if h.webhook_id == known_webhook_id
+        or (h.url.startswith(prefix) and h.url[len(prefix) :].split("/", 1)[0] == tenant_part)
+    ]
+    exact = [h for h in ours if h.matches(spec)]
+    what: list[str] = []
+    if exact:
+        keep = exact[0]
+        for extra in ours:
+            if extra.webhook_id != keep.webhook_id:
+                account.delete_webhook(audience_id, extra.webhook_id)
+                what.append("duplicate removed")
+        return WebhookOutcome("repaired" if what else "ok", keep, tuple(what))
+    if ours:
+        first = ours[0]
+        if first.url != spec.url:
+            what.append("URL changed")
+        if first.events != spec.events:
+            what.append("events changed")
+        if first.sources != spec.sources:
+            what.append("sources changed")
+        # Recreate rather than PATCH: a PATCH that MailChimp only half-applies would leave a
+        # webhook we think is right; delete + create ends in a known state.
+        for hook in ours:
+            account.delete_webhook(audience_id, hook.webhook_id)
+        if len(ours) > 1:
+            what.append("duplicate removed")
+        created = account.create_webhook(audience_id, spec)
+        return WebhookOutcome("repaired", created, tuple(what))
+    created = account.create_webhook(audience_id, spec)
+    return WebhookOutcome(
+        "installed" if not known_webhook_id else "repaired",
+        created,
+        ("missing",) if known_webhook_id else (),
+    )

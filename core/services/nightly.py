@@ -1,0 +1,147 @@
+"""R4: one sync per tenant-local night.
+
+Each tenant's night is a window of wall-clock hours in its own time zone (default 01:00-05:00).
+Inside it, the tenant starts at a stable offset derived from its id, so thousands of tenants do
+not hit MailChimp in the same minute. Comparing wall-clock times makes DST nights simple: on a
+spring-forward night a start that falls in the skipped hour just happens at the first instant
+after it; on a fall-back night the once-per-local-date rule stops a second run in the repeated
+hour. A failed night is retried later in the window with a growing delay.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from calendarspots_mailchimp.core.errors import CalendarspotsError
+from calendarspots_mailchimp.core.model import (
+    ConnectionState,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+    Tenant,
+)
+from calendarspots_mailchimp.core.services.deps import Deps
+from calendarspots_mailchimp.core.services.sync import SyncReport, SyncService
+
+RETRY_BASE = timedelta(minutes=15)
+
+
+def start_offset(tenant_id: str, window_minutes: int) -> timedelta:
+    """Stable per tenant, within the first half of the window (the rest is for retries)."""
+    digest = hashlib.sha256(tenant_id.encode("utf-8")).digest()
+    spread = max(1, window_minutes // 2)
+    return timedelta(minutes=int.from_bytes(digest[:4], "big") % spread)
+
+
+@dataclass(frozen=True)
+class Due:
+    tenant_id: str
+    local_date: date
+    reason: str
+
+
+def night_status(
+    tenant: Tenant,
+    now: datetime,
+    start_hour: int,
+    end_hour: int,
+    failures_tonight: int = 0,
+    last_failure: datetime | None = None,
+) -> Due | None:
+    """Whether this tenant should sync now; None when not."""
+    if tenant.state not in (ConnectionState.CONNECTED, ConnectionState.NEEDS_ATTENTION):
+        return None
+    local = now.astimezone(ZoneInfo(tenant.timezone))
+    if tenant.last_sync_local_date == local.date():
+        return None
+    window = (end_hour - start_hour) * 60
+    start = datetime.combine(local.date(), time(start_hour)) + start_offset(
+        tenant.tenant_id, window
+    )
+    wall = local.replace(tzinfo=None)
+    end = datetime.combine(local.date(), time(0)) + timedelta(hours=end_hour)
+    if not start <= wall < end:
+        return None
+    if failures_tonight and last_failure is not None:
+        wait = RETRY_BASE * (2 ** (failures_tonight - 1))
+        if now < last_failure + wait:
+            return None
+    return Due(tenant.tenant_id, local.date(), "retry" if failures_tonight else "night")
+
+
+@dataclass
+class NightlyOutcome:
+    tenant_id: str
+    ok: bool
+    message: str
+    report: SyncReport | None = None
+
+
+class NightlyService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def due(self, now: datetime) -> list[Due]:
+        settings = self.deps.settings
+        with self.deps.uow() as uow:
+            tenants = uow.tenants.list()
+            dues: list[Due] = []
+            for tenant in tenants:
+                failures, last_failure = _failures_tonight(
+                    uow.scope(tenant.tenant_id).runs.latest(10),
+                    tenant,
+                    now,
+                    settings.night_start_hour,
+                )
+                due = night_status(
+                    tenant,
+                    now,
+                    settings.night_start_hour,
+                    settings.night_end_hour,
+                    failures,
+                    last_failure,
+                )
+                if due is not None:
+                    dues.append(due)
+        return sorted(dues, key=lambda d: d.tenant_id)
+
+    def run(
+        self, now: datetime, on_result: Callable[[NightlyOutcome], None] | None = None
+    ) -> list[NightlyOutcome]:
+        outcomes = []
+        for due in self.due(now):
+            outcome = self.run_one(due.tenant_id)
+            outcomes.append(outcome)
+            if on_result is not None:
+                on_result(outcome)
+        return outcomes
+
+    def run_one(self, tenant_id: str) -> NightlyOutcome:
+        try:
+            report = SyncService(self.deps).sync(tenant_id, SyncKind.NIGHTLY)
+        except CalendarspotsError as exc:
+            return NightlyOutcome(tenant_id, False, exc.message)
+        return NightlyOutcome(tenant_id, report.ok, report.message, report)
+
+
+def _failures_tonight(
+    runs: list[SyncRun],
+    tenant: Tenant,
+    now: datetime,
+    start_hour: int,
+) -> tuple[int, datetime | None]:
+    local = now.astimezone(ZoneInfo(tenant.timezone))
+    night_start = datetime.combine(local.date(), time(start_hour), tzinfo=ZoneInfo(tenant.timezone))
+    failures = [
+        r
+        for r in runs
+        if r.kind == SyncKind.NIGHTLY
+        and r.status == SyncStatus.FAILED
+        and r.started_at >= night_start
+    ]
+    last = max((r.finished_at or r.started_at for r in failures), default=None)
+    return len(failures), last

@@ -1,0 +1,66 @@
+"""The OAuth `state` parameter: names the tenant, signed and expiring (tamper-proof).
+
+MailChimp requires an exact redirect_uri and tells apps to carry per-user data in `state`
+(API-NOTES §1.2), so the tenant travels there, signed with CS_MAILCHIMP_SECRET_KEY.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import secrets
+from datetime import datetime
+
+from calendarspots_mailchimp.core.errors import AuthorizationError, ConfigurationError
+
+STATE_TTL_SECONDS = 15 * 60
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _key(secret_key: str) -> bytes:
+    if not secret_key:
+        raise ConfigurationError(
+            "CS_MAILCHIMP_SECRET_KEY is not set: it signs the OAuth state and encrypts tokens"
+        )
+    return hashlib.sha256(b"calendarspots-mailchimp oauth state\x00" + secret_key.encode()).digest()
+
+
+def make_state(tenant_id: str, secret_key: str, now: datetime) -> str:
+    payload = {
+        "t": tenant_id,
+        "n": secrets.token_urlsafe(12),
+        "e": int(now.timestamp()) + STATE_TTL_SECONDS,
+    }
+    body = _b64(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    sig = _b64(hmac.new(_key(secret_key), body.encode("ascii"), hashlib.sha256).digest())
+    return f"{body}.{sig}"
+
+
+def read_state(state: str, secret_key: str, now: datetime) -> str:
+    """Returns the tenant id; raises AuthorizationError if tampered, malformed or expired."""
+    body, _, sig = state.partition(".")
+    expected = _b64(hmac.new(_key(secret_key), body.encode("ascii"), hashlib.sha256).digest())
+    if not body or not hmac.compare_digest(
+        sig.encode("ascii", "replace"), expected.encode("ascii")
+    ):
+        raise AuthorizationError("the authorization link is invalid: start again from Authorize")
+    try:
+        payload = json.loads(_unb64(body))
+        tenant_id = str(payload["t"])
+        expires = int(payload["e"])
+    except (ValueError, KeyError, TypeError) as exc:
+        raise AuthorizationError(
+            "the authorization link is invalid: start again from Authorize"
+        ) from exc
+    if now.timestamp() > expires:
+        raise AuthorizationError("the authorization link has expired: click Authorize again")
+    return tenant_id

@@ -1,0 +1,843 @@
+"""The sync: contract and watchdog first, then opt-outs back from MailChimp, then only what
+changed, in batches (R1, R2, R5, R6, R7, R10; SPEC "What a sync sends").
+
+Crash safety: the ledger is written batch by batch, each batch in its own transaction, only
+after MailChimp acknowledged it. A run killed half-way leaves acknowledged batches recorded and
+the rest unrecorded; the next run sends the rest. A batch acknowledged but not recorded is sent
+again — harmless, because batch subscribe keys members by address and update_existing re-applies
+the same values (no duplicate member can appear).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from calendarspots_mailchimp.core.errors import (
+    AudienceContractError,
+    CalendarspotsError,
+    NotConnected,
+    SyncInProgress,
+)
+from calendarspots_mailchimp.core.model import (
+    ActivityKind,
+    Client,
+    ConnectionState,
+    LedgerEntry,
+    MemberStatus,
+    NewsletterStatus,
+    SyncCounts,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+    Tenant,
+    is_valid_email,
+)
+from calendarspots_mailchimp.core.services import audience as contract
+from calendarspots_mailchimp.core.services.deps import Deps, Journal, get_tenant, open_account
+from calendarspots_mailchimp.ports.mailchimp import (
+    AudienceNotFound,
+    BatchResult,
+    MailChimpAccount,
+    MailChimpError,
+    MemberErrorKind,
+    MemberRejected,
+    MemberWrite,
+    TokenRevoked,
+)
+from calendarspots_mailchimp.ports.repositories import TenantScope
+
+BATCH_SIZE = 500  # MailChimp's batch subscribe cap (API-NOTES §5.1)
+LEASE_TTL = timedelta(minutes=30)
+# Members changed in MailChimp are read back from a little before the last check, so a clock
+# skew between us and MailChimp cannot hide an opt-out.
+BACKFILL_MARGIN = timedelta(minutes=10)
+MAX_DETAILS = 50  # per-client problems kept in one activity entry
+
+Progress = Callable[[str, int], None]
+
+
+def _no_progress(stage: str, n: int) -> None:
+    return None
+
+
+@dataclass
+class ClientProblem:
+    client_id: str
+    email: str
+    reason: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"client_id": self.client_id, "email": self.email, "reason": self.reason}
+
+
+@dataclass
+class SyncReport:
+    tenant_id: str
+    kind: SyncKind
+    status: SyncStatus
+    counts: SyncCounts
+    message: str
+    dry_run: bool = False
+    api_calls: int = 0
+    problems: list[ClientProblem] = field(default_factory=list)
+    plan: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return self.status in (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
+
+    def as_json(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "tenant": self.tenant_id,
+            "kind": str(self.kind),
+            "status": str(self.status),
+            "dry_run": self.dry_run,
+            "counts": self.counts.as_dict(),
+            "message": self.message,
+            "api_calls": self.api_calls,
+            "problems": [p.as_dict() for p in self.problems[:MAX_DETAILS]],
+        }
+        if self.dry_run:
+            data["plan"] = self.plan
+        return data
+
+
+@dataclass
+class _Write:
+    client: Client
+    write: MemberWrite
+    existing: bool
+
+
+@dataclass
+class _EmailChange:
+    client: Client
+    old: LedgerEntry
+
+
+class _Run:
+    """State of one sync run."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        tenant: Tenant,
+        account: MailChimpAccount,
+        audience_id: str,
+        full: bool,
+        dry_run: bool,
+        progress: Progress,
+        holder: str,
+    ) -> None:
+        self.deps = deps
+        self.tenant = tenant
+        self.account = account
+        self.audience_id = audience_id
+        self.full = full
+        self.dry_run = dry_run
+        self.progress = progress
+        self.holder = holder
+        self.counts = SyncCounts()
+        self.problems: list[ClientProblem] = []
+        self.remote: dict[str, MemberStatus] = {}  # lowercase email -> status read this run
+        self.seen_ids: set[str] = set()
+        self.seen_emails: set[str] = set()
+        self.email_changes: list[_EmailChange] = []
+        self.plan: dict[str, list[str]] = {"create": [], "update": [], "skip": []}
+        self.journal = Journal(deps)
+
+    # -- R7 backfill -------------------------------------------------------------------------
+    def backfill(self, since: datetime | None) -> datetime:
+        """Reads members MailChimp changed since `since` (all members when None) and applies
+        opt-outs to the client directory. Returns the time to remember for the next run."""
+        started = self.deps.clock.now()
+        after = None if since is None else since - BACKFILL_MARGIN
+        changed: list[tuple[str, MemberStatus]] = []
+        for member in self.account.members(self.audience_id, since_last_changed=after):
+            key = member.email.lower()
+            self.remote[key] = member.status
+            changed.append((key, member.status))
+        if self.dry_run or not changed:
+            return started
+        opted_out = [(email, status) for email, status in changed if status.opted_out]
+        with self.deps.uow() as uow:
+            ledger = uow.scope(self.tenant.tenant_id).ledger
+            known = {email: ledger.find_by_email(email) for email, _ in opted_out}
+        # The client directory may be the same database: it is written outside our unit of
+        # work, never while that holds a write transaction.
+        marked = [(email, status, self._mark(email, status)) for email, status in opted_out]
+        with self.deps.uow() as uow:
+            scope = uow.scope(self.tenant.tenant_id)
+            for email, status, client in marked:
+                self._tell(scope, email, status, client, known[email])
+            for email, status in changed:
+                # Keep the ledger's view current (pending -> subscribed after a confirmation,
+                # opt-outs): the status re-sent for an existing member must be its own.
+                scope.ledger.set_member_status(email, status)
+            uow.commit()
+        self.journal.published()
+        return started
+
+    def _mark(self, email: str, status: MemberStatus) -> Client | None:
+        if status == MemberStatus.UNSUBSCRIBED:
+            client = self.deps.directory.mark_unsubscribed(self.tenant.tenant_id, email)
+            self.counts.unsubscribed += 1 if client else 0
+        else:
+            client = self.deps.directory.mark_cleaned(self.tenant.tenant_id, email)
+            self.counts.cleaned += 1 if client else 0
+        return client
+
+    def _tell(
+        self,
+        scope: TenantScope,
+        email: str,
+        status: MemberStatus,
+        client: Client | None,
+        known: LedgerEntry | None,
+    ) -> None:
+        if client is None or (known is not None and known.member_status == status):
+            return  # not our client, or already known: nothing new to tell
+        unsubscribed = status == MemberStatus.UNSUBSCRIBED
+        self.journal.record(
+            scope,
+            ActivityKind.CONTACT_UNSUBSCRIBED if unsubscribed else ActivityKind.CONTACT_CLEANED,
+            f"{email} {'unsubscribed' if unsubscribed else 'was cleaned (invalid address)'} in "
+            "MailChimp; the client database was updated (found by the sync).",
+            email=email,
+            client_id=client.client_id,
+            source="sync",
+        )
+
+    # -- planning ----------------------------------------------------------------------------
+    def _new_status(self) -> MemberStatus:
+        # The help page's step 6: a tenant may choose reconfirmation (double opt-in).
+        return MemberStatus.PENDING if self.tenant.double_opt_in else MemberStatus.SUBSCRIBED
+
+    def _skip(self, client: Client, reason: str) -> None:
+        self.counts.skipped += 1
+        self.problems.append(ClientProblem(client.client_id, client.email, reason))
+        if self.dry_run:
+            self.plan["skip"].append(f"{client.email}: {reason}")
+
+    def plan_chunk(self, chunk: Sequence[Client]) -> list[_Write]:
+        with self.deps.uow() as uow:
+            ledger = uow.scope(self.tenant.tenant_id).ledger.get_many(c.client_id for c in chunk)
+        writes: list[_Write] = []
+        for client in chunk:
+            self.seen_ids.add(client.client_id)
+            email = client.email.strip()
+            key = email.lower()
+            if not is_valid_email(email):
+                self._skip(client, "invalid email address")
+                continue
+            if key in self.seen_emails:
+                self._skip(client, "another client has the same email address")
+                continue
+            self.seen_emails.add(key)
+            entry = ledger.get(client.client_id)
+            if entry is not None and entry.email.lower() != key:
+                self.email_changes.append(_EmailChange(client, entry))
+                continue
+            remote = self.remote.get(key)
+            known = remote or (entry.member_status if entry else None)
+            if known is not None and known.opted_out:
+                # R10: never re-subscribed; names are not pushed either (a cleaned member
+                # cannot be edited at all, API-NOTES §4.3).
+                if entry is None or entry.content_hash != client.content_hash() or self.full:
+                    self._skip(client, f"{known.value} in MailChimp: never re-subscribed")
+                else:
+                    self.counts.unchanged += 1
+                continue
+            if client.newsletter != NewsletterStatus.SUBSCRIBED:
+                if known in (MemberStatus.SUBSCRIBED, MemberStatus.PENDING):
+                    # The platform says this client opted out: carry it to MailChimp.
+                    writes.append(
+                        _Write(
+                            client,
+                            MemberWrite(email, MemberStatus.UNSUBSCRIBED, client.merge_fields()),
+                            True,
+                        )
+                    )
+                elif entry is None or entry.content_hash != client.content_hash():
+                    self._skip(client, f"{client.newsletter.value} in the client database")
+                else:
+                    self.counts.unchanged += 1
+                continue
+            unchanged = (
+                entry is not None
+                and entry.content_hash == client.content_hash()
+                and (entry.member_status is not None or entry.last_error)
+            )
+            if unchanged and not self.full:
+                self.counts.unchanged += 1
+                continue
+            status: MemberStatus
+            if known in (MemberStatus.SUBSCRIBED, MemberStatus.PENDING):
+                status = known  # re-send the member's own status: never changes consent
+            else:
+                status = self._new_status()
+            writes.append(
+                _Write(client, MemberWrite(email, status, client.merge_fields()), known is not None)
+            )
+        return writes
+
+    # -- pushing -----------------------------------------------------------------------------
+    def record_batch(self, writes: Sequence[_Write], result: BatchResult) -> None:
+        by_email = {w.write.email.lower(): w for w in writes}
+        created = {e.lower() for e in result.created}
+        updated = {e.lower() for e in result.updated}
+        errors = {e.email.lower(): e for e in result.errors}
+        entries: list[LedgerEntry] = []
+        opt_outs: list[tuple[str, LedgerEntry | None]] = []
+        for key, w in by_email.items():
+            client = w.client
+            if key in created or key in updated:
+                if key in created:
+                    self.counts.created += 1
+                else:
+                    self.counts.updated += 1
+                entries.append(
+                    LedgerEntry(
+                        client.client_id, client.email, client.content_hash(), w.write.status
+                    )
+                )
+                continue
+            error = errors.get(key)
+            if error is not None and error.kind == MemberErrorKind.COMPLIANCE_STATE:
+                # MailChimp refused to subscribe someone who opted out: our R10 safety net.
+                self._skip(client, "unsubscribed in MailChimp: never re-subscribed")
+                entries.append(
+                    LedgerEntry(
+                        client.client_id,
+                        client.email,
+                        client.content_hash(),
+                        MemberStatus.UNSUBSCRIBED,
+                    )
+                )
+                opt_outs.append((client.email, None))
+                continue
+            reason = (
+                _readable(error.kind, error.message, error.field)
+                if error
+                else ("MailChimp returned no result for this contact")
+            )
+            self.counts.failed += 1
+            self.problems.append(ClientProblem(client.client_id, client.email, reason))
+            # Remember the refusal with the content it was for: the same content is not sent
+            # again every night (MailChimp would refuse it forever), a changed one is.
+            entries.append(
+                LedgerEntry(client.client_id, client.email, client.content_hash(), None, reason)
+            )
+        marked = [(email, self._mark(email, MemberStatus.UNSUBSCRIBED)) for email, _ in opt_outs]
+        with self.deps.uow() as uow:
+            scope = uow.scope(self.tenant.tenant_id)
+            scope.ledger.upsert_many(entries)
+            for email, marked_client in marked:
+                self._tell(scope, email, MemberStatus.UNSUBSCRIBED, marked_client, None)
+            scope.leases.acquire(
+                self.holder, self.deps.clock.now(), self.deps.clock.now() + LEASE_TTL
+            )
+            uow.commit()
+        self.journal.published()
+
+    def push(self, batches: Iterator[list[_Write]]) -> None:
+        pending: dict[int, list[_Write]] = {}
+
+        def member_batches() -> Iterator[list[MemberWrite]]:
+            for batch in batches:
+                members = [w.write for w in batch]
+                pending[id(members)] = batch
+                yield members
+
+        done = 0
+        for members, result in self.account.batch_subscribe(self.audience_id, member_batches()):
+            writes = pending.pop(id(members))
+            self.record_batch(writes, result)
+            done += len(writes)
+            self.progress("push", done)
+
+    # -- email changes -----------------------------------------------------------------------
+    def change_emails(self) -> None:
+        for change in self.email_changes:
+            client, old = change.client, change.old
+            if self.dry_run:
+                self.plan["update"].append(f"{old.email} → {client.email}")
+                self.counts.updated += 1
+                continue
+            status = old.member_status
+            try:
+                if status is not None and status.opted_out:
+                    raise MemberRejected(400, "opted out", "", _opted_out_error(client.email))
+                state = self.account.change_email(
+                    self.audience_id, old.email, client.email, client.merge_fields()
+                )
+                new_status = state.status
+            except MemberRejected:
+                # MailChimp would not move the address: archive the old one and carry the
+                # consent state to the new address (an opted-out client stays opted out).
+                carried = (
+                    MemberStatus.UNSUBSCRIBED
+                    if status and status.opted_out
+                    else (status or self._new_status())
+                )
+                try:
+                    if status is not None and status != MemberStatus.CLEANED:
+                        self.account.archive_member(self.audience_id, old.email)
+                    state = self.account.upsert_member(
+                        self.audience_id, MemberWrite(client.email, carried, client.merge_fields())
+                    )
+                    new_status = state.status
+                except MemberRejected as exc:
+                    self.counts.failed += 1
+                    reason = _readable(exc.error.kind, exc.error.message, exc.error.field)
+                    self.problems.append(ClientProblem(client.client_id, client.email, reason))
+                    self._save_entry(
+                        LedgerEntry(
+                            client.client_id, client.email, client.content_hash(), None, reason
+                        )
+                    )
+                    continue
+            self.counts.updated += 1
+            self._save_entry(
+                LedgerEntry(client.client_id, client.email, client.content_hash(), new_status),
+                activity=(
+                    ActivityKind.CONTACT_EMAIL_CHANGED,
+                    f"{old.email} changed address to {client.email}: the same MailChimp "
+                    "member follows the client.",
+                    {
+                        "old_email": old.email,
+                        "new_email": client.email,
+                        "client_id": client.client_id,
+                    },
+                ),
+            )
+
+    def _save_entry(
+        self, entry: LedgerEntry, activity: tuple[ActivityKind, str, dict[str, Any]] | None = None
+    ) -> None:
+        with self.deps.uow() as uow:
+            scope = uow.scope(self.tenant.tenant_id)
+            scope.ledger.upsert_many([entry])
+            if activity is not None:
+                self.journal.record(scope, activity[0], activity[1], **activity[2])
+            uow.commit()
+        self.journal.published()
+
+    # -- removed clients ---------------------------------------------------------------------
+    def removed_clients(self) -> None:
+        with self.deps.uow() as uow:
+            known_ids = uow.scope(self.tenant.tenant_id).ledger.all_client_ids()
+        gone = sorted(known_ids - self.seen_ids)
+        if not gone or self.dry_run:
+            if gone:
+                self.plan["skip"].extend(f"client {cid}: removed from the platform" for cid in gone)
+            return
+        with self.deps.uow() as uow:
+            entries = uow.scope(self.tenant.tenant_id).ledger.get_many(gone)
+        archived: list[str] = []
+        if self.tenant.archive_removed_clients:
+            for entry in entries.values():
+                if entry.member_status in (MemberStatus.SUBSCRIBED, MemberStatus.UNSUBSCRIBED):
+                    self.account.archive_member(self.audience_id, entry.email)
+                    archived.append(entry.email)
+        with self.deps.uow() as uow:
+            scope = uow.scope(self.tenant.tenant_id)
+            scope.ledger.delete_many(gone)
+            action = (
+                "archived in MailChimp"
+                if self.tenant.archive_removed_clients
+                else "left as they are in MailChimp"
+            )
+            self.journal.record(
+                scope,
+                ActivityKind.CONTACT_REMOVED,
+                f"{len(gone)} client(s) removed from the platform are no longer synced; {action}.",
+                count=len(gone),
+                emails=[e.email for e in entries.values()][:MAX_DETAILS],
+                archived=len(archived),
+            )
+            uow.commit()
+        self.journal.published()
+
+
+def _opted_out_error(email: str) -> Any:
+    from calendarspots_mailchimp.ports.mailchimp import MemberError
+
+    return MemberError(email, MemberErrorKind.COMPLIANCE_STATE, "opted out")
+
+
+def _readable(kind: MemberErrorKind, message: str, field_name: str = "") -> str:
+    """What MailChimp's refusal means, in words a salon owner understands."""
+    if kind == MemberErrorKind.FAKE_OR_INVALID:
+        return "MailChimp refused the address as fake or invalid: check the client's email"
+    if kind == MemberErrorKind.FORGOTTEN:
+        return (
+            "this address was permanently deleted from MailChimp and cannot be re-imported; "
+            "the client must sign up again through a MailChimp form"
+        )
+    if kind == MemberErrorKind.MERGE_FIELDS:
+        if field_name.upper().endswith("BIRTHDAY"):
+            return "MailChimp refused the birthday: it must be month/day"
+        return f"MailChimp refused the field {field_name or '?'}: {message}"
+    if kind == MemberErrorKind.COMPLIANCE_STATE:
+        return "unsubscribed or cleaned in MailChimp: never re-subscribed"
+    return f"MailChimp refused this contact: {message}"
+
+
+def _chunks(clients: Iterator[Client], size: int) -> Iterator[list[Client]]:
+    chunk: list[Client] = []
+    for client in clients:
+        chunk.append(client)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class SyncService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def sync(
+        self,
+        tenant_id: str,
+        kind: SyncKind = SyncKind.MANUAL,
+        full: bool = False,
+        dry_run: bool = False,
+        progress: Progress = _no_progress,
+    ) -> SyncReport:
+        deps = self.deps
+        tenant = get_tenant(deps, tenant_id)
+        account = open_account(deps, tenant)
+        holder = uuid.uuid4().hex
+        now = deps.clock.now()
+        with deps.uow() as uow:
+            if not uow.scope(tenant_id).leases.acquire(holder, now, now + LEASE_TTL):
+                raise SyncInProgress(f"tenant {tenant_id!r} is being synced by another process")
+            run = (
+                SyncRun(tenant_id, kind, now)
+                if dry_run
+                else uow.scope(tenant_id).runs.add(SyncRun(tenant_id, kind, now))
+            )
+            uow.commit()
+        try:
+            report = self._sync(
+                tenant,
+                account,
+                run,
+                full or kind in (SyncKind.INITIAL, SyncKind.FULL),
+                dry_run,
+                progress,
+                holder,
+            )
+        finally:
+            with deps.uow() as uow:
+                uow.scope(tenant_id).leases.release(holder)
+                uow.commit()
+            account.close()
+        return report
+
+    def _sync(
+        self,
+        tenant: Tenant,
+        account: MailChimpAccount,
+        run: SyncRun,
+        full: bool,
+        dry_run: bool,
+        progress: Progress,
+        holder: str,
+    ) -> SyncReport:
+        deps = self.deps
+        journal = Journal(deps)
+        list_name = tenant.list_name
+        try:
+            audience, problems = contract.check_audience(account, tenant, list_name)
+            if problems:
+                raise AudienceContractError(
+                    contract.describe_field_problems(list_name, problems),
+                    problems=tuple(p.tag for p in problems),
+                )
+            state = _Run(
+                deps, tenant, account, audience.audience_id, full, dry_run, progress, holder
+            )
+            webhook_problem = ""
+            if not dry_run:
+                webhook_problem = self._watchdog(tenant, account, audience.audience_id, journal)
+            since = None if full or tenant.members_checked_at is None else tenant.members_checked_at
+            progress("backfill", 0)
+            checked_at = state.backfill(since)
+            progress("plan", 0)
+            clients = deps.directory.clients(tenant.tenant_id)
+            planned = (state.plan_chunk(chunk) for chunk in _chunks(clients, BATCH_SIZE))
+            if dry_run:
+                for writes in planned:
+                    for w in writes:
+                        bucket = "update" if w.existing else "create"
+                        state.plan[bucket].append(w.write.email)
+                        if w.existing:
+                            state.counts.updated += 1
+                        else:
+                            state.counts.created += 1
+            else:
+                state.push(_rebatch(planned, BATCH_SIZE))
+            state.change_emails()
+            state.removed_clients()
+        except TokenRevoked:
+            return self._fail_revoked(tenant, run, journal, account)
+        except (AudienceContractError, AudienceNotFound) as exc:
+            message = (
+                exc.message
+                if isinstance(exc, AudienceContractError)
+                else (
+                    f"the MailChimp audience {list_name!r} disappeared during the sync. Do not delete "
+                    f"the {list_name!r} audience: create it again, then authorize again."
+                )
+            )
+            return self._fail(
+                tenant,
+                run,
+                journal,
+                account,
+                message,
+                dry_run,
+                ConnectionState.NEEDS_ATTENTION,
+                check_failed=True,
+            )
+        except (MailChimpError, CalendarspotsError) as exc:
+            message = (
+                exc.message
+                if isinstance(exc, CalendarspotsError)
+                else (f"MailChimp did not answer well ({exc}); the sync will be retried")
+            )
+            return self._fail(tenant, run, journal, account, message, dry_run, None)
+        counts = state.counts
+        partial = bool(counts.failed or webhook_problem)
+        status = SyncStatus.PARTIAL if partial else SyncStatus.SUCCEEDED
+        message = (
+            f"{'Dry run: would send' if dry_run else 'Sync finished'}: {counts.created} added, "
+            f"{counts.updated} updated, {counts.unchanged} unchanged, {counts.skipped} skipped, "
+            f"{counts.failed} failed"
+        )
+        if counts.unsubscribed or counts.cleaned:
+            message += (
+                f"; {counts.unsubscribed} unsubscribed and {counts.cleaned} cleaned in MailChimp"
+            )
+        if webhook_problem:
+            message += ". The webhook is not installed: see the activity log"
+        report = SyncReport(
+            tenant.tenant_id,
+            run.kind,
+            status,
+            counts,
+            message,
+            dry_run,
+            account.api_calls,
+            state.problems,
+            state.plan,
+        )
+        if dry_run:
+            return report
+        now = deps.clock.now()
+        run.status, run.finished_at, run.counts, run.message = status, now, counts, message
+        with deps.uow() as uow:
+            scope = uow.scope(tenant.tenant_id)
+            scope.runs.save(run)
+            current = uow.tenants.get(tenant.tenant_id) or tenant
+            updated = replace(
+                current,
+                audience_id=audience.audience_id,
+                last_sync_at=now,
+                last_sync_local_date=now.astimezone(ZoneInfo(tenant.timezone)).date(),
+                members_checked_at=checked_at,
+            )
+            if updated.state == ConnectionState.NEEDS_ATTENTION:
+                updated = updated.with_state(ConnectionState.CONNECTED)
+            uow.tenants.save(updated)
+            kind = ActivityKind.SYNC_PARTIAL if partial else ActivityKind.SYNC_SUCCEEDED
+            journal.record(
+                scope,
+                kind,
+                message,
+                run=str(run.kind),
+                counts=counts.as_dict(),
+                problems=[p.as_dict() for p in state.problems[:MAX_DETAILS]],
+                api_calls=account.api_calls,
+            )
+            uow.commit()
+        journal.published()
+        return report
+
+    def _watchdog(
+        self, tenant: Tenant, account: MailChimpAccount, audience_id: str, journal: Journal
+    ) -> str:
+        """R5. Returns a problem message when the webhook could not be put right, else ''."""
+        deps = self.deps
+        current = tenant
+        if not current.webhook_secret:
+            # Stored before the webhook is created: MailChimp checks the URL with a GET while
+            # creating it (API-NOTES §6.2), and that GET must already find the secret.
+            current = replace(current, webhook_secret=contract.new_webhook_secret())
+            with deps.uow() as uow:
+                stored = uow.tenants.get(tenant.tenant_id) or current
+                uow.tenants.save(replace(stored, webhook_secret=current.webhook_secret))
+                uow.commit()
+            tenant.webhook_secret = current.webhook_secret
+        spec = contract.webhook_spec(deps.settings.public_url, current)
+        try:
+            outcome = contract.ensure_webhook(
+                account, audience_id, spec, deps.settings.public_url, tenant.webhook_id
+            )
+        except (TokenRevoked, AudienceNotFound):
+            raise
+        except MailChimpError as exc:
+            # The contacts still go out; the webhook is tried again at the next sync.
+            message = (
+                f"The webhook could not be installed in MailChimp ({exc.detail or exc.title}). "
+                "MailChimp must be able to reach "
+                f"{deps.settings.public_url}: check that the plugin's web server is running. "
+                "It will be tried again at the next sync."
+            )
+            with deps.uow() as uow:
+                journal.record(uow.scope(tenant.tenant_id), ActivityKind.WEBHOOK_FAILED, message)
+                uow.commit()
+            journal.published()
+            return message
+        with deps.uow() as uow:
+            scope = uow.scope(tenant.tenant_id)
+            stored = uow.tenants.get(tenant.tenant_id) or current
+            uow.tenants.save(
+                replace(
+                    stored,
+                    webhook_id=outcome.webhook.webhook_id,
+                    webhook_secret=current.webhook_secret,
+                    audience_id=audience_id,
+                )
+            )
+            if outcome.action == "installed":
+                journal.record(
+                    scope,
+                    ActivityKind.WEBHOOK_INSTALLED,
+                    "The webhook was added to your MailChimp audience. Please do not "
+                    "delete or edit it.",
+                    webhook_id=outcome.webhook.webhook_id,
+                )
+            elif outcome.action == "repaired":
+                journal.record(
+                    scope,
+                    ActivityKind.WEBHOOK_REPAIRED,
+                    f"The MailChimp webhook had been {', '.join(outcome.what) or 'altered'}; it was "
+                    "restored. Please do not delete or edit it (Audience → Settings → Webhooks).",
+                    what=list(outcome.what),
+                    webhook_id=outcome.webhook.webhook_id,
+                )
+            uow.commit()
+        journal.published()
+        tenant.webhook_id = outcome.webhook.webhook_id
+        tenant.webhook_secret = current.webhook_secret
+        tenant.audience_id = audience_id
+        return ""
+
+    def _finish_failed(
+        self,
+        tenant: Tenant,
+        run: SyncRun,
+        journal: Journal,
+        account: MailChimpAccount,
+        message: str,
+        state: ConnectionState | None,
+        extra: list[tuple[ActivityKind, str]],
+    ) -> None:
+        deps = self.deps
+        now = deps.clock.now()
+        run.status, run.finished_at, run.message = SyncStatus.FAILED, now, message
+        with deps.uow() as uow:
+            scope = uow.scope(tenant.tenant_id)
+            scope.runs.save(run)
+            if state is not None:
+                current = uow.tenants.get(tenant.tenant_id) or tenant
+                uow.tenants.save(current.with_state(state, message))
+            for kind, text in extra:
+                journal.record(scope, kind, text)
+            journal.record(
+                scope,
+                ActivityKind.SYNC_FAILED,
+                f"Sync failed: {message}",
+                run=str(run.kind),
+                api_calls=account.api_calls,
+            )
+            uow.commit()
+        journal.published()
+
+    def _fail(
+        self,
+        tenant: Tenant,
+        run: SyncRun,
+        journal: Journal,
+        account: MailChimpAccount,
+        message: str,
+        dry_run: bool,
+        state: ConnectionState | None,
+        check_failed: bool = False,
+    ) -> SyncReport:
+        if not dry_run:
+            extra = [(ActivityKind.CHECK_FAILED, message)] if check_failed else []
+            self._finish_failed(tenant, run, journal, account, message, state, extra)
+        return SyncReport(
+            tenant.tenant_id,
+            run.kind,
+            SyncStatus.FAILED,
+            SyncCounts(),
+            message,
+            dry_run,
+            account.api_calls,
+        )
+
+    def _fail_revoked(
+        self, tenant: Tenant, run: SyncRun, journal: Journal, account: MailChimpAccount
+    ) -> SyncReport:
+        message = (
+            "MailChimp refused the plugin's authorization (it was revoked). The owner must "
+            "authorize again: Settings → Advanced → Newsletters → Authorize."
+        )
+        self._finish_failed(
+            tenant,
+            run,
+            journal,
+            account,
+            message,
+            ConnectionState.NEEDS_REAUTHORIZATION,
+            [(ActivityKind.AUTHORIZATION_REVOKED, message)],
+        )
+        return SyncReport(
+            tenant.tenant_id,
+            run.kind,
+            SyncStatus.FAILED,
+            SyncCounts(),
+            message,
+            False,
+            account.api_calls,
+        )
+
+
+def _rebatch(planned: Iterator[list[_Write]], size: int) -> Iterator[list[_Write]]:
+    """Full batches of `size` writes, whatever the chunks the planner produced."""
+    batch: list[_Write] = []
+    for writes in planned:
+        for w in writes:
+            batch.append(w)
+            if len(batch) >= size:
+                yield batch
+                batch = []
+    if batch:
+        yield batch
+
+
+def ensure_connected(tenant: Tenant) -> None:
+    if not tenant.connected:
+        raise NotConnected(f"tenant {tenant.tenant_id!r} is not connected to MailChimp")

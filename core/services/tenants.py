@@ -1,0 +1,83 @@
+"""Tenants and the activity view (R9)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.model import ActivityEntry, Tenant, validate_timezone
+from calendarspots_mailchimp.core.services.deps import Deps, get_tenant
+
+_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+@dataclass(frozen=True)
+class AddTenant:
+    tenant_id: str
+    name: str
+    timezone: str
+    double_opt_in: bool = False
+    archive_removed_clients: bool = False
+    list_name: str = ""
+
+
+def add_tenant(deps: Deps, cmd: AddTenant) -> Tenant:
+    if not _TENANT_ID.match(cmd.tenant_id):
+        raise InvalidInput(
+            f"tenant id {cmd.tenant_id!r} is not valid: 1-64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    if not cmd.name.strip():
+        raise InvalidInput("a tenant needs a name (--name)")
+    tenant = Tenant(
+        tenant_id=cmd.tenant_id,
+        name=cmd.name.strip(),
+        timezone=validate_timezone(cmd.timezone),
+        list_name=cmd.list_name or deps.settings.list_name,
+        double_opt_in=cmd.double_opt_in,
+        archive_removed_clients=cmd.archive_removed_clients,
+    )
+    with deps.uow() as uow:
+        uow.tenants.add(tenant)
+        uow.commit()
+    return tenant
+
+
+def list_tenants(deps: Deps) -> list[Tenant]:
+    with deps.uow() as uow:
+        return sorted(uow.tenants.list(), key=lambda t: t.tenant_id)
+
+
+def activity(
+    deps: Deps, tenant_id: str, limit: int = 50, offset: int = 0, kinds: Sequence[str] = ()
+) -> tuple[list[ActivityEntry], int]:
+    """Newest first, with the total count for paging."""
+    if not 1 <= limit <= 1000:
+        raise InvalidInput("limit must be between 1 and 1000")
+    if offset < 0:
+        raise InvalidInput("offset must not be negative")
+    get_tenant(deps, tenant_id)
+    with deps.uow() as uow:
+        scope = uow.scope(tenant_id)
+        return scope.activity.list(limit=limit, offset=offset, kinds=kinds), scope.activity.count(
+            kinds
+        )
+
+
+def tenant_json(tenant: Tenant) -> dict[str, object]:
+    return {
+        "tenant": tenant.tenant_id,
+        "name": tenant.name,
+        "timezone": tenant.timezone,
+        "list_name": tenant.list_name,
+        "double_opt_in": tenant.double_opt_in,
+        "archive_removed_clients": tenant.archive_removed_clients,
+        "state": str(tenant.state),
+        "state_reason": tenant.state_reason,
+        "account": tenant.account_name,
+        "audience_id": tenant.audience_id,
+        "webhook_installed": bool(tenant.webhook_id),
+        "last_sync_at": tenant.last_sync_at.isoformat() if tenant.last_sync_at else None,
+    }

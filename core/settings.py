@@ -1,0 +1,139 @@
+"""Settings, read from CS_MAILCHIMP_* environment variables (SPEC.md's table), validated."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from calendarspots_mailchimp.core.errors import ConfigurationError
+from calendarspots_mailchimp.core.model import DEFAULT_LIST_NAME
+
+PREFIX = "CS_MAILCHIMP_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///calendarspots-mailchimp.db"
+    oauth_base_url: str = "https://login.mailchimp.com"
+    client_id: str = ""
+    client_secret: str = ""
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: str = ""
+    list_name: str = DEFAULT_LIST_NAME
+    admin_token: str = ""
+    # Beyond SPEC's table (names are ours, stable from here on):
+    night_start_hour: int = 1  # tenant-local window for the nightly sync, [start, end)
+    night_end_hour: int = 5
+    http_timeout: float = 30.0
+    max_connections: int = 10  # per MailChimp account (API-NOTES §7.1)
+    max_retries: int = 6
+
+    def __repr__(self) -> str:  # never print secrets
+        hidden = {"client_secret", "secret_key", "admin_token"}
+        shown = ", ".join(
+            f"{k}={'***' if k in hidden and v else v!r}" for k, v in self.__dict__.items()
+        )
+        return f"Settings({shown})"
+
+    @property
+    def redirect_uri(self) -> str:
+        return f"{self.public_url}/oauth/mailchimp/callback"
+
+    def with_overrides(self, **changes: object) -> Settings:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+_FIELDS = {
+    "DATABASE_URL": "database_url",
+    "OAUTH_BASE_URL": "oauth_base_url",
+    "CLIENT_ID": "client_id",
+    "CLIENT_SECRET": "client_secret",
+    "PUBLIC_URL": "public_url",
+    "SECRET_KEY": "secret_key",
+    "LIST_NAME": "list_name",
+    "ADMIN_TOKEN": "admin_token",
+    "NIGHT_START_HOUR": "night_start_hour",
+    "NIGHT_END_HOUR": "night_end_hour",
+    "HTTP_TIMEOUT": "http_timeout",
+    "MAX_CONNECTIONS": "max_connections",
+    "MAX_RETRIES": "max_retries",
+}
+
+
+def read_dotenv(path: Path) -> dict[str, str]:
+    """A minimal .env reader: KEY=VALUE lines, # comments, optional quotes."""
+    values: dict[str, str] = {}
+    if not path.is_file():
+        return values
+    for line in path.read_text(encoding="utf-8").splitlines():
+        text = line.strip()
+        if not text or text.startswith("#") or "=" not in text:
+            continue
+        key, _, value = text.partition("=")
+        key = key.strip().removeprefix("export ").strip()
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key] = value
+    return values
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, dotenv: Path | None = Path(".env")
+) -> Settings:
+    """Environment wins over the .env file; unknown CS_MAILCHIMP_* names are refused."""
+    env: dict[str, str] = {}
+    if dotenv is not None:
+        env.update(read_dotenv(dotenv))
+    env.update(os.environ if environ is None else environ)
+    defaults = Settings()
+    values: dict[str, object] = {}
+    for name, raw in env.items():
+        if not name.startswith(PREFIX) or name.startswith(PREFIX + "TEST_"):
+            continue
+        key = name.removeprefix(PREFIX)
+        attr = _FIELDS.get(key)
+        if attr is None:
+            continue
+        default = getattr(defaults, attr)
+        try:
+            if isinstance(default, bool):
+                values[attr] = raw.strip().lower() in {"1", "true", "yes", "on"}
+            elif isinstance(default, int):
+                values[attr] = int(raw)
+            elif isinstance(default, float):
+                values[attr] = float(raw)
+            else:
+                values[attr] = raw.strip()
+        except ValueError as exc:
+            raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+    settings = replace(defaults, **values)  # type: ignore[arg-type]
+    validate(settings)
+    return settings
+
+
+def validate(settings: Settings) -> None:
+    for name, url in (
+        ("CS_MAILCHIMP_OAUTH_BASE_URL", settings.oauth_base_url),
+        ("CS_MAILCHIMP_PUBLIC_URL", settings.public_url),
+    ):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigurationError(f"{name} must be an http(s) URL, got {url!r}")
+    if "://" not in settings.database_url:
+        raise ConfigurationError(
+            f"CS_MAILCHIMP_DATABASE_URL must be a SQLAlchemy URL, got {settings.database_url!r}"
+        )
+    if not settings.list_name.strip():
+        raise ConfigurationError("CS_MAILCHIMP_LIST_NAME must not be empty")
+    if not 0 <= settings.night_start_hour < settings.night_end_hour <= 24:
+        raise ConfigurationError(
+            "CS_MAILCHIMP_NIGHT_START_HOUR/END_HOUR must satisfy 0 <= start < end <= 24"
+        )
+    if not 1 <= settings.max_connections <= 10:
+        raise ConfigurationError("CS_MAILCHIMP_MAX_CONNECTIONS must be between 1 and 10")
+    if settings.secret_key and len(settings.secret_key) < 16:
+        raise ConfigurationError("CS_MAILCHIMP_SECRET_KEY must be at least 16 characters")

@@ -1,0 +1,32 @@
+"""`cs-mailchimp activity TENANT`"""
+
+from __future__ import annotations
+
+import typer
+
+from calendarspots_mailchimp.core.services.tenants import activity as read_activity
+from calendarspots_mailchimp.entrypoints.cli import state
+from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+
+
+def register(app: typer.Typer) -> None:
+    app.command("activity")(show_activity)
+
+
+def show_activity(
+    tenant: str = typer.Argument(..., help="Tenant id."),
+    limit: int = typer.Option(50, "--limit", help="How many entries, newest first (1-1000)."),
+    kind: list[str] = typer.Option([], "--kind", help="Only these kinds (repeatable)."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Everything that touched the tenant's audience, newest first."""
+    with failures():
+        entries, _total = read_activity(state.container().deps(), tenant, limit=limit, kinds=kind)
+
+        def text() -> None:
+            if not entries:
+                typer.echo("no activity yet")
+            for e in entries:
+                typer.echo(f"{e.at.isoformat(timespec='seconds')}  {e.kind!s:<30} {e.message}")
+
+        emit([e.as_json() for e in entries], as_json, text)

@@ -1,0 +1,87 @@
+"""`cs-mailchimp clients ...`: the embedded client directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.model import Client
+from calendarspots_mailchimp.core.services.clients import import_clients
+from calendarspots_mailchimp.core.services.deps import get_tenant
+from calendarspots_mailchimp.entrypoints.cli import state
+from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+
+app = typer.Typer(
+    help="The embedded client directory (used when no host platform plugs in its own).",
+    no_args_is_help=True,
+)
+
+
+def client_json(client: Client) -> dict[str, object]:
+    return {
+        "client_id": client.client_id,
+        "email": client.email,
+        "first_name": client.first_name,
+        "last_name": client.last_name,
+        "birthday": client.birthday.iso() if client.birthday else None,
+        "newsletter": client.newsletter.value,
+    }
+
+
+@app.command("import")
+def import_(
+    tenant: str = typer.Argument(..., help="Tenant id."),
+    file: Path = typer.Argument(
+        ..., help="CSV with header email,first_name,last_name,birthday[,client_id]."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Import clients from a CSV file: bad rows are reported with their line and skipped."""
+    with failures():
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise InvalidInput(f"cannot read {file}: {exc.strerror}") from exc
+        report = import_clients(state.container().deps(), tenant, data)
+
+        def text() -> None:
+            typer.echo(
+                f"{report.added} clients added, {report.updated} updated, "
+                f"{len(report.errors)} rows skipped"
+            )
+            for error in report.errors:
+                typer.echo(f"line {error.line}: {error.reason}", err=True)
+
+        emit(
+            {
+                "added": report.added,
+                "updated": report.updated,
+                "skipped": len(report.errors),
+                "errors": [e.as_json() for e in report.errors],
+            },
+            as_json,
+            text,
+        )
+
+
+@app.command("list")
+def list_(
+    tenant: str = typer.Argument(..., help="Tenant id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """List a tenant's clients with their newsletter status."""
+    with failures():
+        deps = state.container().deps()
+        get_tenant(deps, tenant)
+        clients = sorted(deps.directory.clients(tenant), key=lambda c: c.email.lower())
+
+        def text() -> None:
+            for c in clients:
+                birthday = c.birthday.iso() if c.birthday else ""
+                typer.echo(
+                    f"{c.email}\t{c.first_name}\t{c.last_name}\t{birthday}\t{c.newsletter.value}"
+                )
+
+        emit([client_json(c) for c in clients], as_json, text)

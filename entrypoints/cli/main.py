@@ -1,0 +1,76 @@
+"""`cs-mailchimp`: the operators' command line."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import typer
+
+from calendarspots_mailchimp.entrypoints.cli import state
+from calendarspots_mailchimp.entrypoints.errors import exit_code, one_line
+
+app = typer.Typer(
+    name="cs-mailchimp",
+    help=(
+        "Keep each calendarspots.com business's client database in sync with its own "
+        "MailChimp audience. Settings come from CS_MAILCHIMP_* environment variables "
+        "(or a .env file)."
+    ),
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+@contextmanager
+def failures() -> Iterator[None]:
+    """Every failure: one line on stderr, a non-zero exit code (entrypoints/errors.py)."""
+    try:
+        yield
+    except typer.Exit:
+        raise
+    except Exception as exc:
+        typer.echo(f"error: {one_line(exc)}", err=True)
+        raise typer.Exit(exit_code(exc)) from None
+
+
+def emit(data: Any, as_json: bool, text: Callable[[], None]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        text()
+
+
+def _register() -> None:
+    from calendarspots_mailchimp.entrypoints.cli import (
+        activity,
+        clients,
+        db,
+        operate,
+        servers,
+        tenants,
+    )
+
+    app.add_typer(tenants.app, name="tenants")
+    app.add_typer(clients.app, name="clients")
+    app.add_typer(db.app, name="db")
+    operate.register(app)
+    activity.register(app)
+    servers.register(app)
+
+
+_register()
+
+
+def main() -> None:
+    try:
+        app()
+    finally:
+        state.reset()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,141 @@
+"""`connect`, `check`, `sync`, `nightly`: the operator's commands."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn
+
+from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.model import SyncKind
+from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
+from calendarspots_mailchimp.core.services.sync import SyncReport
+from calendarspots_mailchimp.entrypoints.cli import state
+from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+from calendarspots_mailchimp.ports.clock import FixedClock
+
+
+def register(app: typer.Typer) -> None:
+    app.command("connect")(connect)
+    app.command("check")(check)
+    app.command("sync")(sync)
+    app.command("nightly")(nightly)
+
+
+def connect(
+    tenant: str = typer.Argument(..., help="Tenant id."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Print the MailChimp authorization URL for the tenant's owner to open."""
+    with failures():
+        url = state.container().connect_service().authorize_url(tenant)
+        emit({"tenant": tenant, "authorize_url": url}, as_json, lambda: typer.echo(url))
+
+
+def check(
+    tenant: str = typer.Argument(..., help="Tenant id."),
+    fix: bool = typer.Option(False, "--fix", help="Create missing FNAME/LNAME/BIRTHDAY fields."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Check the audience contract: one audience named as required, with EMAIL, FNAME, LNAME
+    and BIRTHDAY."""
+    with failures():
+        result = state.container().check_service().check(tenant, fix=fix)
+        emit(
+            result.as_json(),
+            as_json,
+            lambda: typer.echo(("ok: " if result.ok else "") + result.message),
+        )
+        if not result.ok:
+            if not as_json:
+                typer.echo(f"error: {' '.join(result.message.split())}", err=True)
+            raise typer.Exit(6)
+
+
+def _print_report(report: SyncReport) -> None:
+    typer.echo(report.message)
+    if report.dry_run:
+        for bucket in ("create", "update", "skip"):
+            for line in report.plan.get(bucket, []):
+                typer.echo(f"  would {bucket}: {line}")
+    else:
+        for problem in report.problems[:50]:
+            typer.echo(f"  {problem.email}: {problem.reason}")
+
+
+def sync(
+    tenant: str = typer.Argument(..., help="Tenant id."),
+    full: bool = typer.Option(False, "--full", help="Send every client, ignoring the ledger."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what would be sent; change nothing."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Sync one tenant now (new and changed clients only, unless --full)."""
+    with failures():
+        service = state.container().sync_service()
+        kind = SyncKind.FULL if full else SyncKind.MANUAL
+        if as_json:
+            report = service.sync(tenant, kind, full=full, dry_run=dry_run)
+        else:
+            with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
+                task = bar.add_task("checking the audience", total=None)
+
+                def progress(stage: str, n: int) -> None:
+                    text = {
+                        "backfill": "reading changes from MailChimp",
+                        "plan": "comparing clients with the ledger",
+                    }.get(stage, f"{n} contacts sent")
+                    bar.update(task, description=text)
+
+                report = service.sync(tenant, kind, full=full, dry_run=dry_run, progress=progress)
+        emit(report.as_json(), as_json, lambda: _print_report(report))
+        if not report.ok:
+            if not as_json:
+                typer.echo(f"error: {' '.join(report.message.split())}", err=True)
+            raise typer.Exit(11)
+
+
+def nightly(
+    now: str = typer.Option(
+        "", "--now", help="Pretend it is this instant (ISO-8601; naive means UTC)."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Sync every connected tenant whose local night has come and that has not synced yet
+    for that local date."""
+    with failures():
+        container = state.container()
+        if now:
+            try:
+                at = datetime.fromisoformat(now)
+            except ValueError as exc:
+                raise InvalidInput(f"--now {now!r} is not an ISO-8601 date-time") from exc
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)
+            container.clock.override(FixedClock(at.astimezone(UTC)))
+            container.deps.reset()  # services built from now on see the pretended instant
+        instant = container.clock().now()
+        results: list[NightlyOutcome] = []
+
+        def show(outcome: NightlyOutcome) -> None:
+            if not as_json:
+                mark = "ok" if outcome.ok else "FAILED"
+                typer.echo(f"{outcome.tenant_id}: {mark}: {outcome.message}")
+
+        results = container.nightly_service().run(instant, on_result=show)
+        data = {
+            "now": instant.isoformat(),
+            "synced": [
+                {
+                    "tenant": o.tenant_id,
+                    "ok": o.ok,
+                    "message": o.message,
+                    **({"counts": o.report.counts.as_dict()} if o.report else {}),
+                }
+                for o in results
+            ],
+        }
+        emit(data, as_json, lambda: None if results else typer.echo("no tenant is due"))
+        if any(not o.ok for o in results):
+            raise typer.Exit(11)

@@ -1,0 +1,55 @@
+"""`cs-mailchimp tenants ...`"""
+
+from __future__ import annotations
+
+import typer
+
+from calendarspots_mailchimp.core.services.tenants import (
+    AddTenant,
+    add_tenant,
+    list_tenants,
+    tenant_json,
+)
+from calendarspots_mailchimp.entrypoints.cli import state
+from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+
+app = typer.Typer(help="Add and list tenants (businesses).", no_args_is_help=True)
+
+
+@app.command("add")
+def add(
+    tenant: str = typer.Argument(..., help="Tenant id (letters, digits, '.', '_', '-')."),
+    name: str = typer.Option(..., "--name", help="The business's name."),
+    timezone: str = typer.Option(..., "--timezone", help="IANA time zone, e.g. America/Montreal."),
+    double_opt_in: bool = typer.Option(
+        False, "--double-opt-in", help="New contacts get MailChimp's confirmation email (pending)."
+    ),
+    archive_removed: bool = typer.Option(
+        False,
+        "--archive-removed",
+        help="Archive in MailChimp the clients removed from the platform.",
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Add a tenant."""
+    with failures():
+        created = add_tenant(
+            state.container().deps(),
+            AddTenant(tenant, name, timezone, double_opt_in, archive_removed),
+        )
+        emit(tenant_json(created), as_json, lambda: typer.echo(f"tenant {created.tenant_id} added"))
+
+
+@app.command("list")
+def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+    """List tenants with their connection state."""
+    with failures():
+        tenants = list_tenants(state.container().deps())
+
+        def text() -> None:
+            if not tenants:
+                typer.echo("no tenants")
+            for t in tenants:
+                typer.echo(f"{t.tenant_id}\t{t.name}\t{t.timezone}\t{t.state.value}")
+
+        emit([tenant_json(t) for t in tenants], as_json, text)

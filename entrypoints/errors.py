@@ -1,0 +1,51 @@
+"""Domain and MailChimp errors -> HTTP statuses and CLI exit codes, in one place each."""
+
+from __future__ import annotations
+
+from calendarspots_mailchimp.core.errors import (
+    AlreadyExists,
+    AudienceContractError,
+    AuthorizationError,
+    CalendarspotsError,
+    ConfigurationError,
+    InvalidInput,
+    NotConnected,
+    NotFound,
+    SyncInProgress,
+    Unauthorized,
+)
+from calendarspots_mailchimp.ports.mailchimp import MailChimpError
+
+# (exception type, CLI exit code, HTTP status); first match wins, so subclasses come first.
+_TABLE: tuple[tuple[type[BaseException], int, int], ...] = (
+    (InvalidInput, 2, 400),
+    (NotFound, 3, 404),
+    (AlreadyExists, 3, 409),
+    (ConfigurationError, 4, 500),
+    (NotConnected, 5, 409),
+    (AudienceContractError, 6, 409),
+    (AuthorizationError, 7, 400),
+    (SyncInProgress, 8, 409),
+    (Unauthorized, 9, 401),
+    (MailChimpError, 10, 502),
+    (CalendarspotsError, 1, 500),
+)
+
+
+def exit_code(exc: BaseException) -> int:
+    for kind, code, _ in _TABLE:
+        if isinstance(exc, kind):
+            return code
+    return 1
+
+
+def http_status(exc: BaseException) -> int:
+    for kind, _, status in _TABLE:
+        if isinstance(exc, kind):
+            return status
+    return 500
+
+
+def one_line(exc: BaseException) -> str:
+    text = exc.message if isinstance(exc, CalendarspotsError) else str(exc)
+    return " ".join(text.split()) or type(exc).__name__

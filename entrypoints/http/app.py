@@ -1,0 +1,201 @@
+"""The plugin's ASGI app: health, OAuth, MailChimp webhooks and the activity view."""
+
+from __future__ import annotations
+
+import hmac
+import json
+import logging
+from typing import Any
+from urllib.parse import parse_qsl
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    RedirectResponse,
+    Response,
+)
+from starlette.routing import Route
+
+from calendarspots_mailchimp.core.errors import CalendarspotsError, InvalidInput, NotFound
+from calendarspots_mailchimp.core.services.inbound import ForeignList
+from calendarspots_mailchimp.core.services.tenants import activity as read_activity
+from calendarspots_mailchimp.entrypoints.container import Container
+from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
+from calendarspots_mailchimp.entrypoints.http import pages
+
+log = logging.getLogger("calendarspots_mailchimp.http")
+
+MAX_WEBHOOK_BODY = 64 * 1024
+FORM_TYPE = "application/x-www-form-urlencoded"
+
+
+def wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def problem(status: int, message: str) -> JSONResponse:
+    return JSONResponse({"error": message}, status_code=status)
+
+
+def create_app(container: Container) -> Starlette:
+    def deps() -> Any:
+        return container.deps()
+
+    async def health(request: Request) -> Response:
+        def probe() -> None:
+            with container.uow_factory()() as uow:
+                uow.tenants.list()
+
+        try:
+            await run_in_threadpool(probe)
+        except Exception:
+            log.exception("health check: database unavailable")
+            return JSONResponse({"status": "error", "database": "unavailable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    def authorized(request: Request, tenant_id: str) -> bool:
+        decided = container.hooks().authorize_request(
+            tenant_id, request.method, request.url.path, dict(request.headers)
+        )
+        if decided is not None:
+            return decided
+        expected = container.settings().admin_token
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        if not expected or scheme.lower() != "bearer":
+            return False
+        return hmac.compare_digest(token.strip().encode(), expected.encode())
+
+    async def oauth_start(request: Request) -> Response:
+        tenant_id = request.query_params.get("tenant", "").strip()
+        if not tenant_id:
+            return problem(400, "the tenant query parameter is required")
+        # A host that plugs in its auth decides who may connect a tenant; standalone, the
+        # route is open (SPEC), so deployments must keep it behind the platform's login.
+        decided = container.hooks().authorize_request(
+            tenant_id, request.method, request.url.path, dict(request.headers)
+        )
+        if decided is False:
+            return problem(401, "not authorized")
+        try:
+            url = await run_in_threadpool(container.connect_service().authorize_url, tenant_id)
+        except CalendarspotsError as exc:
+            return problem(http_status(exc), one_line(exc))
+        return RedirectResponse(url, status_code=302)
+
+    async def oauth_callback(request: Request) -> Response:
+        params = request.query_params
+        lang = pages.language(request)
+        try:
+            result = await run_in_threadpool(
+                container.connect_service().callback,
+                params.get("code", ""),
+                params.get("state", ""),
+                params.get("error", ""),
+            )
+        except CalendarspotsError as exc:
+            status = http_status(exc)
+            if wants_json(request):
+                return JSONResponse({"ok": False, "message": one_line(exc)}, status_code=status)
+            return HTMLResponse(pages.callback_page(False, one_line(exc), lang), status_code=status)
+        if wants_json(request):
+            return JSONResponse(result.as_json())
+        return HTMLResponse(pages.callback_page(result.ok, result.message, lang))
+
+    async def webhook(request: Request) -> Response:
+        tenant_id = request.path_params["tenant_id"]
+        secret = request.path_params["secret"]
+        inbound = container.inbound_service()
+        try:
+            await run_in_threadpool(inbound.authenticate, tenant_id, secret)
+        except NotFound:
+            return PlainTextResponse("Not Found", status_code=404)
+        if request.method in ("GET", "HEAD"):
+            return PlainTextResponse("ok")  # MailChimp's URL validator (API-NOTES §6.2)
+        body = bytearray()
+        async for chunk in request.stream():
+            body.extend(chunk)
+            if len(body) > MAX_WEBHOOK_BODY:
+                return problem(413, "body too large")
+        if not body:
+            return PlainTextResponse("ok")  # some validators send an empty POST (§6.2)
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != FORM_TYPE:
+            return problem(415, f"expected {FORM_TYPE}")
+        try:
+            text = bytes(body).decode("utf-8")
+            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
+        except (UnicodeDecodeError, ValueError):
+            return problem(400, "malformed form body")
+        form: dict[str, str] = {}
+        for key, value in pairs:
+            form.setdefault(key, value)  # MailChimp's own sample repeats a key: first wins
+        try:
+            receipt = await run_in_threadpool(inbound.receive, tenant_id, secret, form)
+        except ForeignList as exc:
+            return problem(403, exc.message)
+        except InvalidInput as exc:
+            return problem(400, exc.message)
+        except NotFound:
+            return PlainTextResponse("Not Found", status_code=404)
+        return JSONResponse(
+            {"ok": True, "outcome": receipt.outcome, "duplicate": receipt.duplicate}
+        )
+
+    async def activity(request: Request) -> Response:
+        tenant_id = request.path_params["tenant_id"]
+        if not authorized(request, tenant_id):
+            return JSONResponse(
+                {"error": "authentication required"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        try:
+            limit = int(request.query_params.get("limit", "50"))
+            offset = int(request.query_params.get("offset", "0"))
+        except ValueError:
+            return problem(400, "limit and offset must be whole numbers")
+        kinds = [k for k in request.query_params.getlist("kind") if k]
+        try:
+            entries, total = await run_in_threadpool(
+                read_activity, deps(), tenant_id, limit, offset, kinds
+            )
+        except CalendarspotsError as exc:
+            return problem(http_status(exc), one_line(exc))
+        accept = request.headers.get("accept", "")
+        if "text/html" in accept or request.query_params.get("format") == "html":
+            return HTMLResponse(
+                pages.activity_page(
+                    tenant_id, entries, total, limit, offset, pages.language(request)
+                )
+            )
+        return JSONResponse(
+            {
+                "tenant": tenant_id,
+                "total": total,
+                "limit": limit,
+                "offset": offset,
+                "entries": [e.as_json() for e in entries],
+            },
+            headers={"Cache-Control": "no-store"},
+        )
+
+    routes = [
+        Route("/health", health, methods=["GET"]),
+        Route("/oauth/mailchimp/start", oauth_start, methods=["GET"]),
+        Route("/oauth/mailchimp/callback", oauth_callback, methods=["GET"]),
+        Route("/webhooks/mailchimp/{tenant_id}/{secret}", webhook, methods=["GET", "HEAD", "POST"]),
+        Route("/tenants/{tenant_id}/activity", activity, methods=["GET"]),
+    ]
+    app = Starlette(routes=routes)
+    app.state.container = container
+    return app
+
+
+def dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False)

@@ -1,0 +1,133 @@
+"""Small HTML pages (English and French): the OAuth result and "View activity"."""
+
+from __future__ import annotations
+
+from html import escape
+
+from starlette.requests import Request
+
+from calendarspots_mailchimp.core.model import ActivityEntry
+
+TEXT = {
+    "en": {
+        "title": "Newsletters — activity",
+        "heading": "Newsletters → View activity",
+        "when": "When",
+        "what": "What",
+        "message": "Details",
+        "empty": "No activity yet.",
+        "ok": "MailChimp is connected",
+        "failed": "MailChimp is not connected",
+        "newer": "Newer",
+        "older": "Older",
+        "shown": "entries {a}–{b} of {n}",
+    },
+    "fr": {
+        "title": "Infolettres — activité",
+        "heading": "Infolettres → Voir l'activité",
+        "when": "Quand",
+        "what": "Quoi",
+        "message": "Détails",
+        "empty": "Aucune activité pour l'instant.",
+        "ok": "MailChimp est connecté",
+        "failed": "MailChimp n'est pas connecté",
+        "newer": "Plus récentes",
+        "older": "Plus anciennes",
+        "shown": "entrées {a} à {b} sur {n}",
+    },
+}
+
+KIND_FR = {
+    "authorization.granted": "Autorisation accordée",
+    "authorization.revoked": "Autorisation révoquée",
+    "authorization.failed": "Autorisation échouée",
+    "check.passed": "Vérification réussie",
+    "check.failed": "Vérification échouée",
+    "check.fixed": "Champs ajoutés",
+    "webhook.installed": "Webhook ajouté",
+    "webhook.repaired": "Webhook réparé",
+    "webhook.refused": "Événement refusé",
+    "sync.succeeded": "Synchronisation réussie",
+    "sync.partial": "Synchronisation partielle",
+    "sync.failed": "Synchronisation échouée",
+    "contact.unsubscribed": "Désabonnement",
+    "contact.cleaned": "Adresse invalide",
+    "contact.rejected": "Contact refusé",
+    "contact.removed": "Clients retirés",
+    "contact.email_changed": "Courriel modifié",
+    "mailchimp.subscribe.recorded": "Nouvel abonné (noté)",
+    "mailchimp.profile.recorded": "Profil modifié (noté)",
+    "mailchimp.upemail.recorded": "Courriel modifié dans MailChimp (noté)",
+    "mailchimp.campaign.recorded": "Campagne (notée)",
+}
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}"
+    "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;"
+    "padding:.4rem;text-align:left;vertical-align:top}th{background:#f5f5f5}"
+    ".kind{font-family:monospace;white-space:nowrap}.ok{color:#176b2c}.bad{color:#a11}"
+)
+
+
+def language(request: Request) -> str:
+    asked = request.query_params.get("lang", "").lower()
+    if asked in TEXT:
+        return asked
+    header = request.headers.get("accept-language", "").lower()
+    for part in header.split(","):
+        code = part.split(";")[0].strip()[:2]
+        if code in TEXT:
+            return code
+    return "en"
+
+
+def _page(lang: str, title: str, body: str) -> str:
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body>{body}</body></html>"
+    )
+
+
+def callback_page(ok: bool, message: str, lang: str) -> str:
+    t = TEXT[lang]
+    heading = t["ok"] if ok else t["failed"]
+    css = "ok" if ok else "bad"
+    return _page(lang, heading, f'<h1 class="{css}">{escape(heading)}</h1><p>{escape(message)}</p>')
+
+
+def activity_page(
+    tenant_id: str, entries: list[ActivityEntry], total: int, limit: int, offset: int, lang: str
+) -> str:
+    t = TEXT[lang]
+    rows = []
+    for e in entries:
+        kind = str(e.kind)
+        label = KIND_FR.get(kind, kind) if lang == "fr" else kind
+        rows.append(
+            f"<tr><td>{escape(e.at.isoformat(timespec='seconds'))}</td>"
+            f'<td class="kind" title="{escape(kind)}">{escape(label)}</td>'
+            f"<td>{escape(e.message)}</td></tr>"
+        )
+    table = (
+        f"<table><thead><tr><th>{t['when']}</th><th>{t['what']}</th><th>{t['message']}</th></tr>"
+        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        if rows
+        else f"<p>{t['empty']}</p>"
+    )
+    nav = []
+    if offset > 0:
+        nav.append(
+            f'<a href="?lang={lang}&limit={limit}&offset={max(0, offset - limit)}&format=html">'
+            f"{t['newer']}</a>"
+        )
+    if offset + limit < total:
+        nav.append(
+            f'<a href="?lang={lang}&limit={limit}&offset={offset + limit}&format=html">'
+            f"{t['older']}</a>"
+        )
+    shown = t["shown"].format(a=offset + 1 if entries else 0, b=offset + len(entries), n=total)
+    body = (
+        f"<h1>{escape(t['heading'])}</h1><p>{escape(tenant_id)} — {escape(shown)}</p>"
+        f"{table}<p>{' · '.join(nav)}</p>"
+    )
+    return _page(lang, t["title"], body)

@@ -1,0 +1,43 @@
+# language: fr
+Fonctionnalité: Ce qui revient de MailChimp, et le journal d'activité
+  Les avis de désabonnement et les adresses courriels invalides sont automatiquement mis à jour
+  dans la base de données clients. Les nouveaux abonnés et les mises à jour de profil ne sont
+  PAS mis à jour automatiquement : à mettre à jour manuellement, si pertinent. Toute activité
+  affectant la liste est répertoriée sous Infolettres → Voir l'activité.
+
+  Contexte:
+    Soit une entreprise "salon" dans le fuseau horaire "America/Montreal"
+    Et 20 clients dans sa base de données clients
+    Et un compte MailChimp avec une seule liste "calendarspots" complète
+    Et le propriétaire a autorisé calendarspots.com
+
+  @R7
+  Scénario: Un client se désabonne dans MailChimp
+    Quand "client5@example.com" se désabonne dans MailChimp
+    Alors en quelques secondes le client "client5@example.com" est "unsubscribed" dans la base de données clients
+    Et le journal d'activité contient "contact.unsubscribed"
+
+  @R7
+  Scénario: Une adresse invalide est nettoyée par MailChimp
+    Quand l'adresse "client6@example.com" est nettoyée par MailChimp
+    Alors en quelques secondes le client "client6@example.com" est "cleaned" dans la base de données clients
+    Et le journal d'activité contient "contact.cleaned"
+
+  @R8
+  Scénario: Un nouvel abonné dans MailChimp n'est pas ajouté à la base de données clients
+    Quand "nouveau@example.com" s'abonne dans MailChimp avec le prénom "Nadia"
+    Alors en quelques secondes le journal d'activité contient "mailchimp.subscribe.recorded" avec "Nadia"
+    Et la base de données clients compte toujours 20 clients
+
+  @R8
+  Scénario: Une mise à jour de profil dans MailChimp n'est pas recopiée
+    Quand "client7@example.com" change son prénom en "Gisèle" dans MailChimp
+    Alors en quelques secondes le journal d'activité contient "mailchimp.profile.recorded" avec "Gisèle"
+    Et le client "client7@example.com" a toujours le prénom "Prénom7"
+
+  @R9
+  Scénario: Voir l'activité, la plus récente d'abord
+    Quand "client8@example.com" se désabonne dans MailChimp
+    Et en quelques secondes le journal d'activité contient "contact.unsubscribed"
+    Alors "Voir l'activité" montre en premier "contact.unsubscribed" puis "sync.succeeded"
+    Et "Voir l'activité" refuse un visiteur sans jeton d'administration

@@ -1,0 +1,1 @@
+"""Ports: the protocols the core needs from the outside world, and the pluggy hook surface."""

@@ -1,0 +1,27 @@
+"""The host platform's client database, as the plugin needs it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Protocol
+
+from calendarspots_mailchimp.core.model import Client
+
+
+class ClientDirectory(Protocol):
+    """A tenant's clients. The host platform plugs in its own; the plugin ships an embedded one.
+
+    Contract: `clients` yields every client of the tenant (or those changed since the watermark),
+    streaming, in any order; `mark_unsubscribed` / `mark_cleaned` find the client by email,
+    case-insensitively, set its newsletter status and return it (None when no client has that
+    address). Marking is idempotent.
+    """
+
+    def clients(
+        self, tenant_id: str, changed_since: datetime | None = None
+    ) -> Iterator[Client]: ...
+
+    def mark_unsubscribed(self, tenant_id: str, email: str) -> Client | None: ...
+
+    def mark_cleaned(self, tenant_id: str, email: str) -> Client | None: ...

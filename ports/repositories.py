@@ -1,0 +1,156 @@
+"""Persistence ports: a Unit of Work and repositories, tenant-scoped where data belongs to a tenant.
+
+A tenant-scoped repository is bound to one tenant id when it is made; it can neither read nor
+write another tenant's rows (tested against the real adapter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from types import TracebackType
+from typing import Any, Protocol, Self
+
+from calendarspots_mailchimp.core.model import (
+    ActivityEntry,
+    Client,
+    LedgerEntry,
+    MemberStatus,
+    NewsletterStatus,
+    SyncRun,
+    Tenant,
+)
+
+
+class TenantRepository(Protocol):
+    def get(self, tenant_id: str) -> Tenant | None: ...
+
+    def add(self, tenant: Tenant) -> None:
+        """Raises core.errors.AlreadyExists if the id is taken."""
+
+    def save(self, tenant: Tenant) -> None: ...
+
+    def list(self) -> list[Tenant]: ...
+
+
+class TokenStore(Protocol):
+    """Encrypted OAuth tokens: this port only ever sees ciphertext."""
+
+    def put(self, ciphertext: bytes) -> None: ...
+
+    def get(self) -> bytes | None: ...
+
+    def delete(self) -> None: ...
+
+
+class ActivityRepository(Protocol):
+    def add(self, entry: ActivityEntry) -> ActivityEntry:
+        """Stores the entry; returns it with its entry_id."""
+
+    def list(
+        self, limit: int = 50, offset: int = 0, kinds: Sequence[str] = ()
+    ) -> list[ActivityEntry]:
+        """Newest first."""
+
+    def count(self, kinds: Sequence[str] = ()) -> int: ...
+
+
+class SyncRunRepository(Protocol):
+    def add(self, run: SyncRun) -> SyncRun:
+        """Stores the run; returns it with its run_id."""
+
+    def save(self, run: SyncRun) -> None: ...
+
+    def latest(self, limit: int = 10) -> list[SyncRun]: ...
+
+
+class LedgerRepository(Protocol):
+    """Per-client memory of what was last pushed to MailChimp (change detection, resumption)."""
+
+    def get_many(self, client_ids: Iterable[str]) -> dict[str, LedgerEntry]: ...
+
+    def find_by_email(self, email: str) -> LedgerEntry | None:
+        """Case-insensitive."""
+
+    def all_client_ids(self) -> set[str]: ...
+
+    def upsert_many(self, entries: Iterable[LedgerEntry]) -> None: ...
+
+    def set_member_status(self, email: str, status: MemberStatus) -> None:
+        """Updates the entry whose email matches (case-insensitive), if any."""
+
+    def delete_many(self, client_ids: Iterable[str]) -> None: ...
+
+    def clear(self) -> None: ...
+
+
+class WebhookInbox(Protocol):
+    """Raw webhook events, stored before MailChimp gets its 200 (durability, idempotency)."""
+
+    def add(
+        self, idempotency_key: str, received_at: datetime, payload: dict[str, Any]
+    ) -> int | None:
+        """Stores the event; returns its id, or None when this key was already received."""
+
+    def pending(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]: ...
+
+    def mark_applied(self, event_id: int, applied_at: datetime, outcome: str) -> None: ...
+
+
+class SyncLeases(Protocol):
+    """A lease per tenant so two processes never sync one tenant at once."""
+
+    def acquire(self, holder: str, now: datetime, until: datetime) -> bool:
+        """True if the lease is free, expired or already held by holder."""
+
+    def release(self, holder: str) -> None: ...
+
+
+class TenantScope(Protocol):
+    """Everything that belongs to one tenant, bound to its id."""
+
+    tenant_id: str
+    token: TokenStore
+    activity: ActivityRepository
+    runs: SyncRunRepository
+    ledger: LedgerRepository
+    inbox: WebhookInbox
+    leases: SyncLeases
+
+
+class UnitOfWork(Protocol):
+    """A transaction. Leaving the `with` block without commit() rolls back."""
+
+    tenants: TenantRepository
+
+    def scope(self, tenant_id: str) -> TenantScope: ...
+
+    def commit(self) -> None: ...
+
+    def rollback(self) -> None: ...
+
+    def __enter__(self) -> Self: ...
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None: ...
+
+
+class UnitOfWorkFactory(Protocol):
+    def __call__(self) -> UnitOfWork: ...
+
+
+class ClientStore(Protocol):
+    """The embedded client directory's write side (CSV import), used when no host plugs one in."""
+
+    def upsert(self, tenant_id: str, clients: Sequence[Client]) -> tuple[int, int]:
+        """Insert or update by client_id, else by email (case-insensitive); returns (added, updated)."""
+
+    def all(self, tenant_id: str) -> Iterator[Client]: ...
+
+    def set_newsletter(
+        self, tenant_id: str, email: str, status: NewsletterStatus
+    ) -> Client | None: ...

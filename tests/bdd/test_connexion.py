@@ -1,0 +1,5 @@
+"""features/connexion: R1, R2, R3, R5, R10."""
+
+from pytest_bdd import scenarios
+
+scenarios("connexion")

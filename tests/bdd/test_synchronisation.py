@@ -1,0 +1,5 @@
+"""features/synchronisation: R4, R5, R6, R7, R10."""
+
+from pytest_bdd import scenarios
+
+scenarios("synchronisation")

@@ -1,0 +1,103 @@
+"""The Database: engine set-up, Alembic migrations, schema matching the ORM."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect, text
+
+from calendarspots_mailchimp.adapters.persistence.database import Database, normalize_url
+from calendarspots_mailchimp.adapters.persistence.records import Base
+
+TABLES = {
+    "tenants",
+    "tokens",
+    "activity",
+    "sync_runs",
+    "ledger",
+    "webhook_inbox",
+    "leases",
+    "clients",
+}
+
+
+def test_postgresql_urls_go_through_psycopg_3() -> None:
+    assert normalize_url("postgresql://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_url("postgres://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_url("postgresql+psycopg://u@h/db").drivername == "postgresql+psycopg"
+    assert normalize_url("sqlite:///x.db").drivername == "sqlite"
+
+
+def test_upgrade_builds_every_table_and_records_the_revision(fresh_url: str) -> None:
+    database = Database(fresh_url)
+    try:
+        assert database.current_revision() is None
+        database.upgrade()
+        assert database.current_revision() == "0001"
+        assert set(inspect(database.engine).get_table_names()) >= TABLES
+        database.upgrade()  # idempotent
+        assert database.current_revision() == "0001"
+    finally:
+        database.dispose()
+
+
+def test_the_migration_matches_the_orm_metadata(database: Database) -> None:
+    with database.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+
+
+def test_concurrent_upgrades_from_separate_engines_all_succeed(fresh_url: str) -> None:
+    databases = [Database(fresh_url) for _ in range(4)]
+    try:
+        with ThreadPoolExecutor(max_workers=4) as pool:
+            list(pool.map(lambda database: database.upgrade(), databases))
+        assert {database.current_revision() for database in databases} == {"0001"}
+    finally:
+        for database in databases:
+            database.dispose()
+
+
+def test_ensure_schema_migrates_once_per_url(fresh_url: str) -> None:
+    first, second = Database(fresh_url), Database(fresh_url)
+    try:
+        first.ensure_schema()
+        assert first.current_revision() == "0001"
+        with first.engine.begin() as connection:
+            connection.execute(text("DELETE FROM alembic_version"))
+        second.ensure_schema()  # cached for this URL in this process: no second upgrade
+        assert second.current_revision() is None
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: object) -> None:
+    database = Database(f"sqlite:///{tmp_path}/pragmas.db")
+    try:
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+            assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
+    finally:
+        database.dispose()
+
+
+def test_in_memory_sqlite_keeps_one_database(tmp_path: object) -> None:
+    database = Database("sqlite://")
+    try:
+        database.upgrade()
+        with database.unit_of_work_factory()() as uow:
+            assert uow.tenants.list() == []
+    finally:
+        database.dispose()
+
+
+def test_repr_hides_the_password() -> None:
+    database = Database("postgresql://user:s3cret@127.0.0.1:1/nowhere")
+    try:
+        assert "s3cret" not in repr(database)
+    finally:
+        database.dispose()

@@ -1,0 +1,1 @@
+"""Shared test support: a world with the simulator, the plugin's app and a database."""

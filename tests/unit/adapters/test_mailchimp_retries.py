@@ -1,0 +1,169 @@
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from calendarspots_mailchimp.adapters.mailchimp.requester import BACKOFF_BASE, Requester
+from calendarspots_mailchimp.ports.mailchimp import (
+    MailChimpError,
+    MailChimpUnavailable,
+    RateLimited,
+    TokenRevoked,
+    WebhookSpec,
+)
+
+LISTS = {
+    "lists": [{"id": "l1", "name": "calendarspots", "stats": {"member_count": 3}}],
+    "total_items": 1,
+}
+
+
+def scripted(*responses: httpx.Response | Exception) -> Callable[[httpx.Request], httpx.Response]:
+    queue: Iterator[httpx.Response | Exception] = iter(responses)
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        step = next(queue)
+        if isinstance(step, Exception):
+            raise step
+        return step
+
+    return handle
+
+
+def test_retry_after_is_honoured_on_429_then_success(wire: Any, problem: Any) -> None:
+    w = wire(
+        scripted(
+            httpx.Response(429, headers={"Retry-After": "3"}),
+            problem(
+                429,
+                "Too Many Requests",
+                "limit",
+            ),
+            httpx.Response(200, json=LISTS),
+        )
+    )
+    acct = w.connector().account("https://us1.api.example.test", "tok")
+    assert [a.audience_id for a in acct.audiences()] == ["l1"]
+    assert w.waits[0] == 3.0
+    assert 0 <= w.waits[1] <= BACKOFF_BASE * 2  # no header: jittered backoff, second retry
+    assert acct.api_calls == 3
+
+
+def test_5xx_and_timeouts_are_retried_then_succeed(wire: Any, problem: Any) -> None:
+    w = wire(
+        scripted(
+            problem(500, "Internal Server Error"),
+            httpx.ReadTimeout("timed out"),
+            httpx.Response(503, headers={"Retry-After": "1"}),
+            httpx.Response(200, json=LISTS),
+        )
+    )
+    acct = w.connector().account("https://us1.api.example.test", "tok")
+    assert len(acct.audiences()) == 1
+    assert len(w.waits) == 3
+    assert w.waits[2] == 1.0
+    assert acct.api_calls == 4
+
+
+def test_giving_up_on_5xx_raises_unavailable(wire: Any, problem: Any) -> None:
+    w = wire(lambda r: problem(502, "Bad Gateway"))
+    acct = w.connector(max_retries=4).account("https://us1.api.example.test", "tok")
+    with pytest.raises(MailChimpUnavailable) as info:
+        acct.audiences()
+    assert info.value.status == 502
+    assert acct.api_calls == 5
+    assert len(w.waits) == 4
+
+
+def test_giving_up_on_429_raises_rate_limited_even_without_a_json_body(
+    wire: Any, problem: Any
+) -> None:
+    w = wire(lambda r: httpx.Response(429, text="slow down"))
+    acct = w.connector(max_retries=2).account("https://us1.api.example.test", "tok")
+    with pytest.raises(RateLimited):
+        acct.audiences()
+    assert acct.api_calls == 3
+
+
+def test_network_errors_give_up_as_unavailable(wire: Any, problem: Any) -> None:
+    def refuse(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused")
+
+    w = wire(refuse)
+    acct = w.connector(max_retries=1).account("https://us1.api.example.test", "tok")
+    with pytest.raises(MailChimpUnavailable) as info:
+        acct.audiences()
+    assert info.value.status == 0
+    assert acct.api_calls == 2
+
+
+@pytest.mark.parametrize("status", [400, 403, 404, 405, 422])
+def test_other_4xx_are_never_retried(wire: Any, problem: Any, status: int) -> None:
+    w = wire(lambda r: problem(status, "Nope"))
+    acct = w.connector().account("https://us1.api.example.test", "tok")
+    with pytest.raises(MailChimpError) as info:
+        acct.audiences()
+    assert info.value.status == status
+    assert acct.api_calls == 1
+    assert w.waits == []
+
+
+def test_401_is_token_revoked_and_not_retried(wire: Any, problem: Any) -> None:
+    w = wire(lambda r: problem(401, "API Key Invalid", "Your API key may be invalid"))
+    acct = w.connector().account("https://us1.api.example.test", "tok")
+    with pytest.raises(TokenRevoked):
+        acct.audiences()
+    assert acct.api_calls == 1
+
+
+def test_a_non_idempotent_create_is_not_repeated_after_a_lost_answer(
+    wire: Any, problem: Any
+) -> None:
+    w = wire(scripted(httpx.ReadTimeout("timed out")))
+    acct = w.connector().account("https://us1.api.example.test", "tok")
+    spec = WebhookSpec(
+        "https://hooks.example.test/s3cret", frozenset({"unsubscribe"}), frozenset({"user"})
+    )
+    with pytest.raises(MailChimpUnavailable):
+        acct.create_webhook("l1", spec)
+    assert acct.api_calls == 1
+
+
+def test_a_non_idempotent_create_is_repeated_when_refused_unprocessed(
+    wire: Any, problem: Any
+) -> None:
+    created = {
+        "id": "w1",
+        "url": "https://hooks.example.test/s3cret",
+        "events": {"unsubscribe": True},
+        "sources": {"user": True},
+    }
+    w = wire(
+        scripted(
+            httpx.ConnectError("refused"), httpx.Response(429), httpx.Response(200, json=created)
+        )
+    )
+    acct = w.connector().account("https://us1.api.example.test", "tok")
+    spec = WebhookSpec(created["url"], frozenset({"unsubscribe"}), frozenset({"user"}))
+    assert acct.create_webhook("l1", spec).webhook_id == "w1"
+    assert acct.api_calls == 3
+
+
+def test_backoff_grows_exponentially_within_its_cap() -> None:
+    requester = Requester(httpx.Client(), max_retries=3, jitter=lambda: 1.0)
+    assert [requester.backoff(n) for n in range(4)] == [0.5, 1.0, 2.0, 4.0]
+    assert requester.backoff(30) == 30.0
+    requester.close()
+
+
+def test_retry_after_is_capped(wire: Any, problem: Any) -> None:
+    w = wire(
+        scripted(
+            httpx.Response(503, headers={"Retry-After": "86400"}), httpx.Response(200, json=LISTS)
+        )
+    )
+    w.connector().account("https://us1.api.example.test", "tok").audiences()
+    assert w.waits == [120.0]

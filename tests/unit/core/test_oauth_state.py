@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from calendarspots_mailchimp.core.errors import AuthorizationError, ConfigurationError
+from calendarspots_mailchimp.core.services.oauth_state import make_state, read_state
+
+KEY = "k" * 32
+NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
+
+
+def test_state_round_trip_names_the_tenant() -> None:
+    assert read_state(make_state("salon-1", KEY, NOW), KEY, NOW + timedelta(minutes=5)) == "salon-1"
+
+
+def test_tampered_state_is_refused() -> None:
+    state = make_state("salon-1", KEY, NOW)
+    sig = state.split(".")[1]
+    forged = make_state("salon-2", KEY, NOW).split(".")[0]
+    with pytest.raises(AuthorizationError):
+        read_state(f"{forged}.{sig}", KEY, NOW)
+    with pytest.raises(AuthorizationError):
+        read_state(state, "another-key-of-32-characters!!!!", NOW)
+    with pytest.raises(AuthorizationError):
+        read_state("garbage", KEY, NOW)
+
+
+def test_expired_state_is_refused() -> None:
+    with pytest.raises(AuthorizationError, match="expired"):
+        read_state(make_state("salon-1", KEY, NOW), KEY, NOW + timedelta(hours=1))
+
+
+def test_no_key_no_state() -> None:
+    with pytest.raises(ConfigurationError):
+        make_state("salon-1", "", NOW)
