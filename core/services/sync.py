@@ -185,12 +185,8 @@ class _Run:
 
     def _mark(self, email: str, status: MemberStatus) -> Client | None:
         if status == MemberStatus.UNSUBSCRIBED:
-            client = self.deps.directory.mark_unsubscribed(self.tenant.tenant_id, email)
-            self.counts.unsubscribed += 1 if client else 0
-        else:
-            client = self.deps.directory.mark_cleaned(self.tenant.tenant_id, email)
-            self.counts.cleaned += 1 if client else 0
-        return client
+            return self.deps.directory.mark_unsubscribed(self.tenant.tenant_id, email)
+        return self.deps.directory.mark_cleaned(self.tenant.tenant_id, email)
 
     def _tell(
         self,
@@ -203,6 +199,10 @@ class _Run:
         if client is None or (known is not None and known.member_status == status):
             return  # not our client, or already known: nothing new to tell
         unsubscribed = status == MemberStatus.UNSUBSCRIBED
+        if unsubscribed:
+            self.counts.unsubscribed += 1
+        else:
+            self.counts.cleaned += 1
         self.journal.record(
             scope,
             ActivityKind.CONTACT_UNSUBSCRIBED if unsubscribed else ActivityKind.CONTACT_CLEANED,

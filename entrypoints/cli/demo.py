@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import unicodedata
 import secrets
 import tempfile
 import time
@@ -65,8 +66,8 @@ def demo_csv(count: int, seed: int = 7) -> str:
     lines = ["email,first_name,last_name,birthday,client_id"]
     for i in range(count):
         first, last = rng.choice(FIRST), rng.choice(LAST)
-        local = f"{first}.{last}.{i}".lower().replace("'", "").replace(" ", "")
-        local = local.encode("ascii", "ignore").decode() or f"client{i}"
+        plain = unicodedata.normalize("NFKD", f"{first}.{last}.{i}")
+        local = plain.encode("ascii", "ignore").decode().lower().replace("'", "").replace(" ", "")
         birthday = (
             ""
             if i % 5 == 0
@@ -166,7 +167,8 @@ def run_demo(count: int) -> None:
         for entry in entries:
             table.add_row(entry.at.strftime("%H:%M:%S"), str(entry.kind), entry.message)
         console.print(table)
-        stats = sim.stats.snapshot() if hasattr(sim.stats, "snapshot") else {}
-        if stats:
-            say(f"MailChimp API requests in all: {stats.get('api_requests', '?')}")
+        say(
+            f"MailChimp API requests in all: {sim.stats.total_api_requests}; members written: "
+            f"{sim.stats.member_writes}"
+        )
     typer.echo(f"demo finished; its database stays in {workdir}")
