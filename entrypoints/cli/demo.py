@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import random
-import unicodedata
 import secrets
 import tempfile
 import time
+import unicodedata
 from pathlib import Path
 
 import httpx
