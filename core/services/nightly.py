@@ -1,11 +1,12 @@
 """R4: one sync per tenant-local night.
 
-Each tenant's night is a window of wall-clock hours in its own time zone (default 01:00-05:00).
-Inside it, the tenant starts at a stable offset derived from its id, so thousands of tenants do
-not hit MailChimp in the same minute. Comparing wall-clock times makes DST nights simple: on a
-spring-forward night a start that falls in the skipped hour just happens at the first instant
-after it; on a fall-back night the once-per-local-date rule stops a second run in the repeated
-hour. A failed night is retried later in the window with a growing delay.
+Each tenant's night is a window of wall-clock hours in its own time zone (default 01:00-05:00):
+from its start, the tenant is due until it has synced for that local date. Each tenant is its
+own MailChimp account, so starting many at once costs MailChimp nothing; our own load is
+spread by the order due tenants run in (a stable per-tenant offset) and, at scale, by the task
+queue. Comparing wall-clock times makes DST nights simple: on a spring-forward night the
+window just starts late; on a fall-back night the once-per-local-date rule stops a second run
+in the repeated hour. A failed night is retried later in the window with a growing delay.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ RETRY_BASE = timedelta(minutes=15)
 
 
 def start_offset(tenant_id: str, window_minutes: int) -> timedelta:
-    """Stable per tenant, within the first half of the window (the rest is for retries)."""
+    """Stable per tenant, within the first half of the window: the order of the night."""
     digest = hashlib.sha256(tenant_id.encode("utf-8")).digest()
     spread = max(1, window_minutes // 2)
     return timedelta(minutes=int.from_bytes(digest[:4], "big") % spread)
@@ -58,10 +59,7 @@ def night_status(
     local = now.astimezone(ZoneInfo(tenant.timezone))
     if tenant.last_sync_local_date == local.date():
         return None
-    window = (end_hour - start_hour) * 60
-    start = datetime.combine(local.date(), time(start_hour)) + start_offset(
-        tenant.tenant_id, window
-    )
+    start = datetime.combine(local.date(), time(start_hour))
     wall = local.replace(tzinfo=None)
     end = datetime.combine(local.date(), time(0)) + timedelta(hours=end_hour)
     if not start <= wall < end:
@@ -107,7 +105,8 @@ class NightlyService:
                 )
                 if due is not None:
                     dues.append(due)
-        return sorted(dues, key=lambda d: d.tenant_id)
+        window = (settings.night_end_hour - settings.night_start_hour) * 60
+        return sorted(dues, key=lambda d: (start_offset(d.tenant_id, window), d.tenant_id))
 
     def run(
         self, now: datetime, on_result: Callable[[NightlyOutcome], None] | None = None

@@ -39,11 +39,13 @@ from calendarspots_mailchimp.core.model import (
 )
 from calendarspots_mailchimp.core.services import audience as contract
 from calendarspots_mailchimp.core.services.deps import Deps, Journal, get_tenant, open_account
+from calendarspots_mailchimp.core.services.inbound import InboundService
 from calendarspots_mailchimp.ports.mailchimp import (
     AudienceNotFound,
     BatchResult,
     MailChimpAccount,
     MailChimpError,
+    MemberError,
     MemberErrorKind,
     MemberRejected,
     MemberWrite,
@@ -57,6 +59,18 @@ LEASE_TTL = timedelta(minutes=30)
 # skew between us and MailChimp cannot hide an opt-out.
 BACKFILL_MARGIN = timedelta(minutes=10)
 MAX_DETAILS = 50  # per-client problems kept in one activity entry
+# Members unknown to the ledger are looked up one by one up to this many per run; beyond it,
+# reading the whole audience (1,000 members a call) is cheaper.
+LOOKUP_LIMIT = 25
+_ACTIVE = (MemberStatus.SUBSCRIBED, MemberStatus.PENDING)
+# Members MailChimp lets us archive (not cleaned, pending or archived: API-NOTES §4.3).
+_ARCHIVABLE = (MemberStatus.SUBSCRIBED, MemberStatus.UNSUBSCRIBED, MemberStatus.TRANSACTIONAL)
+# Refusals of an address itself: moving a member there cannot work either.
+_ADDRESS_REFUSALS = (
+    MemberErrorKind.FAKE_OR_INVALID,
+    MemberErrorKind.FORGOTTEN,
+    MemberErrorKind.MERGE_FIELDS,
+)
 
 Progress = Callable[[str, int], None]
 
@@ -145,6 +159,9 @@ class _Run:
         self.counts = SyncCounts()
         self.problems: list[ClientProblem] = []
         self.remote: dict[str, MemberStatus] = {}  # lowercase email -> status read this run
+        self.remote_complete = False  # every (unarchived) member is in self.remote
+        self.absent: set[str] = set()  # looked up: not in the audience
+        self.lookups = 0
         self.seen_ids: set[str] = set()
         self.seen_emails: set[str] = set()
         self.email_changes: list[_EmailChange] = []
@@ -157,6 +174,7 @@ class _Run:
         opt-outs to the client directory. Returns the time to remember for the next run."""
         started = self.deps.clock.now()
         after = None if since is None else since - BACKFILL_MARGIN
+        self.remote_complete = after is None
         changed: list[tuple[str, MemberStatus]] = []
         for member in self.account.members(self.audience_id, since_last_changed=after):
             key = member.email.lower()
@@ -227,7 +245,8 @@ class _Run:
     def plan_chunk(self, chunk: Sequence[Client]) -> list[_Write]:
         with self.deps.uow() as uow:
             ledger = uow.scope(self.tenant.tenant_id).ledger.get_many(c.client_id for c in chunk)
-        writes: list[_Write] = []
+        candidates: list[tuple[Client, LedgerEntry | None]] = []
+        unknown: list[str] = []
         for client in chunk:
             self.seen_ids.add(client.client_id)
             email = client.email.strip()
@@ -241,50 +260,98 @@ class _Run:
             self.seen_emails.add(key)
             entry = ledger.get(client.client_id)
             if entry is not None and entry.email.lower() != key:
-                self.email_changes.append(_EmailChange(client, entry))
-                continue
-            remote = self.remote.get(key)
-            known = remote or (entry.member_status if entry else None)
-            if known is not None and known.opted_out:
-                # R10: never re-subscribed; names are not pushed either (a cleaned member
-                # cannot be edited at all, API-NOTES §4.3).
-                if entry is None or entry.content_hash != client.content_hash() or self.full:
-                    self._skip(client, f"{known.value} in MailChimp: never re-subscribed")
-                else:
+                if self._refused_before(client, entry):
                     self.counts.unchanged += 1
-                continue
-            if client.newsletter != NewsletterStatus.SUBSCRIBED:
-                if known in (MemberStatus.SUBSCRIBED, MemberStatus.PENDING):
-                    # The platform says this client opted out: carry it to MailChimp.
-                    writes.append(
-                        _Write(
-                            client,
-                            MemberWrite(email, MemberStatus.UNSUBSCRIBED, client.merge_fields()),
-                            True,
-                        )
-                    )
-                elif entry is None or entry.content_hash != client.content_hash():
-                    self._skip(client, f"{client.newsletter.value} in the client database")
                 else:
-                    self.counts.unchanged += 1
+                    self.email_changes.append(_EmailChange(client, entry))
                 continue
-            unchanged = (
-                entry is not None
-                and entry.content_hash == client.content_hash()
-                and (entry.member_status is not None or entry.last_error)
-            )
-            if unchanged and not self.full:
-                self.counts.unchanged += 1
-                continue
-            status: MemberStatus
-            if known in (MemberStatus.SUBSCRIBED, MemberStatus.PENDING):
-                status = known  # re-send the member's own status: never changes consent
-            else:
-                status = self._new_status()
-            writes.append(
-                _Write(client, MemberWrite(email, status, client.merge_fields()), known is not None)
-            )
+            candidates.append((client, entry))
+            if self._needs_lookup(client, entry, key):
+                unknown.append(key)
+        self._look_up(unknown)
+        writes: list[_Write] = []
+        for client, entry in candidates:
+            write = self._plan_one(client, entry)
+            if write is not None:
+                writes.append(write)
         return writes
+
+    def _refused_before(self, client: Client, entry: LedgerEntry) -> bool:
+        """MailChimp refused exactly this content last time: not sent again until it changes
+        (it would be refused forever, API-NOTES §4.4)."""
+        return (
+            bool(entry.last_error) and entry.content_hash == client.content_hash() and not self.full
+        )
+
+    def _known(self, key: str, entry: LedgerEntry | None) -> MemberStatus | None:
+        return self.remote.get(key) or (entry.member_status if entry else None)
+
+    def _needs_lookup(self, client: Client, entry: LedgerEntry | None, key: str) -> bool:
+        """A client about to be sent whose member status nobody knows: batch subscribe with
+        update_existing sets the status it is given (API-NOTES §5.1), so sending a guess could
+        turn a pending member into a subscribed one, or a subscribed one into pending."""
+        if self.remote_complete or key in self.absent or self._known(key, entry) is not None:
+            return False
+        if client.newsletter != NewsletterStatus.SUBSCRIBED:
+            return False  # not sent at all while its status is unknown
+        return entry is None or not self._refused_before(client, entry)
+
+    def _look_up(self, keys: list[str]) -> None:
+        """Learns the status of members unknown to the ledger: one GET each for a few, one read
+        of the whole audience (1,000 a page) for many."""
+        keys = [k for k in dict.fromkeys(keys) if k not in self.remote and k not in self.absent]
+        if not keys or self.remote_complete:
+            return
+        if self.lookups + len(keys) > LOOKUP_LIMIT:
+            for member in self.account.members(self.audience_id):
+                self.remote.setdefault(member.email.lower(), member.status)
+            self.remote_complete = True
+            return
+        for key in keys:
+            self.lookups += 1
+            state = self.account.get_member(self.audience_id, key)
+            if state is None:
+                self.absent.add(key)
+            else:
+                self.remote[key] = state.status
+
+    def _plan_one(self, client: Client, entry: LedgerEntry | None) -> _Write | None:
+        email = client.email.strip()
+        known = self._known(email.lower(), entry)
+        if known is not None and known.opted_out:
+            # R10: never re-subscribed; names are not pushed either (a cleaned member
+            # cannot be edited at all, API-NOTES §4.3).
+            if entry is None or entry.content_hash != client.content_hash() or self.full:
+                self._skip(client, f"{known.value} in MailChimp: never re-subscribed")
+            else:
+                self.counts.unchanged += 1
+            return None
+        if client.newsletter != NewsletterStatus.SUBSCRIBED:
+            if known in _ACTIVE:
+                # The platform says this client opted out: carry it to MailChimp.
+                return _Write(
+                    client,
+                    MemberWrite(email, MemberStatus.UNSUBSCRIBED, client.merge_fields()),
+                    True,
+                )
+            if entry is None or entry.content_hash != client.content_hash():
+                self._skip(client, f"{client.newsletter.value} in the client database")
+            else:
+                self.counts.unchanged += 1
+            return None
+        unchanged = (
+            entry is not None
+            and entry.content_hash == client.content_hash()
+            and (entry.member_status is not None or bool(entry.last_error))
+        )
+        if unchanged and not self.full:
+            self.counts.unchanged += 1
+            return None
+        # An active member keeps its own status: the sync never changes consent. Anyone else
+        # (new, archived, transactional) gets what a new contact gets (R10).
+        status = known if known in _ACTIVE and known is not None else self._new_status()
+        existing = known is not None and known != MemberStatus.ARCHIVED
+        return _Write(client, MemberWrite(email, status, client.merge_fields()), existing)
 
     # -- pushing -----------------------------------------------------------------------------
     def record_batch(self, writes: Sequence[_Write], result: BatchResult) -> None:
@@ -293,7 +360,7 @@ class _Run:
         updated = {e.lower() for e in result.updated}
         errors = {e.email.lower(): e for e in result.errors}
         entries: list[LedgerEntry] = []
-        opt_outs: list[tuple[str, LedgerEntry | None]] = []
+        opt_outs: list[tuple[str, MemberStatus]] = []
         for key, w in by_email.items():
             client = w.client
             if key in created or key in updated:
@@ -310,16 +377,13 @@ class _Run:
             error = errors.get(key)
             if error is not None and error.kind == MemberErrorKind.COMPLIANCE_STATE:
                 # MailChimp refused to subscribe someone who opted out: our R10 safety net.
-                self._skip(client, "unsubscribed in MailChimp: never re-subscribed")
+                # Its refusal does not say whether they unsubscribed or bounced; ask.
+                status = self._opted_out_status(client.email)
+                self._skip(client, f"{status.value} in MailChimp: never re-subscribed")
                 entries.append(
-                    LedgerEntry(
-                        client.client_id,
-                        client.email,
-                        client.content_hash(),
-                        MemberStatus.UNSUBSCRIBED,
-                    )
+                    LedgerEntry(client.client_id, client.email, client.content_hash(), status)
                 )
-                opt_outs.append((client.email, None))
+                opt_outs.append((client.email, status))
                 continue
             reason = (
                 _readable(error.kind, error.message, error.field)
@@ -333,17 +397,25 @@ class _Run:
             entries.append(
                 LedgerEntry(client.client_id, client.email, client.content_hash(), None, reason)
             )
-        marked = [(email, self._mark(email, MemberStatus.UNSUBSCRIBED)) for email, _ in opt_outs]
+        marked = [(email, status, self._mark(email, status)) for email, status in opt_outs]
         with self.deps.uow() as uow:
             scope = uow.scope(self.tenant.tenant_id)
             scope.ledger.upsert_many(entries)
-            for email, marked_client in marked:
-                self._tell(scope, email, MemberStatus.UNSUBSCRIBED, marked_client, None)
+            for email, status, marked_client in marked:
+                self._tell(scope, email, status, marked_client, None)
             scope.leases.acquire(
                 self.holder, self.deps.clock.now(), self.deps.clock.now() + LEASE_TTL
             )
             uow.commit()
         self.journal.published()
+
+    def _opted_out_status(self, email: str) -> MemberStatus:
+        """UNSUBSCRIBED or CLEANED, as MailChimp has the member now."""
+        state = self.account.get_member(self.audience_id, email)
+        if state is not None and state.status == MemberStatus.CLEANED:
+            return MemberStatus.CLEANED
+        # Unsubscribed, or archived after opting out (it stays in compliance state).
+        return MemberStatus.UNSUBSCRIBED
 
     def push(self, batches: Iterator[list[_Write]]) -> None:
         pending: dict[int, list[_Write]] = {}
@@ -364,58 +436,91 @@ class _Run:
     # -- email changes -----------------------------------------------------------------------
     def change_emails(self) -> None:
         for change in self.email_changes:
-            client, old = change.client, change.old
             if self.dry_run:
-                self.plan["update"].append(f"{old.email} → {client.email}")
+                self.plan["update"].append(f"{change.old.email} → {change.client.email}")
                 self.counts.updated += 1
                 continue
-            status = old.member_status
-            try:
-                if status is not None and status.opted_out:
-                    raise MemberRejected(400, "opted out", "", _opted_out_error(client.email))
-                state = self.account.change_email(
-                    self.audience_id, old.email, client.email, client.merge_fields()
-                )
-                new_status = state.status
-            except MemberRejected:
-                # MailChimp would not move the address: archive the old one and carry the
-                # consent state to the new address (an opted-out client stays opted out).
-                carried = (
-                    MemberStatus.UNSUBSCRIBED
-                    if status and status.opted_out
-                    else (status or self._new_status())
-                )
-                try:
-                    if status is not None and status != MemberStatus.CLEANED:
-                        self.account.archive_member(self.audience_id, old.email)
-                    state = self.account.upsert_member(
-                        self.audience_id, MemberWrite(client.email, carried, client.merge_fields())
-                    )
-                    new_status = state.status
-                except MemberRejected as exc:
-                    self.counts.failed += 1
-                    reason = _readable(exc.error.kind, exc.error.message, exc.error.field)
-                    self.problems.append(ClientProblem(client.client_id, client.email, reason))
-                    self._save_entry(
-                        LedgerEntry(
-                            client.client_id, client.email, client.content_hash(), None, reason
-                        )
-                    )
-                    continue
-            self.counts.updated += 1
-            self._save_entry(
-                LedgerEntry(client.client_id, client.email, client.content_hash(), new_status),
-                activity=(
-                    ActivityKind.CONTACT_EMAIL_CHANGED,
-                    f"{old.email} changed address to {client.email}: the same MailChimp "
-                    "member follows the client.",
-                    {
-                        "old_email": old.email,
-                        "new_email": client.email,
-                        "client_id": client.client_id,
-                    },
-                ),
+            self._change_email(change.client, change.old)
+
+    def _change_email(self, client: Client, old: LedgerEntry) -> None:
+        status = old.member_status
+        try:
+            if status is not None and status.opted_out:
+                # MailChimp keeps an opted-out member's address (ASSUMPTION, as the simulator
+                # does): go straight to archive-and-carry.
+                raise MemberRejected(400, "opted out", "", _opted_out_error(client.email))
+            state = self.account.change_email(
+                self.audience_id, old.email, client.email, client.merge_fields()
             )
+        except MemberRejected as exc:
+            if exc.error.kind in _ADDRESS_REFUSALS:
+                # The new address itself is refused: the old member is left as it is, and the
+                # ledger keeps pointing at it until the client's address changes again.
+                self._change_failed(client, old.email, status, exc)
+                return
+            new_status = self._carry(client, old)
+        else:
+            new_status = state.status
+        if new_status is None:
+            return
+        self.counts.updated += 1
+        self._save_entry(
+            LedgerEntry(client.client_id, client.email, client.content_hash(), new_status),
+            activity=(
+                ActivityKind.CONTACT_EMAIL_CHANGED,
+                f"{old.email} changed address to {client.email}: the same MailChimp "
+                "member follows the client.",
+                {"old_email": old.email, "new_email": client.email, "client_id": client.client_id},
+            ),
+        )
+
+    def _carry(self, client: Client, old: LedgerEntry) -> MemberStatus | None:
+        """MailChimp would not move the address: the new address gets the old one's consent
+        state (only if it is new to MailChimp: PUT with status_if_new), then the old member is
+        archived, so the client never has two subscribed addresses. Returns the new member's
+        status, or None when it failed (recorded)."""
+        status = old.member_status
+        carried: MemberStatus
+        if (status is not None and status.opted_out) or (
+            client.newsletter != NewsletterStatus.SUBSCRIBED
+        ):
+            carried = MemberStatus.UNSUBSCRIBED
+        elif status in _ACTIVE and status is not None:
+            carried = status
+        else:
+            carried = self._new_status()
+        try:
+            state = self.account.upsert_member(
+                self.audience_id, MemberWrite(client.email, carried, client.merge_fields())
+            )
+        except MemberRejected as exc:
+            self._change_failed(client, old.email, status, exc)
+            return None
+        if status is not None and status != MemberStatus.CLEANED:
+            try:
+                self.account.archive_member(self.audience_id, old.email)
+            except MemberRejected as exc:
+                # e.g. already archived, or pending (MailChimp cannot archive it, §4.3).
+                reason = _readable(exc.error.kind, exc.error.message, exc.error.field)
+                self.problems.append(
+                    ClientProblem(client.client_id, old.email, f"old address kept: {reason}")
+                )
+        return state.status
+
+    def _change_failed(
+        self,
+        client: Client,
+        old_email: str,
+        old_status: MemberStatus | None,
+        exc: MemberRejected,
+    ) -> None:
+        self.counts.failed += 1
+        reason = _readable(exc.error.kind, exc.error.message, exc.error.field)
+        self.problems.append(ClientProblem(client.client_id, client.email, reason))
+        # The hash is the new content's: the same refused change is not retried every night.
+        self._save_entry(
+            LedgerEntry(client.client_id, old_email, client.content_hash(), old_status, reason)
+        )
 
     def _save_entry(
         self, entry: LedgerEntry, activity: tuple[ActivityKind, str, dict[str, Any]] | None = None
@@ -440,16 +545,25 @@ class _Run:
         with self.deps.uow() as uow:
             entries = uow.scope(self.tenant.tenant_id).ledger.get_many(gone)
         archived: list[str] = []
+        refused: list[dict[str, str]] = []
         if self.tenant.archive_removed_clients:
             for entry in entries.values():
-                if entry.member_status in (MemberStatus.SUBSCRIBED, MemberStatus.UNSUBSCRIBED):
+                if entry.email.lower() in self.seen_emails:
+                    continue  # the address now belongs to another client of the platform
+                if entry.member_status not in _ARCHIVABLE:
+                    continue  # not in MailChimp, or MailChimp cannot archive it (§4.3)
+                try:
                     self.account.archive_member(self.audience_id, entry.email)
-                    archived.append(entry.email)
+                except MemberRejected as exc:
+                    # Already archived (a run killed after archiving it), or changed since.
+                    refused.append({"email": entry.email, "reason": exc.error.message})
+                    continue
+                archived.append(entry.email)
         with self.deps.uow() as uow:
             scope = uow.scope(self.tenant.tenant_id)
             scope.ledger.delete_many(gone)
             action = (
-                "archived in MailChimp"
+                f"{len(archived)} archived in MailChimp"
                 if self.tenant.archive_removed_clients
                 else "left as they are in MailChimp"
             )
@@ -460,14 +574,13 @@ class _Run:
                 count=len(gone),
                 emails=[e.email for e in entries.values()][:MAX_DETAILS],
                 archived=len(archived),
+                not_archived=refused[:MAX_DETAILS],
             )
             uow.commit()
         self.journal.published()
 
 
-def _opted_out_error(email: str) -> Any:
-    from calendarspots_mailchimp.ports.mailchimp import MemberError
-
+def _opted_out_error(email: str) -> MemberError:
     return MemberError(email, MemberErrorKind.COMPLIANCE_STATE, "opted out")
 
 
@@ -520,6 +633,7 @@ class SyncService:
         with deps.uow() as uow:
             if not uow.scope(tenant_id).leases.acquire(holder, now, now + LEASE_TTL):
                 raise SyncInProgress(f"tenant {tenant_id!r} is being synced by another process")
+            _close_interrupted(uow.scope(tenant_id), now)
             run = (
                 SyncRun(tenant_id, kind, now)
                 if dry_run
@@ -570,6 +684,10 @@ class SyncService:
             if not dry_run:
                 webhook_problem = self._watchdog(tenant, account, audience.audience_id, journal)
             since = None if full or tenant.members_checked_at is None else tenant.members_checked_at
+            if not dry_run:
+                # Webhook events stored but never applied (a crash after MailChimp got its
+                # 200) are applied before MailChimp is read back.
+                InboundService(deps).apply_pending(tenant.tenant_id)
             progress("backfill", 0)
             checked_at = state.backfill(since)
             progress("plan", 0)
@@ -823,6 +941,16 @@ class SyncService:
             False,
             account.api_calls,
         )
+
+
+def _close_interrupted(scope: TenantScope, now: datetime) -> None:
+    """Runs still marked running when we hold the lease lost their process (killed, or the
+    lease expired): they failed. What they acknowledged is in the ledger; this run resumes."""
+    for run in scope.runs.latest(5):
+        if run.status == SyncStatus.RUNNING:
+            run.status, run.finished_at = SyncStatus.FAILED, now
+            run.message = "interrupted: the process stopped before the end; resumed by the next run"
+            scope.runs.save(run)
 
 
 def _rebatch(planned: Iterator[list[_Write]], size: int) -> Iterator[list[_Write]]:

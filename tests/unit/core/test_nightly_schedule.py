@@ -99,3 +99,10 @@ def test_disconnected_tenants_never_run() -> None:
     t = tenant("America/Montreal")
     t.state = ConnectionState.NEEDS_REAUTHORIZATION
     assert night_status(t, local("America/Montreal", 2026, 6, 10, 4, 30), 1, 5) is None
+
+
+@pytest.mark.parametrize("tenant_id", [f"tenant-{i}" for i in range(20)])
+def test_every_tenant_is_due_from_the_first_minute_of_its_night(tenant_id: str) -> None:
+    tz = "America/Montreal"
+    assert night_status(tenant(tz, tenant_id), local(tz, 2026, 6, 10, 1, 0), 1, 5) is not None
+    assert night_status(tenant(tz, tenant_id), local(tz, 2026, 6, 10, 0, 59), 1, 5) is None

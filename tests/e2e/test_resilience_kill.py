@@ -1,0 +1,119 @@
+"""A sync process killed with SIGKILL between batches leaves nothing wrong: the next run takes
+its expired lease over and completes with no duplicate member, no lost client and a correct
+ledger. The killed process is a real `cs-mailchimp sync` in its own interpreter."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from support.harness import World, sample_rows
+
+from calendarspots_mailchimp.core.model import SyncStatus
+from calendarspots_mailchimp.ports.clock import FixedClock
+
+TENANT = "salon"
+CLIENTS = 3000
+CHILD = (
+    "import sys; from calendarspots_mailchimp.entrypoints.cli.main import app; "
+    "sys.argv[0] = 'cs-mailchimp'; app()"
+)
+
+
+def child_env(world: World) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CS_MAILCHIMP_")}
+    s = world.settings
+    env.update(
+        {
+            "CS_MAILCHIMP_DATABASE_URL": s.database_url,
+            "CS_MAILCHIMP_OAUTH_BASE_URL": s.oauth_base_url,
+            "CS_MAILCHIMP_CLIENT_ID": s.client_id,
+            "CS_MAILCHIMP_CLIENT_SECRET": s.client_secret,
+            "CS_MAILCHIMP_PUBLIC_URL": s.public_url,
+            "CS_MAILCHIMP_SECRET_KEY": s.secret_key,
+            "CS_MAILCHIMP_MAX_CONNECTIONS": "2",
+        }
+    )
+    return env
+
+
+def ledger_rows(world: World) -> int:
+    with world.deps.uow() as uow:
+        return len(uow.scope(TENANT).ledger.all_client_ids())
+
+
+def test_a_sync_killed_between_batches_is_completed_by_the_next_run(
+    world: World, tmp_path: Path
+) -> None:
+    world.add_tenant(TENANT)
+    side = world.mailchimp()
+    assert world.authorize(TENANT)["ok"]
+    world.import_rows(TENANT, sample_rows(CLIENTS))
+    world.sim.latency = 0.25  # every call is slow: batches land one round at a time
+
+    log = (tmp_path / "child.log").open("wb")
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, "sync", TENANT, "--json"],
+        env=child_env(world),
+        cwd=tmp_path,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while ledger_rows(world) < 500:
+            assert child.poll() is None, (tmp_path / "child.log").read_text()
+            assert time.monotonic() < deadline, "the child recorded no batch in time"
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+        log.close()
+    assert child.returncode == -signal.SIGKILL
+    world.sim.latency = 0.0
+    while world.sim.limiter.in_flight(side.account_id):  # the dead process's last requests
+        time.sleep(0.02)
+    recorded = ledger_rows(world)
+    assert 500 <= recorded < CLIENTS, f"the kill did not land mid-run ({recorded} recorded)"
+    assert len(world.sim.members(side.list_id)) < CLIENTS + 1
+
+    # The dead process still holds the lease...
+    refused = world.cli("sync", TENANT, "--json")
+    assert refused.exit_code == 8, refused.output
+    # ...until it expires.
+    later = datetime.now(UTC) + timedelta(minutes=31)
+    world.container.clock.override(FixedClock(later))
+    world.container.deps.reset()
+    world.sim.stats.reset()
+
+    result = world.cli("sync", TENANT, "--json")
+
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    counts = report["counts"]
+    assert report["status"] == "succeeded"
+    assert counts["unchanged"] == recorded
+    assert counts["created"] + counts["updated"] == CLIENTS - recorded
+    assert world.sim.stats.member_writes == CLIENTS - recorded
+    members = world.sim.members(side.list_id)
+    assert len(members) == CLIENTS
+    assert len({m["email_address"].lower() for m in members}) == CLIENTS
+    assert {m["status"] for m in members} == {"subscribed"}
+    clients = {c.client_id: c for c in world.deps.directory.clients(TENANT)}
+    with world.deps.uow() as uow:
+        scope = uow.scope(TENANT)
+        entries = scope.ledger.get_many(scope.ledger.all_client_ids())
+        runs = scope.runs.latest(3)
+    assert set(entries) == set(clients)
+    for client_id, entry in entries.items():
+        assert entry.content_hash == clients[client_id].content_hash()
+        assert entry.member_status == "subscribed"
+    killed = runs[1]
+    assert killed.status == SyncStatus.FAILED
+    assert "interrupted" in killed.message

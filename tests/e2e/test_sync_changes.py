@@ -1,0 +1,198 @@
+"""Change detection through the real CLI, adapters and simulator: only new and changed clients
+are written, --dry-run changes nothing, --full re-sends without re-subscribing anyone, and a
+member the ledger does not know keeps its own status."""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import timedelta
+from typing import Any
+
+from support.harness import MailChimpSide, World, sample_rows
+
+from calendarspots_mailchimp.core.model import LedgerEntry, NewsletterStatus
+
+TENANT = "salon"
+
+
+def connected(world: World, count: int, double_opt_in: bool = False) -> MailChimpSide:
+    world.add_tenant(TENANT, double_opt_in=double_opt_in)
+    world.import_rows(TENANT, sample_rows(count))
+    side = world.mailchimp()
+    world.sim.stats.reset()
+    result = world.authorize(TENANT)
+    assert result["ok"], result
+    return side
+
+
+def sync(world: World, *flags: str) -> dict[str, Any]:
+    result = world.cli("sync", TENANT, "--json", *flags)
+    assert result.exit_code == 0, result.output
+    data: dict[str, Any] = json.loads(result.output)
+    return data
+
+
+def ledger(world: World) -> dict[str, LedgerEntry]:
+    with world.deps.uow() as uow:
+        scope = uow.scope(TENANT)
+        return scope.ledger.get_many(scope.ledger.all_client_ids())
+
+
+def age_members(world: World, list_id: str, days: int = 2) -> None:
+    """Time passes in MailChimp: past changes fall out of the next backfill's window."""
+    with world.sim.store.lock:
+        for member in world.sim.store.any_list(list_id).members.values():
+            member.last_changed -= timedelta(days=days)
+
+
+def without_webhooks(world: World, list_id: str) -> None:
+    """A lost webhook delivery: the change must come back through the sync's backfill."""
+    for hook in world.sim.webhooks(list_id):
+        world.sim.delete_webhook(list_id, hook["id"])
+
+
+def test_only_new_and_changed_clients_are_written_within_the_call_budget(world: World) -> None:
+    connected(world, 200)
+    initial_calls = world.sim.stats.total_api_requests
+    # OAuth token + metadata are on the login host; the API budget is for /3.0 only.
+    assert initial_calls <= math.ceil(200 / 500) + 10
+    assert world.sim.stats.member_writes == 200
+    rows = sample_rows(200)
+    for i in (3, 50, 199):
+        email, _first, last, birthday = rows[i]
+        rows[i] = (email, f"Changé{i}", last, birthday)
+    world.import_rows(TENANT, rows)
+
+    world.sim.stats.reset()
+    report = sync(world)
+    assert world.sim.stats.member_writes == 3
+    assert report["counts"]["updated"] == 3
+    assert report["counts"]["unchanged"] == 197
+
+    world.sim.stats.reset()
+    report = sync(world)
+    assert world.sim.stats.member_writes == 0
+    assert world.sim.stats.total_api_requests <= 5
+    assert report["counts"]["unchanged"] == 200
+    assert world.kinds(TENANT)[0] == "sync.succeeded"
+
+
+def test_dry_run_shows_the_plan_and_changes_nothing(world: World) -> None:
+    side = connected(world, 20)
+    rows = sample_rows(22)  # two new clients
+    email, _first, last, birthday = rows[0]
+    rows[0] = (email, "Autre", last, birthday)  # one changed
+    world.import_rows(TENANT, rows)
+    before_ledger, before_kinds = ledger(world), world.kinds(TENANT)
+    before_members = world.members(side.list_id)
+
+    world.sim.stats.reset()
+    report = sync(world, "--dry-run")
+
+    assert report["dry_run"] is True
+    assert sorted(report["plan"]["create"]) == ["client20@example.com", "client21@example.com"]
+    assert report["plan"]["update"] == ["client0@example.com"]
+    assert world.sim.stats.member_writes == 0
+    assert world.sim.stats.count("POST", "/3.0/lists/{list_id}/webhooks") == 0
+    assert ledger(world) == before_ledger
+    assert world.kinds(TENANT) == before_kinds
+    assert world.members(side.list_id) == before_members
+    assert world.tenant(TENANT).members_checked_at is not None
+
+    report = sync(world)
+    assert (report["counts"]["created"], report["counts"]["updated"]) == (2, 1)
+
+
+def test_full_resends_everyone_but_never_resubscribes(world: World) -> None:
+    side = connected(world, 30)
+    without_webhooks(world, side.list_id)
+    world.sim.unsubscribe(side.list_id, "client4@example.com")
+    world.sim.clean(side.list_id, "client5@example.com")
+
+    world.sim.stats.reset()
+    report = sync(world, "--full")
+
+    assert world.sim.stats.member_writes == 28
+    members = world.members(side.list_id)
+    assert members["client4@example.com"]["status"] == "unsubscribed"
+    assert members["client5@example.com"]["status"] == "cleaned"
+    assert report["counts"]["unsubscribed"] == 1
+    assert report["counts"]["cleaned"] == 1
+    clients = world.clients(TENANT)
+    assert clients["client4@example.com"].newsletter == NewsletterStatus.UNSUBSCRIBED
+    assert clients["client5@example.com"].newsletter == NewsletterStatus.CLEANED
+    assert len(world.sim.webhooks(side.list_id)) == 1  # put back by the watchdog
+
+    world.sim.stats.reset()
+    sync(world)
+    assert world.sim.stats.member_writes == 0
+
+
+def test_a_member_unknown_to_the_ledger_keeps_its_own_status(world: World) -> None:
+    """Double opt-in tenant; the address is already a confirmed subscriber in MailChimp
+    (signed up on a form long ago). Sending it as `pending` would ask a subscribed person to
+    confirm again and drop them from campaigns until they do."""
+    side = connected(world, 5, double_opt_in=True)
+    world.sim.signup(side.list_id, "fidele@example.com", merges={"FNAME": "Ancienne"})
+    age_members(world, side.list_id)
+    sync(world)  # the platform does not know this person yet
+    world.import_rows(TENANT, [*sample_rows(5), ("fidele@example.com", "Fidèle", "Cliente", "")])
+
+    world.sim.stats.reset()
+    report = sync(world)
+
+    member = world.members(side.list_id)["fidele@example.com"]
+    assert member["status"] == "subscribed"
+    assert member["merge_fields"]["FNAME"] == "Fidèle"
+    assert report["counts"]["updated"] == 1
+    entry = next(e for e in ledger(world).values() if e.email == "fidele@example.com")
+    assert entry.member_status == "subscribed"
+    assert world.sim.stats.count("GET", "/3.0/lists/{list_id}/members/{subscriber_hash}") == 1
+
+
+def test_many_unknown_members_are_read_in_pages_not_one_by_one(world: World) -> None:
+    side = connected(world, 0)
+    for i in range(40):
+        world.sim.signup(side.list_id, f"client{i}@example.com")
+    age_members(world, side.list_id)
+    world.import_rows(TENANT, sample_rows(60))
+
+    world.sim.stats.reset()
+    report = sync(world)
+
+    assert report["counts"]["created"] == 20
+    assert report["counts"]["updated"] == 40
+    assert world.sim.stats.count("GET", "/3.0/lists/{list_id}/members/{subscriber_hash}") <= 25
+    assert world.sim.stats.total_api_requests <= 40
+    statuses = {m["status"] for m in world.members(side.list_id).values()}
+    assert statuses == {"subscribed"}
+
+
+def test_a_refusal_for_a_cleaned_member_is_recorded_as_cleaned(world: World) -> None:
+    """The ledger thought the member subscribed (the bounce happened long ago and no webhook
+    came). MailChimp refuses the write as a compliance state; the ledger and the client
+    database must then say cleaned, not unsubscribed."""
+    side = connected(world, 5)
+    without_webhooks(world, side.list_id)
+    world.sim.clean(side.list_id, "client2@example.com")
+    age_members(world, side.list_id)
+    rows = sample_rows(5)
+    email, _first, last, birthday = rows[2]
+    rows[2] = (email, "Rebond", last, birthday)
+    world.import_rows(TENANT, rows)
+
+    report = sync(world)
+
+    assert report["counts"]["skipped"] == 1
+    assert report["counts"]["cleaned"] == 1
+    assert report["problems"][0]["reason"].startswith("cleaned in MailChimp")
+    entry = ledger(world)["c000002"]
+    assert entry.member_status == "cleaned"
+    assert world.clients(TENANT)[email].newsletter == NewsletterStatus.CLEANED
+    assert world.members(side.list_id)[email]["status"] == "cleaned"
+
+    world.sim.stats.reset()
+    report = sync(world)
+    assert world.sim.stats.member_writes == 0
+    assert report["counts"]["skipped"] == 0

@@ -1,0 +1,74 @@
+"""R4 through `cs-mailchimp nightly --now`, and the per-tenant lease."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+from support.harness import World, sample_rows
+
+from calendarspots_mailchimp.core.model import SyncKind, SyncStatus
+
+# 04:55 in Montreal (inside the 01:00-05:00 window whatever the tenant's start offset),
+# 10:55 in Paris (daytime).
+NIGHT_IN_MONTREAL = "2031-03-04T09:55:00+00:00"
+
+
+def connect(world: World, tenant: str, timezone: str) -> str:
+    world.add_tenant(tenant, timezone=timezone)
+    world.import_rows(tenant, sample_rows(3))
+    side = world.mailchimp(login=f"{tenant}@example.com")
+    assert world.authorize(tenant)["ok"]
+    return side.list_id
+
+
+def test_nightly_syncs_only_the_tenant_whose_night_has_come(world: World) -> None:
+    connect(world, "montreal", "America/Montreal")
+    connect(world, "paris", "Europe/Paris")
+    paris_before = world.tenant("paris").last_sync_local_date
+
+    result = world.cli("nightly", "--now", NIGHT_IN_MONTREAL, "--json")
+
+    assert result.exit_code == 0, result.output
+    synced = json.loads(result.output)["synced"]
+    assert [s["tenant"] for s in synced] == ["montreal"]
+    assert synced[0]["ok"] is True
+    assert str(world.tenant("montreal").last_sync_local_date) == "2031-03-04"
+    assert world.tenant("paris").last_sync_local_date == paris_before
+    with world.deps.uow() as uow:
+        runs = uow.scope("montreal").runs.latest(1)
+    assert (runs[0].kind, runs[0].status) == (SyncKind.NIGHTLY, SyncStatus.SUCCEEDED)
+
+    again = world.cli("nightly", "--now", "2031-03-04T09:58:00+00:00", "--json")
+    assert json.loads(again.output)["synced"] == []  # once per local night
+
+
+def hold_lease(world: World, tenant: str, holder: str, until: datetime) -> None:
+    with world.deps.uow() as uow:
+        assert uow.scope(tenant).leases.acquire(holder, datetime.now(UTC), until)
+        uow.commit()
+
+
+def test_a_held_lease_refuses_a_second_sync(world: World) -> None:
+    connect(world, "salon", "America/Montreal")
+    hold_lease(world, "salon", "another-process", datetime.now(UTC) + timedelta(minutes=20))
+    world.sim.stats.reset()
+
+    result = world.cli("sync", "salon")
+
+    assert result.exit_code == 8, result.output
+    assert "another process" in result.output
+    assert world.sim.stats.total_api_requests == 0
+
+
+def test_an_expired_lease_is_taken_over(world: World) -> None:
+    connect(world, "salon", "America/Montreal")
+    # A process took the lease, then died: its lease ran out a second ago.
+    hold_lease(world, "salon", "a-dead-process", datetime.now(UTC) - timedelta(seconds=1))
+
+    result = world.cli("sync", "salon", "--json")
+
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["status"] == "succeeded"
+    with world.deps.uow() as uow:  # released at the end: anyone may take it now
+        assert uow.scope("salon").leases.acquire("next", datetime.now(UTC), datetime.now(UTC))

@@ -1,0 +1,144 @@
+"""Every sync starts with the audience contract and the webhook watchdog (R1, R2, R3, R5, R6)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+from support.harness import MailChimpSide, World, sample_rows
+
+from calendarspots_mailchimp.core.model import ConnectionState
+
+TENANT = "salon"
+
+
+def connected(world: World) -> MailChimpSide:
+    world.add_tenant(TENANT)
+    world.import_rows(TENANT, sample_rows(5))
+    side = world.mailchimp()
+    result = world.authorize(TENANT)
+    assert result["ok"], result
+    return side
+
+
+def sync(world: World, exit_code: int = 0) -> dict[str, Any]:
+    result = world.cli("sync", TENANT, "--json")
+    assert result.exit_code == exit_code, result.output
+    data: dict[str, Any] = json.loads(result.output)
+    return data
+
+
+def assert_one_correct_webhook(world: World, side: MailChimpSide) -> None:
+    hooks = world.sim.webhooks(side.list_id)
+    assert len(hooks) == 1, hooks
+    hook = hooks[0]
+    tenant = world.tenant(TENANT)
+    assert hook["id"] == tenant.webhook_id
+    assert hook["url"] == f"{world.app_url}/webhooks/mailchimp/{TENANT}/{tenant.webhook_secret}"
+    assert {k for k, v in hook["events"].items() if v} == {
+        "subscribe",
+        "unsubscribe",
+        "profile",
+        "cleaned",
+        "upemail",
+    }
+    assert {k for k, v in hook["sources"].items() if v} == {"user", "admin"}
+
+
+def repaired_what(world: World) -> list[str]:
+    entries = world.entries(TENANT, "webhook.repaired")
+    assert len(entries) == 1
+    what: list[str] = entries[0].details["what"]
+    return what
+
+
+def test_a_deleted_webhook_is_put_back(world: World) -> None:
+    side = connected(world)
+    world.sim.delete_webhook(side.list_id, world.sim.webhooks(side.list_id)[0]["id"])
+    sync(world)
+    assert_one_correct_webhook(world, side)
+    assert repaired_what(world) == ["missing"]
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        ({"url": "https://elsewhere.example/hook"}, "URL changed"),
+        ({"events": {"unsubscribe": False, "campaign": True}}, "events changed"),
+        ({"sources": {"api": True}}, "sources changed"),
+    ],
+)
+def test_an_edited_webhook_is_put_back(world: World, edit: dict[str, Any], expected: str) -> None:
+    side = connected(world)
+    world.sim.edit_webhook(side.list_id, world.sim.webhooks(side.list_id)[0]["id"], **edit)
+    sync(world)
+    assert_one_correct_webhook(world, side)
+    assert repaired_what(world) == [expected]
+
+
+def test_a_duplicated_webhook_is_removed(world: World) -> None:
+    side = connected(world)
+    url = world.sim.webhooks(side.list_id)[0]["url"]
+    token = world.sim.issue_token(side.account_id)
+    # The owner adds a second webhook to the plugin's address (MailChimp refuses the exact
+    # same URL twice, so a variant of it).
+    answer = httpx.post(
+        f"{world.sim_url}/3.0/lists/{side.list_id}/webhooks",
+        headers={"Authorization": f"Bearer {token}"},
+        json={"url": url + "?copy=1", "events": {"unsubscribe": True}},
+    )
+    assert answer.status_code == 200, answer.text
+    assert len(world.sim.webhooks(side.list_id)) == 2
+    sync(world)
+    assert_one_correct_webhook(world, side)
+    assert repaired_what(world) == ["duplicate removed"]
+    sync(world)
+    assert len(world.entries(TENANT, "webhook.repaired")) == 1  # nothing more to repair
+
+
+@pytest.mark.parametrize("change", ["deleted", "renamed"])
+def test_an_audience_deleted_or_renamed_fails_the_sync_and_flags_the_tenant(
+    world: World, change: str
+) -> None:
+    side = connected(world)
+    if change == "deleted":
+        world.sim.delete_list(side.list_id)
+    else:
+        world.sim.rename_list(side.list_id, "newsletter")
+    world.sim.stats.reset()
+    report = sync(world, exit_code=11)
+    assert report["status"] == "failed"
+    assert "'calendarspots'" in report["message"]
+    assert change in report["message"]
+    assert ("create it again" if change == "deleted" else "Rename it back") in report["message"]
+    assert world.tenant(TENANT).state == ConnectionState.NEEDS_ATTENTION
+    kinds = world.kinds(TENANT)
+    assert kinds[0] == "sync.failed"
+    assert "check.failed" in kinds[:2]
+    assert world.sim.stats.member_writes == 0
+
+
+def test_a_revoked_token_asks_for_reauthorization_and_stops_the_nightly(world: World) -> None:
+    side = connected(world)
+    world.sim.revoke_tokens(side.account_id)
+    report = sync(world, exit_code=11)
+    assert report["status"] == "failed"
+    tenant = world.tenant(TENANT)
+    assert tenant.state == ConnectionState.NEEDS_REAUTHORIZATION
+    assert "authorization.revoked" in world.kinds(TENANT)[:2]
+
+    world.sim.stats.reset()
+    again = world.cli("sync", TENANT)
+    assert again.exit_code == 5, again.output
+    # 04:55 in Montreal: inside the night window whatever the tenant's start offset.
+    night = world.cli("nightly", "--now", "2031-03-04T09:55:00+00:00", "--json")
+    assert night.exit_code == 0, night.output
+    assert json.loads(night.output)["synced"] == []
+    assert world.sim.stats.total_api_requests == 0
+
+    # Reconnected: syncs again.
+    world.sim.approve_as(side.account_id)
+    assert world.authorize(TENANT)["ok"]
+    assert world.tenant(TENANT).state == ConnectionState.CONNECTED
