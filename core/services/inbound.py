@@ -4,23 +4,37 @@ MailChimp's audience webhooks are unsigned (API-NOTES §6.4): the URL's per-tena
 the only credential, compared in constant time. Deliveries are retried for 75 minutes
 (§6.5), so the same event can arrive several times: its idempotency key is a hash of the
 whole form, `fired_at` included.
+
+Exactly once: `store` commits the raw event (the inbox refuses a second copy of the same key)
+before anything is applied, and whoever applies an event first inserts a claim row for it in
+the same transaction as the changes. The inbox's insert-or-nothing makes that claim atomic
+across threads and processes, so the request that stored an event and a recovery pass
+(`apply_pending`) can never both apply it; a failed apply rolls its claim back.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+import re
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
 from calendarspots_mailchimp.core.errors import InvalidInput, NotFound
-from calendarspots_mailchimp.core.model import ActivityKind, MemberStatus, Tenant
+from calendarspots_mailchimp.core.model import ActivityKind, Client, MemberStatus, Tenant
 from calendarspots_mailchimp.core.services.deps import Deps, Journal
 from calendarspots_mailchimp.ports.repositories import TenantScope
 
 EVENT_TYPES = frozenset({"subscribe", "unsubscribe", "profile", "upemail", "cleaned", "campaign"})
 MAX_FIELD_LENGTH = 2_000
+MAX_KEY_LENGTH = 200
+MAX_FIELDS = 200
+CLAIM_PREFIX = "claim:"
+# NUL cannot be stored in PostgreSQL text; other C0 controls never occur in MailChimp's data.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class ForeignList(InvalidInput):
@@ -43,14 +57,19 @@ class WebhookEvent:
 def parse_event(form: Mapping[str, str]) -> WebhookEvent:
     """MailChimp's bracket keys (`data[merges][FNAME]`) into a flat event; InvalidInput if the
     event is not one MailChimp sends."""
+    if len(form) > MAX_FIELDS:
+        raise InvalidInput(f"too many fields ({len(form)})")
+    for key, value in form.items():
+        if len(key) > MAX_KEY_LENGTH or len(value) > MAX_FIELD_LENGTH:
+            raise InvalidInput(f"field {key[:40]!r} is too long")
+        if _CONTROL.search(key) or _CONTROL.search(value):
+            raise InvalidInput(f"field {key[:40]!r} contains control characters")
     kind = form.get("type", "").strip()
     if kind not in EVENT_TYPES:
         raise InvalidInput(f"unknown or missing event type {kind[:40]!r}")
     data: dict[str, str] = {}
     merges: dict[str, str] = {}
     for key, value in form.items():
-        if len(value) > MAX_FIELD_LENGTH:
-            raise InvalidInput(f"field {key[:40]!r} is too long")
         if key.startswith("data[merges][") and key.endswith("]"):
             inner = key[len("data[merges][") : -1]
             merges[inner] = value  # nested ones such as ADDRESS][addr1 stay flat
@@ -82,6 +101,41 @@ class Receipt:
     outcome: str
 
 
+@dataclass(frozen=True)
+class Stored:
+    """An event safely in the inbox (event_id None: a copy was received before)."""
+
+    tenant: Tenant
+    event_id: int | None
+    event: WebhookEvent
+
+
+class _InFlight:
+    """Event ids being applied by a request of this process: recovery leaves them alone (the
+    claim would keep it correct anyway; this only avoids needless contention)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ids: set[tuple[str, int]] = set()
+
+    @contextmanager
+    def hold(self, tenant_id: str, event_id: int) -> Iterator[None]:
+        with self._lock:
+            self._ids.add((tenant_id, event_id))
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._ids.discard((tenant_id, event_id))
+
+    def __contains__(self, item: tuple[str, int]) -> bool:
+        with self._lock:
+            return item in self._ids
+
+
+_in_flight = _InFlight()
+
+
 class InboundService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
@@ -100,104 +154,179 @@ class InboundService:
         return tenant
 
     def receive(self, tenant_id: str, secret: str, form: Mapping[str, str]) -> Receipt:
-        tenant = self.authenticate(tenant_id, secret)
+        """store() then apply(), for callers that want both in one call."""
+        stored = self.store(self.authenticate(tenant_id, secret), form)
+        if stored.event_id is None:
+            return Receipt(False, True, "duplicate")
+        return self.apply(stored.tenant, stored.event_id, stored.event)
+
+    def store(self, tenant: Tenant, form: Mapping[str, str]) -> Stored:
+        """Validates and commits the raw event. InvalidInput for a malformed event; ForeignList
+        (logged once per distinct event) for another audience's, or when no audience is
+        connected, since nothing then proves the event is the tenant's."""
         event = parse_event(form)
         deps = self.deps
-        journal = Journal(deps)
-        if tenant.audience_id and event.list_id != tenant.audience_id:
-            with deps.uow() as uow:
-                journal.record(
-                    uow.scope(tenant.tenant_id),
-                    ActivityKind.WEBHOOK_REFUSED,
-                    f"A MailChimp {event.type} event for another audience ({event.list_id}) was "
-                    "refused: only the connected audience's events are accepted.",
-                    type=event.type,
-                    list_id=event.list_id,
-                )
-                uow.commit()
-            journal.published()
-            raise ForeignList("this event is for another audience")
+        key = idempotency_key(form)
+        if not tenant.audience_id or event.list_id != tenant.audience_id:
+            self._refuse(tenant, event, key, dict(form))
         with deps.uow() as uow:
-            event_id = uow.scope(tenant.tenant_id).inbox.add(
-                idempotency_key(form), deps.clock.now(), dict(form)
-            )
+            event_id = uow.scope(tenant.tenant_id).inbox.add(key, deps.clock.now(), dict(form))
             uow.commit()
-        if event_id is None:
-            return Receipt(False, True, "duplicate")
-        return self.apply(tenant, event_id, event)
+        return Stored(tenant, event_id, event)
 
-    def apply(self, tenant: Tenant, event_id: int, event: WebhookEvent) -> Receipt:
+    def _refuse(self, tenant: Tenant, event: WebhookEvent, key: str, form: dict[str, Any]) -> None:
         deps = self.deps
         journal = Journal(deps)
+        if tenant.audience_id:
+            why = (
+                f"A MailChimp {event.type} event for another audience ({event.list_id}) was "
+                "refused: only the connected audience's events are accepted. If you connected a "
+                "different audience, remove the old audience's webhook in MailChimp "
+                "(Audience → Settings → Webhooks)."
+            )
+        else:
+            why = (
+                f"A MailChimp {event.type} event was refused: no MailChimp audience is connected "
+                "yet. Click Authorize (Settings → Advanced → Newsletters) to connect one."
+            )
         with deps.uow() as uow:
             scope = uow.scope(tenant.tenant_id)
-            outcome = self._apply(scope, tenant, event, journal)
-            scope.inbox.mark_applied(event_id, deps.clock.now(), outcome)
+            # Stored as already handled, so MailChimp's retries of it are not logged again.
+            event_id = scope.inbox.add(key, deps.clock.now(), form)
+            if event_id is not None:
+                scope.inbox.mark_applied(event_id, deps.clock.now(), "refused")
+                journal.record(
+                    scope,
+                    ActivityKind.WEBHOOK_REFUSED,
+                    why,
+                    type=event.type,
+                    list_id=event.list_id,
+                    audience_id=tenant.audience_id,
+                    fired_at=event.fired_at,
+                    source="webhook",
+                )
+            uow.commit()
+        journal.published()
+        raise ForeignList("this event is not for the connected audience")
+
+    def apply(self, tenant: Tenant, event_id: int, event: WebhookEvent) -> Receipt:
+        with _in_flight.hold(tenant.tenant_id, event_id):
+            return self._apply_claimed(tenant, event_id, event)
+
+    def _apply_claimed(self, tenant: Tenant, event_id: int, event: WebhookEvent) -> Receipt:
+        deps = self.deps
+        journal = Journal(deps)
+        # The client directory is the host's, outside our transactions (and, embedded, its own
+        # connection: SQLite would deadlock behind our write lock), so it goes first. Marking is
+        # idempotent (ClientDirectory contract), so a repeat by a losing twin is harmless.
+        client = self._mark_client(tenant, event)
+        with deps.uow() as uow:
+            scope = uow.scope(tenant.tenant_id)
+            now = deps.clock.now()
+            claim_id = scope.inbox.add(f"{CLAIM_PREFIX}{event_id}", now, {"claim": event_id})
+            if claim_id is None:
+                return Receipt(False, False, "already-applied")
+            scope.inbox.mark_applied(claim_id, now, "claim")
+            outcome = self._apply(scope, tenant, event, journal, client)
+            scope.inbox.mark_applied(event_id, now, outcome)
             uow.commit()
         journal.published()
         return Receipt(True, False, outcome)
 
+    def _mark_client(self, tenant: Tenant, event: WebhookEvent) -> Client | None:
+        directory = self.deps.directory
+        if event.type == "unsubscribe":
+            return directory.mark_unsubscribed(tenant.tenant_id, event.email)
+        if event.type == "cleaned":
+            return directory.mark_cleaned(tenant.tenant_id, event.email)
+        return None
+
     def apply_pending(self, tenant_id: str) -> int:
-        """Applies stored events whose processing was interrupted (a crash after the 200)."""
-        with self.deps.uow() as uow:
+        """Applies stored events whose processing was interrupted (a crash or a failure after
+        the event was stored); returns how many this call applied. Safe to run concurrently
+        with requests and with other processes."""
+        deps = self.deps
+        with deps.uow() as uow:
             tenant = uow.tenants.get(tenant_id)
-            pending = uow.scope(tenant_id).inbox.pending()
         if tenant is None:
             return 0
-        for event_id, payload in pending:
-            try:
-                event = parse_event(payload)
-            except InvalidInput:
-                with self.deps.uow() as uow:
-                    uow.scope(tenant_id).inbox.mark_applied(
-                        event_id, self.deps.clock.now(), "invalid"
-                    )
-                    uow.commit()
-                continue
-            self.apply(tenant, event_id, event)
-        return len(pending)
+        applied = 0
+        seen: set[int] = set()
+        while True:
+            with deps.uow() as uow:
+                pending = uow.scope(tenant_id).inbox.pending()
+            fresh = [
+                (i, p) for i, p in pending if i not in seen and (tenant_id, i) not in _in_flight
+            ]
+            if not fresh:
+                return applied
+            for event_id, payload in fresh:
+                seen.add(event_id)
+                try:
+                    event = parse_event(payload)
+                except InvalidInput:
+                    with deps.uow() as uow:
+                        uow.scope(tenant_id).inbox.mark_applied(
+                            event_id, deps.clock.now(), "invalid"
+                        )
+                        uow.commit()
+                    continue
+                if self.apply(tenant, event_id, event).applied:
+                    applied += 1
 
     def _apply(
-        self, scope: TenantScope, tenant: Tenant, event: WebhookEvent, journal: Journal
+        self,
+        scope: TenantScope,
+        tenant: Tenant,
+        event: WebhookEvent,
+        journal: Journal,
+        client: Client | None,
     ) -> str:
-        directory = self.deps.directory
         email = event.email
         common: dict[str, Any] = {"fired_at": event.fired_at, "source": "webhook"}
         if event.type == "unsubscribe":
-            client = directory.mark_unsubscribed(tenant.tenant_id, email)
             scope.ledger.set_member_status(email, MemberStatus.UNSUBSCRIBED)
             reason = event.data.get("reason", "")
-            why = " (spam complaint)" if reason == "abuse" else ""
-            if client is None:
-                message = f"{email} unsubscribed in MailChimp{why}; no client has this address."
-            else:
-                message = (
-                    f"{email} unsubscribed in MailChimp{why}; the client database was updated."
-                )
+            # "reason ... will be manual unless caused by a spam complaint – then it will be
+            # abuse" (API-NOTES §6.3).
+            why = " after marking a newsletter as spam" if reason == "abuse" else ""
+            who = _who(client, email)
+            message = f"{who} unsubscribed from your newsletter in MailChimp{why}. " + (
+                "The client's record now says unsubscribed; nothing to do."
+                if client
+                else "No client has this address in your client database; nothing to do."
+            )
             journal.record(
                 scope,
                 ActivityKind.CONTACT_UNSUBSCRIBED,
                 message,
                 email=email,
                 client_id=client.client_id if client else None,
+                client_name=_full_name(client),
                 reason=reason,
                 action=event.data.get("action", ""),
                 **common,
             )
             return "applied" if client else "no-client"
         if event.type == "cleaned":
-            client = directory.mark_cleaned(tenant.tenant_id, email)
             scope.ledger.set_member_status(email, MemberStatus.CLEANED)
+            # "reason will be one of hard (for hard bounces) or abuse" (API-NOTES §6.3).
             reason = event.data.get("reason", "")
             text = (
-                "bounced"
+                "bounced (the address does not exist or no longer works)"
                 if reason == "hard"
-                else "was reported as abusive"
+                else "was cleaned after a spam complaint"
                 if reason == "abuse"
-                else "is invalid"
+                else "was found invalid"
             )
-            message = f"{email} {text}: MailChimp cleaned it from the audience; " + (
-                "the client database was updated." if client else "no client has this address."
+            message = (
+                f"MailChimp stopped sending to {_who(client, email)}: the address {text}. "
+                + (
+                    "The client's record now says invalid address; ask the client for a new email "
+                    "address at their next visit."
+                    if client
+                    else "No client has this address in your client database; nothing to do."
+                )
             )
             journal.record(
                 scope,
@@ -205,6 +334,7 @@ class InboundService:
                 message,
                 email=email,
                 client_id=client.client_id if client else None,
+                client_name=_full_name(client),
                 reason=reason,
                 **common,
             )
@@ -257,3 +387,14 @@ class InboundService:
 def _names(merges: Mapping[str, str]) -> str:
     parts = [f"{tag}={merges[tag]!r}" for tag in ("FNAME", "LNAME", "BIRTHDAY") if merges.get(tag)]
     return ", ".join(parts) or "no name given"
+
+
+def _full_name(client: Client | None) -> str:
+    if client is None:
+        return ""
+    return " ".join(p for p in (client.first_name, client.last_name) if p)
+
+
+def _who(client: Client | None, email: str) -> str:
+    name = _full_name(client)
+    return f"{name} ({email})" if name else email

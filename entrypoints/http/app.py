@@ -5,10 +5,12 @@ from __future__ import annotations
 import hmac
 import json
 import logging
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
+from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import (
@@ -21,7 +23,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from calendarspots_mailchimp.core.errors import CalendarspotsError, InvalidInput, NotFound
-from calendarspots_mailchimp.core.services.inbound import ForeignList
+from calendarspots_mailchimp.core.services.inbound import MAX_FIELDS, ForeignList
 from calendarspots_mailchimp.core.services.tenants import activity as read_activity
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
@@ -31,6 +33,7 @@ log = logging.getLogger("calendarspots_mailchimp.http")
 
 MAX_WEBHOOK_BODY = 64 * 1024
 FORM_TYPE = "application/x-www-form-urlencoded"
+_BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
 def wants_json(request: Request) -> bool:
@@ -40,6 +43,61 @@ def wants_json(request: Request) -> bool:
 
 def problem(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
+
+
+def not_found() -> Response:
+    """Exactly what Starlette answers for a route that does not exist."""
+    return PlainTextResponse("Not Found", status_code=404)
+
+
+def parse_form(body: bytes) -> dict[str, str] | None:
+    """A strict application/x-www-form-urlencoded parser: None for anything malformed."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _BAD_PERCENT.search(text):
+        return None
+    try:
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=True,
+            errors="strict",
+            max_num_fields=MAX_FIELDS,
+        )
+    except (UnicodeDecodeError, ValueError):
+        return None
+    form: dict[str, str] = {}
+    for key, value in pairs:
+        form.setdefault(key, value)  # MailChimp's own sample repeats a key: first wins (§6.3)
+    return form
+
+
+class RedactWebhookSecrets(logging.Filter):
+    """uvicorn's access log prints each request's path, and a webhook path carries the
+    tenant's secret: the secret becomes `***` before any handler sees the record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        return True
+
+
+_WEBHOOK_SECRET = re.compile(r"(/webhooks/mailchimp/[^/\s?\"']+/)[^/\s?\"']+")
+
+
+def redact(text: str) -> str:
+    return _WEBHOOK_SECRET.sub(r"\1***", text)
+
+
+def redact_access_log() -> None:
+    """Installed on uvicorn's access logger (kept by its dictConfig, which only adds)."""
+    logger = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, RedactWebhookSecrets) for f in logger.filters):
+        logger.addFilter(RedactWebhookSecrets())
 
 
 def create_app(container: Container) -> Starlette:
@@ -107,16 +165,33 @@ def create_app(container: Container) -> Starlette:
             return JSONResponse(result.as_json())
         return HTMLResponse(pages.callback_page(result.ok, result.message, lang))
 
+    recovered: set[str] = set()  # tenants whose leftover events this process has re-applied
+
+    def recover(tenant_id: str) -> None:
+        """Applies events stored but never applied (a crash, or a failure in an earlier
+        request); runs after the answer is sent."""
+        try:
+            count = container.inbound_service().apply_pending(tenant_id)
+        except Exception:
+            recovered.discard(tenant_id)
+            log.exception("re-applying stored webhook events for tenant %s failed", tenant_id)
+            return
+        if count:
+            log.info("re-applied %d stored webhook event(s) for tenant %s", count, tenant_id)
+
     async def webhook(request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
         secret = request.path_params["secret"]
         inbound = container.inbound_service()
         try:
-            await run_in_threadpool(inbound.authenticate, tenant_id, secret)
+            tenant = await run_in_threadpool(inbound.authenticate, tenant_id, secret)
         except NotFound:
-            return PlainTextResponse("Not Found", status_code=404)
+            return not_found()
         if request.method in ("GET", "HEAD"):
             return PlainTextResponse("ok")  # MailChimp's URL validator (API-NOTES §6.2)
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_WEBHOOK_BODY:
+            return problem(413, "body too large")
         body = bytearray()
         async for chunk in request.stream():
             body.extend(chunk)
@@ -127,24 +202,47 @@ def create_app(container: Container) -> Starlette:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != FORM_TYPE:
             return problem(415, f"expected {FORM_TYPE}")
-        try:
-            text = bytes(body).decode("utf-8")
-            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
-        except (UnicodeDecodeError, ValueError):
+        form = parse_form(bytes(body))
+        if form is None:
             return problem(400, "malformed form body")
-        form: dict[str, str] = {}
-        for key, value in pairs:
-            form.setdefault(key, value)  # MailChimp's own sample repeats a key: first wins
         try:
-            receipt = await run_in_threadpool(inbound.receive, tenant_id, secret, form)
+            stored = await run_in_threadpool(inbound.store, tenant, form)
         except ForeignList as exc:
             return problem(403, exc.message)
         except InvalidInput as exc:
             return problem(400, exc.message)
-        except NotFound:
-            return PlainTextResponse("Not Found", status_code=404)
+        except Exception:
+            # Not stored: a 5xx makes MailChimp deliver it again later (API-NOTES §6.5).
+            log.exception("storing a webhook event for tenant %s failed", tenant_id)
+            return problem(503, "temporarily unavailable")
+        tasks = BackgroundTasks()
+        if tenant_id not in recovered:
+            recovered.add(tenant_id)
+            tasks.add_task(run_in_threadpool, recover, tenant_id)
+        if stored.event_id is None:
+            # A retry: our earlier answer may have been lost with the event left unapplied.
+            if not tasks.tasks:
+                tasks.add_task(run_in_threadpool, recover, tenant_id)
+            return JSONResponse(
+                {"ok": True, "outcome": "duplicate", "duplicate": True}, background=tasks
+            )
+        try:
+            receipt = await run_in_threadpool(
+                inbound.apply, stored.tenant, stored.event_id, stored.event
+            )
+        except Exception:
+            # Stored, so answer 200: the next event or the next sync applies it.
+            recovered.discard(tenant_id)
+            log.exception(
+                "applying webhook event %d for tenant %s failed; it stays stored",
+                stored.event_id,
+                tenant_id,
+            )
+            return JSONResponse(
+                {"ok": True, "outcome": "stored", "duplicate": False}, background=tasks
+            )
         return JSONResponse(
-            {"ok": True, "outcome": receipt.outcome, "duplicate": receipt.duplicate}
+            {"ok": True, "outcome": receipt.outcome, "duplicate": False}, background=tasks
         )
 
     async def activity(request: Request) -> Response:
@@ -171,19 +269,18 @@ def create_app(container: Container) -> Starlette:
         if "text/html" in accept or request.query_params.get("format") == "html":
             return HTMLResponse(
                 pages.activity_page(
-                    tenant_id, entries, total, limit, offset, pages.language(request)
-                )
+                    tenant_id, entries, total, limit, offset, pages.language(request), kinds
+                ),
+                headers={"Cache-Control": "no-store"},
             )
-        return JSONResponse(
-            {
-                "tenant": tenant_id,
-                "total": total,
-                "limit": limit,
-                "offset": offset,
-                "entries": [e.as_json() for e in entries],
-            },
-            headers={"Cache-Control": "no-store"},
-        )
+        # The body is the list of entries ({at, kind, message, details}, as the CLI prints
+        # them); paging travels in headers so the body stays that plain list.
+        headers = {"Cache-Control": "no-store", "X-Total-Count": str(total)}
+        if offset + len(entries) < total:
+            headers["Link"] = (
+                f'<{request.url.path}?limit={limit}&offset={offset + limit}>; rel="next"'
+            )
+        return JSONResponse([e.as_json() for e in entries], headers=headers)
 
     routes = [
         Route("/health", health, methods=["GET"]),
@@ -192,6 +289,7 @@ def create_app(container: Container) -> Starlette:
         Route("/webhooks/mailchimp/{tenant_id}/{secret}", webhook, methods=["GET", "HEAD", "POST"]),
         Route("/tenants/{tenant_id}/activity", activity, methods=["GET"]),
     ]
+    redact_access_log()
     app = Starlette(routes=routes)
     app.state.container = container
     return app

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from html import escape
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 
 from calendarspots_mailchimp.core.model import ActivityEntry
+from calendarspots_mailchimp.entrypoints.http.messages_fr import french_message
 
 TEXT = {
     "en": {
@@ -59,6 +62,7 @@ KIND_FR = {
     "mailchimp.profile.recorded": "Profil modifié (noté)",
     "mailchimp.upemail.recorded": "Courriel modifié dans MailChimp (noté)",
     "mailchimp.campaign.recorded": "Campagne (notée)",
+    "webhook.failed": "Webhook non installé",
 }
 
 STYLE = (
@@ -96,17 +100,24 @@ def callback_page(ok: bool, message: str, lang: str) -> str:
 
 
 def activity_page(
-    tenant_id: str, entries: list[ActivityEntry], total: int, limit: int, offset: int, lang: str
+    tenant_id: str,
+    entries: list[ActivityEntry],
+    total: int,
+    limit: int,
+    offset: int,
+    lang: str,
+    kinds: Sequence[str] = (),
 ) -> str:
     t = TEXT[lang]
     rows = []
     for e in entries:
         kind = str(e.kind)
         label = KIND_FR.get(kind, kind) if lang == "fr" else kind
+        message = french_message(e) if lang == "fr" else e.message
         rows.append(
             f"<tr><td>{escape(e.at.isoformat(timespec='seconds'))}</td>"
             f'<td class="kind" title="{escape(kind)}">{escape(label)}</td>'
-            f"<td>{escape(e.message)}</td></tr>"
+            f"<td>{escape(message)}</td></tr>"
         )
     table = (
         f"<table><thead><tr><th>{t['when']}</th><th>{t['what']}</th><th>{t['message']}</th></tr>"
@@ -114,17 +125,17 @@ def activity_page(
         if rows
         else f"<p>{t['empty']}</p>"
     )
+
+    def link(to: int, text: str) -> str:
+        query = [("lang", lang), ("limit", str(limit)), ("offset", str(to)), ("format", "html")]
+        query += [("kind", k) for k in kinds]
+        return f'<a href="?{escape(urlencode(query))}">{escape(text)}</a>'
+
     nav = []
     if offset > 0:
-        nav.append(
-            f'<a href="?lang={lang}&limit={limit}&offset={max(0, offset - limit)}&format=html">'
-            f"{t['newer']}</a>"
-        )
+        nav.append(link(max(0, offset - limit), t["newer"]))
     if offset + limit < total:
-        nav.append(
-            f'<a href="?lang={lang}&limit={limit}&offset={offset + limit}&format=html">'
-            f"{t['older']}</a>"
-        )
+        nav.append(link(offset + limit, t["older"]))
     shown = t["shown"].format(a=offset + 1 if entries else 0, b=offset + len(entries), n=total)
     body = (
         f"<h1>{escape(t['heading'])}</h1><p>{escape(tenant_id)} — {escape(shown)}</p>"

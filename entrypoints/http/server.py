@@ -18,11 +18,24 @@ def free_port(host: str = "127.0.0.1") -> int:
 
 
 class RunningServer:
-    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        app: Any,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        log_level: str = "warning",
+        access_log: bool = False,
+    ) -> None:
         self.host = host
         self.port = port or free_port(host)
         config = uvicorn.Config(
-            app, host=host, port=self.port, log_level="warning", access_log=False, lifespan="off"
+            app,
+            host=host,
+            port=self.port,
+            log_level=log_level,
+            access_log=access_log,
+            lifespan="off",
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(

@@ -338,10 +338,10 @@ def view_activity(world: World, ctx: dict[str, Any], first: str, second: str) ->
         headers={"Authorization": f"Bearer {world.settings.admin_token}"},
     )
     assert response.status_code == 200
-    kinds = [e["kind"] for e in response.json()["entries"]]
+    kinds = [e["kind"] for e in response.json()]
     assert kinds[0] == first, kinds
     assert second in kinds[1:], kinds
-    stamps = [datetime.fromisoformat(e["at"]) for e in response.json()["entries"]]
+    stamps = [datetime.fromisoformat(e["at"]) for e in response.json()]
     assert stamps == sorted(stamps, reverse=True)
     html = httpx.get(
         f"{world.app_url}/tenants/{ctx['tenant']}/activity?lang=fr",

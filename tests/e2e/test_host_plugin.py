@@ -1,0 +1,158 @@
+"""A host platform plugs in through pluggy: its own client database, its auth for the admin
+routes, and every new activity entry handed to it."""
+
+from __future__ import annotations
+
+import secrets
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from support.databases import fresh_database
+from support.harness import CLIENT_ID, World
+
+from calendarspots_mailchimp.core.model import ActivityEntry, Client, NewsletterStatus
+from calendarspots_mailchimp.core.settings import Settings
+from calendarspots_mailchimp.entrypoints.container import build_container
+from calendarspots_mailchimp.entrypoints.http.app import create_app
+from calendarspots_mailchimp.entrypoints.http.server import RunningServer, free_port
+from calendarspots_mailchimp.ports.hookspecs import hookimpl
+from calendarspots_mailchimp.simulator import Simulator, serve_in_thread
+
+
+class PlatformClients:
+    """The platform's own client database (in memory here)."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.rows: dict[str, dict[str, Client]] = {
+            "salon": {
+                f"c{i}": Client(f"c{i}", f"guest{i}@example.com", f"Guest{i}", "Host")
+                for i in range(4)
+            }
+        }
+
+    def clients(self, tenant_id: str, changed_since: datetime | None = None) -> Iterator[Client]:
+        with self.lock:
+            yield from list(self.rows.get(tenant_id, {}).values())
+
+    def _mark(self, tenant_id: str, email: str, status: NewsletterStatus) -> Client | None:
+        with self.lock:
+            for cid, client in self.rows.get(tenant_id, {}).items():
+                if client.email.lower() == email.lower():
+                    self.rows[tenant_id][cid] = replace(client, newsletter=status)
+                    return self.rows[tenant_id][cid]
+        return None
+
+    def mark_unsubscribed(self, tenant_id: str, email: str) -> Client | None:
+        return self._mark(tenant_id, email, NewsletterStatus.UNSUBSCRIBED)
+
+    def mark_cleaned(self, tenant_id: str, email: str) -> Client | None:
+        return self._mark(tenant_id, email, NewsletterStatus.CLEANED)
+
+
+class HostPlugin:
+    SESSION = "session-of-the-salon-owner"
+
+    def __init__(self) -> None:
+        self.directory = PlatformClients()
+        self.seen: list[ActivityEntry] = []
+        self.asked: list[tuple[str, str, str]] = []
+
+    @hookimpl
+    def csmc_client_directory(self, settings: Settings) -> PlatformClients:
+        return self.directory
+
+    @hookimpl
+    def csmc_authorize_request(
+        self, tenant_id: str, method: str, path: str, headers: Mapping[str, str]
+    ) -> bool | None:
+        self.asked.append((tenant_id, method, path))
+        if "cookie" not in headers:
+            return None  # no opinion: the admin token still works
+        return headers["cookie"] == f"session={self.SESSION}" and tenant_id == "salon"
+
+    @hookimpl
+    def csmc_activity_recorded(self, entry: ActivityEntry) -> None:
+        self.seen.append(entry)
+
+
+@pytest.fixture
+def hosted(tmp_path: Path) -> Iterator[tuple[World, HostPlugin]]:
+    plugin = HostPlugin()
+    with fresh_database(tmp_path) as url:
+        client_secret = secrets.token_urlsafe(16)
+        sim = Simulator(client_id=CLIENT_ID, client_secret=client_secret)
+        sim_server = serve_in_thread(sim)
+        port = free_port()
+        settings = Settings(
+            database_url=url,
+            oauth_base_url=sim_server.url,
+            client_id=CLIENT_ID,
+            client_secret=client_secret,
+            public_url=f"http://127.0.0.1:{port}",
+            secret_key=secrets.token_urlsafe(32),
+            admin_token=secrets.token_urlsafe(24),
+            max_retries=2,
+        )
+        container = build_container(settings, extra_plugins=[plugin])
+        app = RunningServer(create_app(container), port=port).start()
+        world = World(sim, sim_server.url, app.url, settings, container, [sim_server, app])
+        try:
+            yield world, plugin
+        finally:
+            world.close()
+
+
+def eventually(check: object, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():  # type: ignore[operator]
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_host_directory_auth_and_activity_hooks(hosted: tuple[World, HostPlugin]) -> None:
+    world, plugin = hosted
+    world.add_tenant("salon")
+    world.add_tenant("rival")
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"]
+    members = world.members(side.list_id)
+    assert set(members) == {f"guest{i}@example.com" for i in range(4)}  # the host's clients
+
+    world.sim.unsubscribe(side.list_id, "guest2@example.com")
+    world.sim.update_profile(side.list_id, "guest3@example.com", merges={"FNAME": "Changed"})
+    assert eventually(
+        lambda: plugin.directory.rows["salon"]["c2"].newsletter == NewsletterStatus.UNSUBSCRIBED
+    )
+    assert eventually(lambda: "mailchimp.profile.recorded" in {str(e.kind) for e in plugin.seen})
+    assert plugin.directory.rows["salon"]["c3"].first_name == "Guest3"  # R8: not copied
+
+    stored = world.entries("salon")
+    assert {e.entry_id for e in plugin.seen if e.tenant_id == "salon"} == {
+        e.entry_id for e in stored
+    }
+    assert all(e.entry_id is not None for e in plugin.seen)
+
+    activity = f"{world.app_url}/tenants/salon/activity"
+    owner = {"Cookie": f"session={HostPlugin.SESSION}"}
+    assert httpx.get(activity, headers=owner).status_code == 200
+    assert httpx.get(activity, headers={"Cookie": "session=stolen"}).status_code == 401
+    # the host's "no" wins even over a valid admin token
+    both = {"Cookie": "session=stolen", "Authorization": f"Bearer {world.settings.admin_token}"}
+    assert httpx.get(activity, headers=both).status_code == 401
+    rival = f"{world.app_url}/tenants/rival/activity"
+    assert httpx.get(rival, headers=owner).status_code == 401
+    token = {"Authorization": f"Bearer {world.settings.admin_token}"}
+    assert httpx.get(activity, headers=token).status_code == 200  # host had no opinion
+    assert ("salon", "GET", "/tenants/salon/activity") in plugin.asked
+    start = f"{world.app_url}/oauth/mailchimp/start"
+    refused = httpx.get(start, params={"tenant": "rival"}, headers=owner)
+    assert refused.status_code == 401

@@ -1,0 +1,135 @@
+"""Bad webhook input: always a 4xx, never a 5xx, and the client data stays as it was."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from typing import Any
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from support.databases import fresh_database
+from support.harness import World, make_world, sample_rows
+
+from calendarspots_mailchimp.core.services.tenants import AddTenant, add_tenant
+
+FORM = "application/x-www-form-urlencoded"
+LIST_ID = "aud0000001"
+
+
+@pytest.fixture(scope="module")
+def salon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """Two tenants wired as if connected (audience and secret stored); no OAuth needed here."""
+    with fresh_database(tmp_path_factory.mktemp("bad-input")) as url:
+        world = make_world(url)
+        try:
+            for tenant_id, audience in (("salon", LIST_ID), ("other", "aud0000002")):
+                add_tenant(world.deps, AddTenant(tenant_id, tenant_id, "America/Montreal"))
+                world.import_rows(tenant_id, sample_rows(3))
+                with world.deps.uow() as uow:
+                    tenant = uow.tenants.get(tenant_id)
+                    assert tenant is not None
+                    uow.tenants.save(
+                        replace(tenant, audience_id=audience, webhook_secret=f"s3cret-{tenant_id}")
+                    )
+                    uow.commit()
+            yield world
+        finally:
+            world.close()
+
+
+def url_of(world: World, tenant: str = "salon", key: str = "s3cret-salon") -> str:
+    return f"{world.app_url}/webhooks/mailchimp/{tenant}/{key}"
+
+
+def event(**changes: str) -> dict[str, str]:
+    form = {
+        "type": "unsubscribe",
+        "fired_at": "2026-03-01 12:00:00",
+        "data[action]": "unsub",
+        "data[reason]": "manual",
+        "data[list_id]": LIST_ID,
+        "data[email]": "client1@example.com",
+    }
+    form.update(changes)
+    return {k: v for k, v in form.items() if v != "<drop>"}
+
+
+def body(form: dict[str, str]) -> bytes:
+    return urlencode(form).encode()
+
+
+# (name, url kwargs, body, content type, expected status)
+CASES: list[tuple[str, dict[str, str], bytes, str, int]] = [
+    ("wrong secret", {"key": "s3cret-wrong"}, body(event()), FORM, 404),
+    ("other tenant's secret", {"key": "s3cret-other"}, body(event()), FORM, 404),
+    ("unknown tenant", {"tenant": "nobody"}, body(event()), FORM, 404),
+    ("missing type", {}, body(event(type="<drop>")), FORM, 400),
+    ("unknown type", {}, body(event(type="explode")), FORM, 400),
+    ("missing list_id", {}, body(event(**{"data[list_id]": "<drop>"})), FORM, 400),
+    ("foreign list_id", {}, body(event(**{"data[list_id]": "aud0000002"})), FORM, 403),
+    ("missing email", {}, body(event(**{"data[email]": "<drop>"})), FORM, 400),
+    ("not an email", {}, body(event(**{"data[email]": "nobody"})), FORM, 400),
+    ("body too large", {}, body(event(**{"data[x]": "y" * 70_000})), FORM, 413),
+    ("wrong content type", {}, b'{"type": "unsubscribe"}', "application/json", 415),
+    ("no content type", {}, body(event()), "", 415),
+    ("malformed percent-encoding", {}, body(event()) + b"&data[z]=%zz", FORM, 400),
+    ("non-UTF-8 body", {}, body(event()) + b"&data[z]=\xff\xfe", FORM, 400),
+    ("non-UTF-8 percent-encoded", {}, body(event()) + b"&data[z]=%ff", FORM, 400),
+    ("field too long", {}, body(event(**{"data[merges][FNAME]": "x" * 3000})), FORM, 400),
+    ("NUL byte", {}, body(event(**{"data[merges][FNAME]": "a\x00b"})), FORM, 400),
+    ("field without value", {}, body(event()) + b"&loose", FORM, 400),
+    ("too many fields", {}, body({**event(), **{f"k{i}": "v" for i in range(300)}}), FORM, 400),
+]
+
+
+def snapshot(world: World) -> tuple[Any, ...]:
+    return (
+        world.clients("salon"),
+        world.clients("other"),
+        [e.kind for e in world.entries("salon") if not str(e.kind).startswith("webhook.")],
+        world.entries("other"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("name", "where", "payload", "content_type", "status"), CASES, ids=[c[0] for c in CASES]
+)
+def test_bad_input_gets_4xx_and_changes_nothing(
+    salon: World,
+    name: str,
+    where: dict[str, str],
+    payload: bytes,
+    content_type: str,
+    status: int,
+) -> None:
+    before = snapshot(salon)
+    headers = {"Content-Type": content_type} if content_type else {}
+    answer = httpx.post(url_of(salon, **where), content=payload, headers=headers, timeout=10)
+    assert answer.status_code == status, answer.text
+    if status == 404:
+        missing = httpx.post(f"{salon.app_url}/no/such/route", content=payload, timeout=10)
+        assert (answer.text, answer.headers["content-type"]) == (
+            missing.text,
+            missing.headers["content-type"],
+        )
+    assert snapshot(salon) == before
+
+
+def test_a_foreign_event_is_logged_once_however_often_it_is_retried(salon: World) -> None:
+    form = event(**{"data[list_id]": "aud0000099", "fired_at": "2026-03-02 08:00:00"})
+    for _ in range(3):
+        assert httpx.post(url_of(salon), data=form, timeout=10).status_code == 403
+    refused = [
+        e for e in salon.entries("salon", "webhook.refused") if e.details["list_id"] == "aud0000099"
+    ]
+    assert len(refused) == 1
+    assert "another audience" in refused[0].message
+
+
+def test_the_same_event_is_accepted_after_the_bad_ones(salon: World) -> None:
+    answer = httpx.post(url_of(salon), data=event(), timeout=10)
+    assert answer.status_code == 200, answer.text
+    assert salon.clients("salon")["client1@example.com"].newsletter == "unsubscribed"
+    assert salon.clients("other")["client1@example.com"].newsletter == "subscribed"

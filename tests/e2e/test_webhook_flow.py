@@ -1,0 +1,137 @@
+"""R7/R8 through real deliveries: the simulator's webhooks reach the served app on loopback."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+import pytest
+from support.harness import MailChimpSide, World, sample_rows
+
+from calendarspots_mailchimp.core.services.inbound import InboundService
+
+pytestmark = [pytest.mark.R7, pytest.mark.R8]
+
+
+def eventually(check: Callable[[], bool], timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if check():
+            return True
+        time.sleep(0.02)
+    return check()
+
+
+def connect(world: World, rows: int = 10) -> MailChimpSide:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(rows))
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"]
+    return side
+
+
+def webhook_url(world: World, side: MailChimpSide) -> str:
+    hooks = world.sim.webhooks(side.list_id)
+    assert len(hooks) == 1
+    return str(hooks[0]["url"])
+
+
+def status_of(world: World, email: str) -> str:
+    return str(world.clients()[email].newsletter)
+
+
+def test_unsubscribe_and_cleaned_reach_the_client_database(world: World) -> None:
+    side = connect(world)
+    world.sim.unsubscribe(side.list_id, "client1@example.com", reason="abuse")
+    world.sim.clean(side.list_id, "client2@example.com", reason="hard")
+    assert eventually(lambda: status_of(world, "client1@example.com") == "unsubscribed")
+    assert eventually(lambda: status_of(world, "client2@example.com") == "cleaned")
+    assert status_of(world, "client3@example.com") == "subscribed"
+    (unsub,) = world.entries(kind="contact.unsubscribed")
+    assert unsub.details["reason"] == "abuse" and unsub.details["source"] == "webhook"
+    assert "Prénom1" in unsub.message and "spam" in unsub.message
+    (cleaned,) = world.entries(kind="contact.cleaned")
+    assert cleaned.details["reason"] == "hard"
+    assert "bounced" in cleaned.message and "new email" in cleaned.message
+
+
+def test_subscribe_profile_and_upemail_are_only_recorded(world: World) -> None:
+    side = connect(world)
+    before = world.clients()
+    world.sim.signup(side.list_id, "nadia@example.com", merges={"FNAME": "Nadia"})
+    world.sim.update_profile(side.list_id, "client4@example.com", merges={"FNAME": "Gisèle"})
+    world.sim.change_email(side.list_id, "client5@example.com", "new5@example.com")
+    wanted = {
+        "mailchimp.subscribe.recorded",
+        "mailchimp.profile.recorded",
+        "mailchimp.upemail.recorded",
+    }
+    assert eventually(lambda: wanted <= set(world.kinds())), world.kinds()
+    assert world.clients() == before
+    profile = world.entries(kind="mailchimp.profile.recorded")
+    assert any(e.details["merges"].get("FNAME") == "Gisèle" for e in profile)
+    (signup,) = world.entries(kind="mailchimp.subscribe.recorded")
+    assert "Nadia" in signup.message and "by hand" in signup.message
+
+
+def test_a_duplicated_delivery_applies_once(world: World) -> None:
+    side = connect(world)
+    world.sim.unsubscribe(side.list_id, "client6@example.com")
+    assert world.sim.wait_deliveries(5)
+    (delivery,) = [d for d in world.sim.deliveries if dict(d.payload)["type"] == "unsubscribe"]
+    url = webhook_url(world, side)
+    answers = [httpx.post(url, data=dict(delivery.payload), timeout=10) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 200]
+    assert all(a.json()["duplicate"] for a in answers)
+    assert len(world.entries(kind="contact.unsubscribed")) == 1
+
+
+def test_mailchimp_validator_gets_200_and_empty_post_too(world: World) -> None:
+    side = connect(world, rows=1)
+    url = webhook_url(world, side)
+    headers = {"User-Agent": "MailChimp.com WebHook Validator"}
+    assert httpx.get(url, headers=headers).status_code == 200
+    assert httpx.head(url, headers=headers).status_code == 200
+    assert httpx.post(url, content=b"").status_code == 200
+
+
+def test_an_event_stored_but_never_applied_is_applied_by_the_next_delivery(world: World) -> None:
+    side = connect(world)
+    tenant = world.tenant()
+    inbound = InboundService(world.deps)
+    form = {
+        "type": "unsubscribe",
+        "fired_at": "2026-01-01 10:00:00",
+        "data[list_id]": side.list_id,
+        "data[email]": "client7@example.com",
+        "data[reason]": "manual",
+    }
+    stored = inbound.store(tenant, form)  # the process "dies" here, before applying
+    assert stored.event_id is not None
+    assert status_of(world, "client7@example.com") == "subscribed"
+    world.sim.unsubscribe(side.list_id, "client8@example.com")
+    assert eventually(lambda: status_of(world, "client8@example.com") == "unsubscribed")
+    assert eventually(lambda: status_of(world, "client7@example.com") == "unsubscribed")
+    assert inbound.apply_pending("salon") == 0
+    emails = sorted(e.details["email"] for e in world.entries(kind="contact.unsubscribed"))
+    assert emails == ["client7@example.com", "client8@example.com"]
+
+
+def test_apply_and_recovery_racing_apply_once(world: World) -> None:
+    side = connect(world, rows=1)
+    tenant = world.tenant()
+    inbound = InboundService(world.deps)
+    form: dict[str, Any] = {
+        "type": "cleaned",
+        "data[list_id]": side.list_id,
+        "data[email]": "client0@example.com",
+        "data[reason]": "hard",
+    }
+    stored = inbound.store(tenant, form)
+    assert stored.event_id is not None
+    assert inbound.apply_pending("salon") == 1  # recovery wins the claim ...
+    late = inbound.apply(tenant, stored.event_id, stored.event)  # ... the request's twin loses
+    assert (late.applied, late.outcome) == (False, "already-applied")
+    assert len(world.entries(kind="contact.cleaned")) == 1
