@@ -87,10 +87,12 @@ class RedactWebhookSecrets(logging.Filter):
 
 
 _WEBHOOK_SECRET = re.compile(r"(/webhooks/mailchimp/[^/\s?\"']+/)[^/\s?\"']+")
+# The OAuth callback's one-time code and signed state are credentials too while they live.
+_OAUTH_PARAMS = re.compile(r"([?&](?:code|state)=)[^&\s\"']+")
 
 
 def redact(text: str) -> str:
-    return _WEBHOOK_SECRET.sub(r"\1***", text)
+    return _OAUTH_PARAMS.sub(r"\1***", _WEBHOOK_SECRET.sub(r"\1***", text))
 
 
 def redact_access_log() -> None:
