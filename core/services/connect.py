@@ -128,7 +128,7 @@ class ConnectService:
         check = CheckService(self.deps).check(tenant_id, fix=False, rediscover=True)
         if not check.ok:
             return ConnectResult(False, f"MailChimp is connected, but {check.message}", tenant_id)
-        report = SyncService(self.deps).sync(tenant_id, SyncKind.INITIAL)
+        report = SyncService(self.deps).sync(tenant_id, SyncKind.INITIAL, audience_checked=True)
         if not report.ok:
             return ConnectResult(
                 False,

@@ -29,7 +29,8 @@ def _unb64(text: str) -> bytes:
 def _key(secret_key: str) -> bytes:
     if not secret_key:
         raise ConfigurationError(
-            "CS_MAILCHIMP_SECRET_KEY is not set: it signs the OAuth state and encrypts tokens"
+            "CS_MAILCHIMP_SECRET_KEY is not set: refusing to store MailChimp tokens (the key "
+            "encrypts them and signs the authorization link); set it, then authorize again"
         )
     return hashlib.sha256(b"calendarspots-mailchimp oauth state\x00" + secret_key.encode()).digest()
 

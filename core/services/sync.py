@@ -25,6 +25,7 @@ from calendarspots_mailchimp.core.errors import (
 )
 from calendarspots_mailchimp.core.model import (
     ActivityKind,
+    Audience,
     Client,
     ConnectionState,
     LedgerEntry,
@@ -100,6 +101,7 @@ class SyncReport:
     api_calls: int = 0
     problems: list[ClientProblem] = field(default_factory=list)
     plan: dict[str, list[str]] = field(default_factory=dict)
+    failure: str = ""  # why a failed run failed: "contract", "revoked" or "mailchimp"
 
     @property
     def ok(self) -> bool:
@@ -116,6 +118,8 @@ class SyncReport:
             "api_calls": self.api_calls,
             "problems": [p.as_dict() for p in self.problems[:MAX_DETAILS]],
         }
+        if self.failure:
+            data["failure"] = self.failure
         if self.dry_run:
             data["plan"] = self.plan
         return data
@@ -624,7 +628,10 @@ class SyncService:
         full: bool = False,
         dry_run: bool = False,
         progress: Progress = _no_progress,
+        audience_checked: bool = False,
     ) -> SyncReport:
+        """`audience_checked`: the caller has just run the R1/R2 check (the connect flow), so
+        the run trusts the tenant's audience id instead of reading lists and fields again."""
         deps = self.deps
         tenant = get_tenant(deps, tenant_id)
         account = open_account(deps, tenant)
@@ -649,6 +656,7 @@ class SyncService:
                 dry_run,
                 progress,
                 holder,
+                audience_checked and bool(tenant.audience_id),
             )
         finally:
             with deps.uow() as uow:
@@ -666,12 +674,16 @@ class SyncService:
         dry_run: bool,
         progress: Progress,
         holder: str,
+        audience_checked: bool = False,
     ) -> SyncReport:
         deps = self.deps
         journal = Journal(deps)
         list_name = tenant.list_name
         try:
-            audience, problems = contract.check_audience(account, tenant, list_name)
+            if audience_checked:
+                audience, problems = Audience(tenant.audience_id, list_name), []
+            else:
+                audience, problems = contract.check_audience(account, tenant, list_name)
             if problems:
                 raise AudienceContractError(
                     contract.describe_field_problems(list_name, problems),
@@ -914,6 +926,7 @@ class SyncService:
             message,
             dry_run,
             account.api_calls,
+            failure="contract" if check_failed else "mailchimp",
         )
 
     def _fail_revoked(
@@ -940,6 +953,7 @@ class SyncService:
             message,
             False,
             account.api_calls,
+            failure="revoked",
         )
 
 

@@ -54,16 +54,7 @@ def import_(
             for error in report.errors:
                 typer.echo(f"line {error.line}: {error.reason}", err=True)
 
-        emit(
-            {
-                "added": report.added,
-                "updated": report.updated,
-                "skipped": len(report.errors),
-                "errors": [e.as_json() for e in report.errors],
-            },
-            as_json,
-            text,
-        )
+        emit(report.as_json(), as_json, text)
 
 
 @app.command("list")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import typer
+from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
 from calendarspots_mailchimp.core.errors import InvalidInput
@@ -48,9 +49,8 @@ def check(
             lambda: typer.echo(("ok: " if result.ok else "") + result.message),
         )
         if not result.ok:
-            if not as_json:
-                typer.echo(f"error: {' '.join(result.message.split())}", err=True)
-            raise typer.Exit(6)
+            typer.echo(f"error: {' '.join(result.message.split())}", err=True)
+            raise typer.Exit(5 if "authorization-revoked" in result.problems else 6)
 
 
 def _print_report(report: SyncReport) -> None:
@@ -79,7 +79,15 @@ def sync(
         if as_json:
             report = service.sync(tenant, kind, full=full, dry_run=dry_run)
         else:
-            with Progress(SpinnerColumn(), TextColumn("{task.description}"), transient=True) as bar:
+            # On stderr, and only for a person at a terminal: stdout stays the report alone.
+            console = Console(stderr=True)
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                console=console,
+                transient=True,
+                disable=not console.is_terminal,
+            ) as bar:
                 task = bar.add_task("checking the audience", total=None)
 
                 def progress(stage: str, n: int) -> None:
@@ -92,9 +100,8 @@ def sync(
                 report = service.sync(tenant, kind, full=full, dry_run=dry_run, progress=progress)
         emit(report.as_json(), as_json, lambda: _print_report(report))
         if not report.ok:
-            if not as_json:
-                typer.echo(f"error: {' '.join(report.message.split())}", err=True)
-            raise typer.Exit(11)
+            typer.echo(f"error: {' '.join(report.message.split())}", err=True)
+            raise typer.Exit({"contract": 6, "revoked": 5}.get(report.failure, 11))
 
 
 def nightly(

@@ -263,7 +263,7 @@ def tenant_state(world: World, ctx: dict[str, Any], state: str) -> None:
 def no_sync(world: World, ctx: dict[str, Any]) -> None:
     import json
 
-    data = json.loads(ctx["cli"].output)
+    data = json.loads(ctx["cli"].stdout)
     assert data["synced"] == []
     assert world.sim.stats.member_writes == 0
 
@@ -272,7 +272,7 @@ def no_sync(world: World, ctx: dict[str, Any]) -> None:
 def exactly_written(world: World, ctx: dict[str, Any], count: int) -> None:
     import json
 
-    data = json.loads(ctx["cli"].output)
+    data = json.loads(ctx["cli"].stdout)
     assert [s["tenant"] for s in data["synced"]] == [ctx["tenant"]], data
     assert world.sim.stats.member_writes == count
     firsts = {m["merge_fields"]["FNAME"] for m in world.members(ctx["mc"].list_id).values()}

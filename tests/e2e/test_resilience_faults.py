@@ -53,7 +53,7 @@ def ledger(world: World) -> dict[str, LedgerEntry]:
 def sync(world: World) -> dict[str, Any]:
     result = world.cli("sync", TENANT, "--json")
     assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.output)
+    data: dict[str, Any] = json.loads(result.stdout)
     return data
 
 

@@ -95,7 +95,7 @@ def test_a_sync_killed_between_batches_is_completed_by_the_next_run(
     result = world.cli("sync", TENANT, "--json")
 
     assert result.exit_code == 0, result.output
-    report = json.loads(result.output)
+    report = json.loads(result.stdout)
     counts = report["counts"]
     assert report["status"] == "succeeded"
     assert counts["unchanged"] == recorded

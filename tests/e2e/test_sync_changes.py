@@ -29,7 +29,7 @@ def connected(world: World, count: int, double_opt_in: bool = False) -> MailChim
 def sync(world: World, *flags: str) -> dict[str, Any]:
     result = world.cli("sync", TENANT, "--json", *flags)
     assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.output)
+    data: dict[str, Any] = json.loads(result.stdout)
     return data
 
 

@@ -28,7 +28,7 @@ def connected(world: World, count: int, archive_removed: bool = False) -> MailCh
 def sync(world: World) -> dict[str, Any]:
     result = world.cli("sync", TENANT, "--json")
     assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.output)
+    data: dict[str, Any] = json.loads(result.stdout)
     return data
 
 

@@ -30,7 +30,7 @@ def test_nightly_syncs_only_the_tenant_whose_night_has_come(world: World) -> Non
     result = world.cli("nightly", "--now", NIGHT_IN_MONTREAL, "--json")
 
     assert result.exit_code == 0, result.output
-    synced = json.loads(result.output)["synced"]
+    synced = json.loads(result.stdout)["synced"]
     assert [s["tenant"] for s in synced] == ["montreal"]
     assert synced[0]["ok"] is True
     assert str(world.tenant("montreal").last_sync_local_date) == "2031-03-04"
@@ -40,7 +40,7 @@ def test_nightly_syncs_only_the_tenant_whose_night_has_come(world: World) -> Non
     assert (runs[0].kind, runs[0].status) == (SyncKind.NIGHTLY, SyncStatus.SUCCEEDED)
 
     again = world.cli("nightly", "--now", "2031-03-04T09:58:00+00:00", "--json")
-    assert json.loads(again.output)["synced"] == []  # once per local night
+    assert json.loads(again.stdout)["synced"] == []  # once per local night
 
 
 def hold_lease(world: World, tenant: str, holder: str, until: datetime) -> None:
@@ -69,6 +69,6 @@ def test_an_expired_lease_is_taken_over(world: World) -> None:
     result = world.cli("sync", "salon", "--json")
 
     assert result.exit_code == 0, result.output
-    assert json.loads(result.output)["status"] == "succeeded"
+    assert json.loads(result.stdout)["status"] == "succeeded"
     with world.deps.uow() as uow:  # released at the end: anyone may take it now
         assert uow.scope("salon").leases.acquire("next", datetime.now(UTC), datetime.now(UTC))

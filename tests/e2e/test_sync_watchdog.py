@@ -26,7 +26,7 @@ def connected(world: World) -> MailChimpSide:
 def sync(world: World, exit_code: int = 0) -> dict[str, Any]:
     result = world.cli("sync", TENANT, "--json")
     assert result.exit_code == exit_code, result.output
-    data: dict[str, Any] = json.loads(result.output)
+    data: dict[str, Any] = json.loads(result.stdout)
     return data
 
 
@@ -108,8 +108,9 @@ def test_an_audience_deleted_or_renamed_fails_the_sync_and_flags_the_tenant(
     else:
         world.sim.rename_list(side.list_id, "newsletter")
     world.sim.stats.reset()
-    report = sync(world, exit_code=11)
+    report = sync(world, exit_code=6)
     assert report["status"] == "failed"
+    assert report["failure"] == "contract"
     assert "'calendarspots'" in report["message"]
     assert change in report["message"]
     assert ("create it again" if change == "deleted" else "Rename it back") in report["message"]
@@ -123,8 +124,9 @@ def test_an_audience_deleted_or_renamed_fails_the_sync_and_flags_the_tenant(
 def test_a_revoked_token_asks_for_reauthorization_and_stops_the_nightly(world: World) -> None:
     side = connected(world)
     world.sim.revoke_tokens(side.account_id)
-    report = sync(world, exit_code=11)
+    report = sync(world, exit_code=5)
     assert report["status"] == "failed"
+    assert report["failure"] == "revoked"
     tenant = world.tenant(TENANT)
     assert tenant.state == ConnectionState.NEEDS_REAUTHORIZATION
     assert "authorization.revoked" in world.kinds(TENANT)[:2]
@@ -135,7 +137,7 @@ def test_a_revoked_token_asks_for_reauthorization_and_stops_the_nightly(world: W
     # 04:55 in Montreal: inside the night window whatever the tenant's start offset.
     night = world.cli("nightly", "--now", "2031-03-04T09:55:00+00:00", "--json")
     assert night.exit_code == 0, night.output
-    assert json.loads(night.output)["synced"] == []
+    assert json.loads(night.stdout)["synced"] == []
     assert world.sim.stats.total_api_requests == 0
 
     # Reconnected: syncs again.

@@ -1,0 +1,189 @@
+"""Connect (R1 R2 R3 R5) over real HTTP: the owner's browser, the plugin's app, the simulator."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+from support.harness import World, sample_rows
+
+from calendarspots_mailchimp.core.model import ConnectionState
+from calendarspots_mailchimp.entrypoints.container import build_container
+from calendarspots_mailchimp.entrypoints.http.app import create_app
+from calendarspots_mailchimp.entrypoints.http.server import RunningServer
+
+JSON = {"Accept": "application/json"}
+
+
+def stored_token(world: World, tenant: str = "salon") -> bytes | None:
+    with world.deps.uow() as uow:
+        return uow.scope(tenant).token.get()
+
+
+def state_from_start(world: World, tenant: str = "salon") -> str:
+    """The signed state the owner carries to MailChimp and back."""
+    start = httpx.get(f"{world.app_url}/oauth/mailchimp/start", params={"tenant": tenant})
+    assert start.status_code == 302, start.text
+    return parse_qs(urlsplit(start.headers["location"]).query)["state"][0]
+
+
+def test_callback_does_every_step_and_logs_each(world: World) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(12))
+    side = world.mailchimp()
+
+    result = world.authorize("salon")
+
+    assert result["status_code"] == 200
+    assert set(result) >= {"ok", "message"} and result["ok"] is True
+    assert "12 contacts added" in result["message"]
+    token = stored_token(world)
+    assert token is not None
+    assert world.deps.box().decrypt(token) in world.sim.tokens_of(side.account_id)
+    assert all(t.encode() not in token for t in world.sim.tokens_of(side.account_id))
+    tenant = world.tenant()
+    assert tenant.state == ConnectionState.CONNECTED
+    assert tenant.account_name == "Account of owner@example.com"
+    assert tenant.api_endpoint and tenant.audience_id == side.list_id and tenant.webhook_id
+    assert len(world.members(side.list_id)) == 12
+    assert world.kinds("salon") == [
+        "sync.succeeded",
+        "webhook.installed",
+        "check.passed",
+        "authorization.granted",
+    ]
+    granted = world.entries("salon", "authorization.granted")[0]
+    assert granted.details["dc"] and granted.details["account"] == tenant.account_name
+
+
+def test_callback_answers_html_to_a_browser(world: World) -> None:
+    world.add_tenant("salon")
+    world.mailchimp()
+    with httpx.Client(timeout=30, follow_redirects=True) as browser:
+        page = browser.get(
+            f"{world.app_url}/oauth/mailchimp/start",
+            params={"tenant": "salon"},
+            headers={"Accept": "text/html", "Accept-Language": "fr-CA,fr;q=0.9"},
+        )
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert "MailChimp est connecté" in page.text
+
+
+def test_reauthorizing_replaces_the_token_without_a_second_webhook(world: World) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(5))
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"]
+    first_token = world.deps.box().decrypt(stored_token(world) or b"")
+    first_hook = world.tenant().webhook_id
+    world.sim.stats.reset()
+
+    again = world.authorize("salon")
+
+    assert again["ok"] is True, again
+    second_token = world.deps.box().decrypt(stored_token(world) or b"")
+    assert second_token != first_token
+    assert second_token in world.sim.tokens_of(side.account_id)
+    hooks = world.sim.webhooks(side.list_id)
+    assert [h["id"] for h in hooks] == [first_hook] == [world.tenant().webhook_id]
+    # The initial sync after an authorization is a full one (R3): same members, no new ones.
+    assert "0 contacts added and 5 updated" in again["message"]
+    assert len(world.members(side.list_id)) == 5
+    kinds = world.kinds("salon")
+    assert kinds.count("authorization.granted") == 2
+    assert kinds.count("webhook.installed") == 1 and "webhook.repaired" not in kinds
+
+
+def test_owner_refusing_on_mailchimp_is_a_clear_message(world: World) -> None:
+    world.add_tenant("salon")
+    world.mailchimp()
+    state = state_from_start(world)
+    callback = f"{world.app_url}/oauth/mailchimp/callback"
+    params = {"error": "access_denied", "state": state}
+
+    answer = httpx.get(callback, params=params, headers=JSON)
+    page = httpx.get(callback, params=params, headers={"Accept": "text/html"})
+
+    assert answer.status_code == 200
+    data = answer.json()
+    assert data["ok"] is False
+    assert "not granted (access_denied)" in data["message"]
+    assert "Authorize again" in data["message"]
+    assert "MailChimp is not connected" in page.text
+    assert stored_token(world) is None
+    assert world.tenant().state == ConnectionState.NOT_CONNECTED
+    failures = world.entries("salon", "authorization.failed")
+    assert len(failures) == 2 and "access_denied" in failures[0].message
+    assert world.kinds("salon") == ["authorization.failed", "authorization.failed"]
+
+
+def test_forged_or_missing_state_is_refused(world: World) -> None:
+    world.add_tenant("salon")
+    world.mailchimp()
+    callback = f"{world.app_url}/oauth/mailchimp/callback"
+    state = state_from_start(world)
+    for params in ({"code": "x", "state": state[:-2] + "xx"}, {"code": "x"}):
+        answer = httpx.get(callback, params=params, headers=JSON)
+        assert answer.status_code == 400
+        assert answer.json() == {
+            "ok": False,
+            "message": "the authorization link is invalid: start again from Authorize",
+        }
+    unknown = httpx.get(f"{world.app_url}/oauth/mailchimp/start", params={"tenant": "nobody"})
+    assert unknown.status_code == 404
+    assert stored_token(world) is None
+
+
+def test_a_bad_code_is_logged_and_nothing_is_stored(world: World) -> None:
+    world.add_tenant("salon")
+    world.mailchimp()
+    state = state_from_start(world)
+    answer = httpx.get(
+        f"{world.app_url}/oauth/mailchimp/callback",
+        params={"code": "not-a-code", "state": state},
+        headers=JSON,
+    )
+    assert answer.status_code == 200 and answer.json()["ok"] is False
+    assert "did not complete the authorization" in answer.json()["message"]
+    assert stored_token(world) is None
+    assert world.kinds("salon") == ["authorization.failed"]
+
+
+def test_without_a_secret_key_no_token_is_stored(world: World) -> None:
+    world.add_tenant("salon")
+    world.mailchimp()
+    state = state_from_start(world)  # issued while the key was still set
+    keyless = build_container(replace(world.settings, secret_key=""))
+    with RunningServer(create_app(keyless)).start() as app:
+        start = httpx.get(f"{app.url}/oauth/mailchimp/start", params={"tenant": "salon"})
+        assert start.status_code == 500
+        assert "CS_MAILCHIMP_SECRET_KEY is not set" in start.json()["error"]
+        with httpx.Client(timeout=30) as browser:
+            at_mailchimp = browser.get(
+                str(
+                    httpx.URL(
+                        f"{world.sim_url}/oauth2/authorize",
+                        params={
+                            "response_type": "code",
+                            "client_id": world.settings.client_id,
+                            "redirect_uri": world.settings.redirect_uri,
+                            "state": state,
+                        },
+                    )
+                )
+            )
+            code = parse_qs(urlsplit(at_mailchimp.headers["location"]).query)["code"][0]
+            answer = browser.get(
+                f"{app.url}/oauth/mailchimp/callback",
+                params={"code": code, "state": state},
+                headers=JSON,
+            )
+    assert answer.status_code == 500
+    assert answer.json()["ok"] is False
+    assert answer.json()["message"].startswith(
+        "CS_MAILCHIMP_SECRET_KEY is not set: refusing to store MailChimp tokens"
+    )
+    assert stored_token(world) is None
+    assert world.tenant().state == ConnectionState.NOT_CONNECTED
