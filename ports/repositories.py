@@ -72,6 +72,9 @@ class LedgerRepository(Protocol):
     def find_by_email(self, email: str) -> LedgerEntry | None:
         """Case-insensitive."""
 
+    def member_statuses(self, emails: Iterable[str]) -> dict[str, MemberStatus | None]:
+        """Last known member status by lowercase email, for the emails the ledger holds."""
+
     def all_client_ids(self) -> set[str]: ...
 
     def upsert_many(self, entries: Iterable[LedgerEntry]) -> None: ...

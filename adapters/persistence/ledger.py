@@ -62,6 +62,18 @@ class SqlLedgerRepository:
         row = self._session.execute(stmt).first()
         return ledger_from(row) if row is not None else None
 
+    def member_statuses(self, emails: Iterable[str]) -> dict[str, MemberStatus | None]:
+        found: dict[str, MemberStatus | None] = {}
+        wanted_emails = dict.fromkeys(e.strip().lower() for e in emails)
+        for chunk in chunked(wanted_emails, IN_CHUNK):
+            wanted = one_of(self._session, LedgerRecord.email_lower, chunk)
+            stmt = select(LedgerRecord.email_lower, LedgerRecord.member_status).where(
+                self._mine, wanted
+            )
+            for email_lower, status in self._session.execute(stmt):
+                found[email_lower] = MemberStatus(status) if status else None
+        return found
+
     def all_client_ids(self) -> set[str]:
         return set(self._session.scalars(select(LedgerRecord.client_id).where(self._mine)))
 

@@ -26,7 +26,7 @@ from calendarspots_mailchimp.core.model import (
     Tenant,
 )
 from calendarspots_mailchimp.core.services.deps import Deps
-from calendarspots_mailchimp.core.services.sync import SyncReport, SyncService
+from calendarspots_mailchimp.core.services.sync import AlreadySynced, SyncReport, SyncService
 
 RETRY_BASE = timedelta(minutes=15)
 
@@ -77,6 +77,7 @@ class NightlyOutcome:
     ok: bool
     message: str
     report: SyncReport | None = None
+    skipped: bool = False  # another process synced this night first
 
 
 class NightlyService:
@@ -114,6 +115,8 @@ class NightlyService:
         outcomes = []
         for due in self.due(now):
             outcome = self.run_one(due.tenant_id)
+            if outcome.skipped:
+                continue
             outcomes.append(outcome)
             if on_result is not None:
                 on_result(outcome)
@@ -122,6 +125,8 @@ class NightlyService:
     def run_one(self, tenant_id: str) -> NightlyOutcome:
         try:
             report = SyncService(self.deps).sync(tenant_id, SyncKind.NIGHTLY)
+        except AlreadySynced as exc:
+            return NightlyOutcome(tenant_id, True, exc.message, skipped=True)
         except CalendarspotsError as exc:
             return NightlyOutcome(tenant_id, False, exc.message)
         return NightlyOutcome(tenant_id, report.ok, report.message, report)

@@ -197,10 +197,14 @@ class _Run:
             scope = uow.scope(self.tenant.tenant_id)
             for email, status, client in marked:
                 self._tell(scope, email, status, client, known[email])
+            # Keep the ledger's view current (pending -> subscribed after a confirmation,
+            # opt-outs): the status re-sent for an existing member must be its own. Members
+            # that only echo our own writes (the night after onboarding: all of them) already
+            # match and cost one bulk read, not one update each.
+            recorded = scope.ledger.member_statuses(email for email, _ in changed)
             for email, status in changed:
-                # Keep the ledger's view current (pending -> subscribed after a confirmation,
-                # opt-outs): the status re-sent for an existing member must be its own.
-                scope.ledger.set_member_status(email, status)
+                if email in recorded and recorded[email] != status:
+                    scope.ledger.set_member_status(email, status)
             uow.commit()
         self.journal.published()
         return started
@@ -640,6 +644,16 @@ class SyncService:
         with deps.uow() as uow:
             if not uow.scope(tenant_id).leases.acquire(holder, now, now + LEASE_TTL):
                 raise SyncInProgress(f"tenant {tenant_id!r} is being synced by another process")
+            if kind == SyncKind.NIGHTLY:
+                # Two schedulers may both have found the tenant due: the one that gets the
+                # lease second must see the night is done (R4: once per local night).
+                current = uow.tenants.get(tenant_id) or tenant
+                tonight = now.astimezone(ZoneInfo(current.timezone)).date()
+                if current.last_sync_local_date == tonight:
+                    uow.scope(tenant_id).leases.release(holder)
+                    uow.commit()
+                    account.close()
+                    raise AlreadySynced(f"tenant {tenant_id!r} already synced for {tonight}")
             _close_interrupted(uow.scope(tenant_id), now)
             run = (
                 SyncRun(tenant_id, kind, now)
@@ -680,8 +694,9 @@ class SyncService:
         journal = Journal(deps)
         list_name = tenant.list_name
         try:
+            problems: list[contract.FieldProblem] = []
             if audience_checked:
-                audience, problems = Audience(tenant.audience_id, list_name), []
+                audience = Audience(tenant.audience_id, list_name)
             else:
                 audience, problems = contract.check_audience(account, tenant, list_name)
             if problems:
@@ -955,6 +970,10 @@ class SyncService:
             account.api_calls,
             failure="revoked",
         )
+
+
+class AlreadySynced(CalendarspotsError):
+    """A nightly run found the tenant's night already synced by another process."""
 
 
 def _close_interrupted(scope: TenantScope, now: datetime) -> None:

@@ -60,6 +60,7 @@ def _register() -> None:
     operate.register(app)
     activity.register(app)
     servers.register(app)
+    __import__(f"{__package__}.worker", fromlist=["register"]).register(app)
 
 
 _register()

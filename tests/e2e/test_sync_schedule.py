@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from support.harness import World, sample_rows
 
 from calendarspots_mailchimp.core.model import SyncKind, SyncStatus
+from calendarspots_mailchimp.core.services.nightly import NightlyService
+from calendarspots_mailchimp.ports.clock import FixedClock
 
 # 04:55 in Montreal (inside the 01:00-05:00 window whatever the tenant's start offset),
 # 10:55 in Paris (daytime).
@@ -72,3 +74,24 @@ def test_an_expired_lease_is_taken_over(world: World) -> None:
     assert json.loads(result.stdout)["status"] == "succeeded"
     with world.deps.uow() as uow:  # released at the end: anyone may take it now
         assert uow.scope("salon").leases.acquire("next", datetime.now(UTC), datetime.now(UTC))
+
+
+def test_a_second_scheduler_that_found_the_tenant_due_skips_once_the_night_is_done(
+    world: World,
+) -> None:
+    connect(world, "montreal", "America/Montreal")
+    at = datetime.fromisoformat(NIGHT_IN_MONTREAL)
+    world.container.clock.override(FixedClock(at))
+    world.container.deps.reset()
+    first, second = NightlyService(world.deps), NightlyService(world.deps)
+    assert [d.tenant_id for d in second.due(at)] == ["montreal"]  # both see it due
+    assert first.run_one("montreal").ok
+    world.sim.stats.reset()
+
+    late = second.run_one("montreal")
+
+    assert late.skipped and late.ok
+    assert world.sim.stats.total_api_requests == 0
+    with world.deps.uow() as uow:
+        nightly = [r for r in uow.scope("montreal").runs.latest(10) if r.kind == SyncKind.NIGHTLY]
+    assert len(nightly) == 1

@@ -79,3 +79,23 @@ def test_delete_many_in_chunks_and_clear(uow_factory: UowFactory, tenants: tuple
         assert ledger.all_client_ids() == {f"client-{n:05d}" for n in range(2_000, 2_500)}
         ledger.clear()
         assert ledger.all_client_ids() == set()
+
+
+def test_member_statuses_in_bulk_by_lowercase_email(
+    uow_factory: UowFactory, tenants: tuple[str, str]
+) -> None:
+    with uow_factory() as uow:
+        ledger = uow.scope("acme").ledger
+        ledger.upsert_many(entry(n) for n in range(2_000))
+        ledger.set_member_status("person.7@example.com", MemberStatus.PENDING)
+        uow.scope("bravo").ledger.upsert_many(
+            [LedgerEntry("x", "person.8@example.com", "h", MemberStatus.CLEANED)]
+        )
+        statuses = ledger.member_statuses(
+            [f"PERSON.{n}@example.COM" for n in range(1_990, 2_010)] + ["person.7@example.com"]
+        )
+    assert statuses["person.7@example.com"] is MemberStatus.PENDING
+    assert set(statuses) == {f"person.{n}@example.com" for n in range(1_990, 2_000)} | {
+        "person.7@example.com"
+    }
+    assert all(statuses[f"person.{n}@example.com"] is None for n in range(1_990, 2_000))

@@ -1,0 +1,1 @@
+"""Benchmarks against the bundled MailChimp simulator: `bash benchmarks/run.sh [--quick]`."""

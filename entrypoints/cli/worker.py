@@ -1,0 +1,81 @@
+"""`worker` and `enqueue`: the nightly fan-out on Celery (Redis broker, shared database)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import typer
+
+from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.entrypoints.cli import state
+from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+from calendarspots_mailchimp.ports.clock import FixedClock
+
+
+def register(app: typer.Typer) -> None:
+    app.command("worker")(worker)
+    app.command("enqueue")(enqueue)
+
+
+def worker(
+    concurrency: int = typer.Option(2, "--concurrency", "-c", min=1, help="Worker processes."),
+    beat: bool = typer.Option(
+        False, "--beat", help="Also enqueue due tenants every 10 minutes (run on ONE worker)."
+    ),
+    broker: str = typer.Option("", "--broker", help="Overrides CS_MAILCHIMP_BROKER_URL."),
+    queue: str = typer.Option("", "--queue", help="Overrides CS_MAILCHIMP_QUEUE."),
+    loglevel: str = typer.Option("INFO", "--loglevel"),
+) -> None:
+    """Start a Celery worker that runs one nightly sync task per tenant."""
+    with failures():
+        from calendarspots_mailchimp.entrypoints.worker.celery_app import configure
+        from calendarspots_mailchimp.entrypoints.worker.tasks import app as celery
+
+        configure(celery, broker or None, queue or None)
+        argv = [
+            "worker",
+            f"--concurrency={concurrency}",
+            f"--loglevel={loglevel}",
+            f"--queues={celery.conf.task_default_queue}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+        if beat:
+            argv.append("--beat")
+        celery.worker_main(argv)
+
+
+def enqueue(
+    now: str = typer.Option(
+        "", "--now", help="Pretend it is this instant (ISO-8601; naive means UTC)."
+    ),
+    broker: str = typer.Option("", "--broker", help="Overrides CS_MAILCHIMP_BROKER_URL."),
+    queue: str = typer.Option("", "--queue", help="Overrides CS_MAILCHIMP_QUEUE."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Send one sync task per tenant whose local night has come (run from cron every ~10
+    minutes, or let `worker --beat` do it)."""
+    with failures():
+        from calendarspots_mailchimp.entrypoints.worker.celery_app import make_celery
+        from calendarspots_mailchimp.entrypoints.worker.tasks import enqueue_due
+
+        celery = make_celery(broker or None, queue or None)
+        container = state.container()
+        if now:
+            try:
+                at = datetime.fromisoformat(now)
+            except ValueError as exc:
+                raise InvalidInput(f"--now {now!r} is not an ISO-8601 date-time") from exc
+            at = at if at.tzinfo else at.replace(tzinfo=UTC)
+            container.clock.override(FixedClock(at.astimezone(UTC)))
+            container.deps.reset()
+        instant = container.clock().now()
+        try:
+            sent = enqueue_due(container, celery, instant)
+        finally:
+            celery.close()
+        emit(
+            {"now": instant.isoformat(), "queue": celery.conf.task_default_queue, "sent": sent},
+            as_json,
+            lambda: typer.echo(f"{len(sent)} tenant(s) enqueued: {', '.join(sent) or '-'}"),
+        )

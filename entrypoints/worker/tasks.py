@@ -1,0 +1,87 @@
+"""The tasks: `csmc.sync_tenant` (one tenant's night) and `csmc.enqueue_due` (the fan-out).
+
+At most one sync per tenant at a time, across every worker: SyncService's database lease.
+At most one sync per tenant per local night: the task re-reads the tenant before syncing and
+skips it when that night is already done (a tenant enqueued twice, by two beats or a cron
+that overlapped, syncs once). That check and the sync run under a per-tenant Redis lock, so a
+second copy cannot read "not synced yet" just before the first one finishes. Per-account concurrency: one tenant is one MailChimp account,
+and one task is one process's connection gate (≤ CS_MAILCHIMP_MAX_CONNECTIONS, at most 10).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date, datetime
+from typing import Any
+
+from celery import Celery, Task
+
+from calendarspots_mailchimp.core.errors import NotFound
+from calendarspots_mailchimp.core.services.deps import get_tenant
+from calendarspots_mailchimp.core.services.nightly import NightlyService
+from calendarspots_mailchimp.entrypoints.container import Container, build_container
+from calendarspots_mailchimp.entrypoints.worker.celery_app import (
+    TASK_EXPIRES_S,
+    make_celery,
+)
+
+SYNC_TASK = "csmc.sync_tenant"
+ENQUEUE_TASK = "csmc.enqueue_due"
+
+app: Celery = make_celery()
+
+_lock = threading.Lock()
+_container: Container | None = None
+
+
+def container() -> Container:
+    """One container per worker process, built on first use (after the pool forked)."""
+    global _container
+    with _lock:
+        if _container is None:
+            _container = build_container()
+        return _container
+
+
+def sync_tenant_now(c: Container, tenant_id: str, local_date: str) -> dict[str, Any]:
+    """The database lease keeps one sync per tenant at a time across workers, and a nightly
+    run that gets the lease after another finished the night skips (SyncService)."""
+    try:
+        tenant = get_tenant(c.deps(), tenant_id)
+    except NotFound:
+        return {"tenant": tenant_id, "outcome": "gone"}
+    if tenant.last_sync_local_date == date.fromisoformat(local_date):
+        return {"tenant": tenant_id, "outcome": "already synced"}
+    outcome = NightlyService(c.deps()).run_one(tenant_id)
+    if outcome.skipped:
+        return {"tenant": tenant_id, "outcome": "already synced"}
+    if not outcome.ok and "being synced by another process" in outcome.message:
+        return {"tenant": tenant_id, "outcome": "busy"}
+    return {
+        "tenant": tenant_id,
+        "outcome": "synced" if outcome.ok else "failed",
+        "message": outcome.message,
+    }
+
+
+def enqueue_due(c: Container, celery: Celery, now: datetime) -> list[str]:
+    """Sends one sync task per tenant due at `now`; returns their ids."""
+    dues = NightlyService(c.deps()).due(now)
+    for due in dues:
+        celery.send_task(
+            SYNC_TASK,
+            args=[due.tenant_id, due.local_date.isoformat()],
+            expires=TASK_EXPIRES_S,
+        )
+    return [d.tenant_id for d in dues]
+
+
+@app.task(name=SYNC_TASK, bind=True)  # type: ignore[untyped-decorator]
+def sync_tenant(self: Task, tenant_id: str, local_date: str) -> dict[str, Any]:
+    return sync_tenant_now(container(), tenant_id, local_date)
+
+
+@app.task(name=ENQUEUE_TASK, bind=True)  # type: ignore[untyped-decorator]
+def enqueue(self: Task) -> list[str]:
+    c = container()
+    return enqueue_due(c, app, c.clock().now())

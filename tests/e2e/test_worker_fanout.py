@@ -1,0 +1,161 @@
+"""The nightly fan-out on Celery: two real worker processes (`cs-mailchimp worker`) on the real
+Redis broker and a fresh PostgreSQL database; every tenant is enqueued twice and synced once."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO
+
+import pytest
+import sqlalchemy as sa
+from support.databases import POSTGRES_ADMIN_URL
+from support.harness import World, make_world, sample_rows
+
+from calendarspots_mailchimp.core.model import ConnectionState, SyncKind, SyncStatus
+
+TENANTS = 50
+WORKERS = 2
+DONE = re.compile(r"Task csmc\.sync_tenant\[[^\]]+\] succeeded in [^:]+: (.*)$", re.MULTILINE)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+@pytest.fixture
+def pg_url() -> Iterator[str]:
+    """Always PostgreSQL: workers in separate processes share one database."""
+    name = f"csmc_worker_{uuid.uuid4().hex[:12]}"
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    try:
+        yield url
+    finally:
+        from calendarspots_mailchimp.adapters.persistence import plugin
+
+        plugin.forget(url)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def pg_world(pg_url: str) -> Iterator[World]:
+    w = make_world(pg_url)
+    try:
+        yield w
+    finally:
+        w.close()
+
+
+def night_zone(now: datetime) -> str:
+    """A fixed-offset zone where it is now 03:xx: inside every tenant's night (01:00-05:00),
+    after every tenant's start (within the first two hours)."""
+    shift = (3 - now.hour) % 24
+    if shift > 14:
+        shift -= 24
+    # Etc/GMT-N is UTC+N (POSIX signs).
+    return "Etc/GMT" if shift == 0 else f"Etc/GMT{-shift:+d}"
+
+
+def connect_tenant(world: World, tenant_id: str, zone: str) -> None:
+    world.add_tenant(tenant_id, timezone=zone)
+    world.import_rows(tenant_id, sample_rows(5, start=0))
+    side = world.mailchimp(login=f"{tenant_id}@example.com")
+    token = world.sim.issue_token(side.account_id)
+    deps = world.deps
+    with deps.uow() as uow:
+        uow.scope(tenant_id).token.put(deps.box().encrypt(token))
+        tenant = uow.tenants.get(tenant_id)
+        assert tenant is not None
+        uow.tenants.save(
+            replace(tenant, api_endpoint=world.sim_url, account_name=tenant_id).with_state(
+                ConnectionState.CONNECTED
+            )
+        )
+        uow.commit()
+
+
+def start_worker(world: World, queue: str, log: IO[str], cwd: Path) -> subprocess.Popen[str]:
+    s = world.settings
+    env = {
+        **os.environ,
+        "CS_MAILCHIMP_DATABASE_URL": s.database_url,
+        "CS_MAILCHIMP_OAUTH_BASE_URL": s.oauth_base_url,
+        "CS_MAILCHIMP_CLIENT_ID": s.client_id,
+        "CS_MAILCHIMP_CLIENT_SECRET": s.client_secret,
+        "CS_MAILCHIMP_PUBLIC_URL": s.public_url,
+        "CS_MAILCHIMP_SECRET_KEY": s.secret_key,
+        "CS_MAILCHIMP_MAX_RETRIES": "2",
+    }
+    command = str(Path(sys.executable).parent / "cs-mailchimp")
+    return subprocess.Popen(
+        [command, "worker", "--concurrency", "2", "--queue", queue],
+        cwd=cwd,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def completions(logs: list[Path]) -> list[str]:
+    return [m for path in logs for m in DONE.findall(path.read_text(encoding="utf-8"))]
+
+
+def test_two_workers_sync_each_tenant_exactly_once(pg_world: World, tmp_path: Path) -> None:
+    world = pg_world
+    zone = night_zone(datetime.now(UTC))
+    tenants = [f"t{i:02d}" for i in range(TENANTS)]
+    for tenant_id in tenants:
+        connect_tenant(world, tenant_id, zone)
+    queue = f"csmc-test-{uuid.uuid4().hex}"
+    logs = [tmp_path / f"worker{i}.log" for i in range(WORKERS)]
+    handles = [path.open("w", encoding="utf-8") for path in logs]
+    workers = [start_worker(world, queue, handle, tmp_path) for handle in handles]
+    try:
+        # Enqueued twice, as by two overlapping crons: the second copy must not sync again.
+        for _ in range(2):
+            result = world.cli("enqueue", "--queue", queue, "--json")
+            assert result.exit_code == 0, result.output
+            assert f'"{tenants[-1]}"' in result.output
+        deadline = time.monotonic() + 40
+        while len(completions(logs)) < 2 * TENANTS:
+            assert time.monotonic() < deadline, "\n".join(p.read_text() for p in logs)[-3000:]
+            assert all(w.poll() is None for w in workers), "a worker died"
+            time.sleep(0.2)
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        for w in workers:
+            try:
+                w.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                w.kill()
+                w.wait()
+        for handle in handles:
+            handle.close()
+
+    outcomes = completions(logs)
+    assert sum("'outcome': 'synced'" in o for o in outcomes) == TENANTS, outcomes
+    assert not [o for o in outcomes if "'outcome': 'failed'" in o]
+    with world.deps.uow() as uow:
+        for tenant_id in tenants:
+            runs = uow.scope(tenant_id).runs.latest(10)
+            assert [(r.kind, r.status) for r in runs] == [
+                (SyncKind.NIGHTLY, SyncStatus.SUCCEEDED)
+            ], tenant_id
+            tenant = uow.tenants.get(tenant_id)
+            assert tenant is not None and tenant.last_sync_local_date is not None
+    assert len(world.sim.stats.peak_concurrency) == TENANTS
+    assert max(world.sim.stats.peak_concurrency.values()) <= 10
