@@ -13,7 +13,7 @@ from typing import Any
 from benchmarks.stack import ChildResult, Stack
 
 LATENCY = 0.05  # seconds the simulator adds to every API request
-NIGHT = timedelta(hours=12)  # virtual time between onboarding and the first night, then 24 h
+NIGHT = timedelta(days=1)  # virtual time between onboarding and the first night, then 24 h
 
 
 def _say(text: str) -> None:

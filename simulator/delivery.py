@@ -45,6 +45,10 @@ class DeliveryRecord:
             "type": dict(self.payload).get("type", ""),
             "attempt": self.attempt,
             "status": self.status,
+            # A local double: the URL (with its secret) and the form let a test replay a
+            # delivery the way MailChimp's retries do.
+            "url": self.url,
+            "payload": [list(pair) for pair in self.payload],
         }
 
 

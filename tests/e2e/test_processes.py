@@ -170,6 +170,36 @@ def test_serve_and_simulator_as_real_processes(tmp_path: Path) -> None:
         kinds = [e["kind"] for e in operator.json("activity", "salon", "--limit", "10")]
         assert kinds[0] == "contact.unsubscribed"
 
+        # A bounce comes back as cleaned; a profile edit and a new subscriber are only logged.
+        bounced = "client43@example.com"
+        assert sim.post(f"/_sim/lists/{list_id}/clean", json={"email": bounced}).is_success
+        edited = "client44@example.com"
+        profile = {"email": edited, "merges": {"FNAME": "Renamed"}}
+        assert sim.post(f"/_sim/lists/{list_id}/profile", json=profile).is_success
+        newcomer = {"email": "newcomer@example.com", "merges": {"FNAME": "Nadia"}}
+        assert sim.post(f"/_sim/lists/{list_id}/signup", json=newcomer).is_success
+
+        def logged() -> bool:
+            kinds = {e["kind"] for e in operator.json("activity", "salon", "--limit", "10")}
+            wanted = {"contact.cleaned", "mailchimp.profile.recorded"}
+            return wanted | {"mailchimp.subscribe.recorded"} <= kinds
+
+        wait_for(logged, 5, "the cleaned, profile and subscribe deliveries")
+        listed = {c["email"]: c for c in operator.json("clients", "list", "salon")}
+        assert listed[bounced]["newsletter"] == "cleaned"
+        assert listed[edited]["first_name"] != "Renamed"
+        assert "newcomer@example.com" not in listed
+        assert len(listed) == CLIENTS
+
+        # MailChimp retries a delivery it thinks failed: the same event applies once.
+        deliveries = sim.get("/_sim/deliveries").json()["deliveries"]
+        unsubscribe = next(d for d in deliveries if d.get("type") == "unsubscribe")
+        before = len(operator.json("activity", "salon", "--limit", "100"))
+        form = dict(unsubscribe["payload"])
+        again = httpx.post(unsubscribe["url"], data=form, timeout=10)
+        assert again.status_code == 200
+        assert len(operator.json("activity", "salon", "--limit", "100")) == before
+
 
 @pytest.mark.slow
 def test_demo_runs_and_prints_the_activity(tmp_path: Path) -> None:
