@@ -111,6 +111,12 @@ def load_settings(
         except ValueError as exc:
             raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
     settings = replace(defaults, **values)  # type: ignore[arg-type]
+    # MailChimp compares redirect URIs exactly: no doubled slash from a trailing one.
+    settings = replace(
+        settings,
+        public_url=settings.public_url.rstrip("/"),
+        oauth_base_url=settings.oauth_base_url.rstrip("/"),
+    )
     validate(settings)
     return settings
 
@@ -135,5 +141,3 @@ def validate(settings: Settings) -> None:
         )
     if not 1 <= settings.max_connections <= 10:
         raise ConfigurationError("CS_MAILCHIMP_MAX_CONNECTIONS must be between 1 and 10")
-    if settings.secret_key and len(settings.secret_key) < 16:
-        raise ConfigurationError("CS_MAILCHIMP_SECRET_KEY must be at least 16 characters")

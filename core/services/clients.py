@@ -21,6 +21,7 @@ CHUNK = 1_000
 class RowError:
     line: int
     reason: str
+    kept: bool = False  # a warning: the row landed anyway
 
     def as_json(self) -> dict[str, object]:
         return {"line": self.line, "reason": self.reason}
@@ -37,6 +38,7 @@ class ImportReport:
     added: int = 0
     updated: int = 0
     errors: list[RowError] = field(default_factory=list)
+    warnings: list[RowError] = field(default_factory=list)
 
     @property
     def rows_ok(self) -> int:
@@ -48,6 +50,7 @@ class ImportReport:
             "updated": self.updated,
             "skipped": len(self.errors),
             "errors": [e.as_json() for e in self.errors],
+            "warnings": [w.as_json() for w in self.warnings],
         }
 
 
@@ -95,8 +98,16 @@ def parse_rows(text: str) -> tuple[list[ParsedRow], list[RowError]]:
             errors.append(RowError(line, "email is empty"))
             continue
         if not is_valid_email(email):
-            errors.append(RowError(line, f"invalid email address {email!r}"))
-            continue
+            # Kept: the client exists in the business's database whatever its address; the
+            # sync skips and reports it (SPEC: "skipped and reported, not fatal") until fixed.
+            errors.append(
+                RowError(
+                    line,
+                    f"invalid email address {email!r}: kept, the sync skips this client until "
+                    "the address is fixed",
+                    kept=True,
+                )
+            )
         try:
             birthday = Birthday.parse(row[index["birthday"]])
         except InvalidInput as exc:
@@ -131,6 +142,7 @@ def parse_rows(text: str) -> tuple[list[ParsedRow], list[RowError]]:
 
 
 def parse_csv(text: str) -> tuple[list[Client], list[RowError]]:
+    """Clients, and every problem (warnings for kept rows have `kept`)."""
     rows, errors = parse_rows(text)
     return [row.client for row in rows], errors
 
@@ -205,9 +217,13 @@ def import_clients(deps: Deps, tenant_id: str, data: bytes) -> ImportReport:
         raise InvalidInput(
             f"the CSV file is not UTF-8 (byte {exc.start}): save it as UTF-8"
         ) from exc
-    rows, errors = parse_rows(text)
+    rows, problems = parse_rows(text)
     clients, conflicts = _without_conflicts(rows, store.all(tenant_id))
-    report = ImportReport(errors=sorted(errors + conflicts, key=lambda e: e.line))
+    errors = [p for p in problems if not p.kept] + conflicts
+    report = ImportReport(
+        errors=sorted(errors, key=lambda e: e.line),
+        warnings=[p for p in problems if p.kept],
+    )
     for start in range(0, len(clients), CHUNK):
         added, updated = store.upsert(tenant_id, clients[start : start + CHUNK])
         report.added += added

@@ -21,7 +21,7 @@ from calendarspots_mailchimp.core.services.deps import (
     open_account,
     record_now,
 )
-from calendarspots_mailchimp.core.services.oauth_state import make_state, read_state
+from calendarspots_mailchimp.core.services.oauth_state import make_state, read_claims
 from calendarspots_mailchimp.core.services.sync import SyncReport, SyncService
 from calendarspots_mailchimp.ports.mailchimp import MailChimpError, TokenRevoked
 
@@ -64,21 +64,24 @@ class ConnectService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def authorize_url(self, tenant_id: str) -> str:
+    def authorize_url(self, tenant_id: str, trusted: bool = True) -> str:
+        """`trusted`: whoever asked is known to manage the tenant (the operator's `connect`,
+        or a request the host or the admin token vouched for). Only a trusted link may move
+        an already-connected tenant to another MailChimp account."""
         settings = self.deps.settings
         get_tenant(self.deps, tenant_id)
         if not settings.client_id:
             raise ConfigurationError(
                 "CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp"
             )
-        state = make_state(tenant_id, settings.secret_key, self.deps.clock.now())
+        state = make_state(tenant_id, settings.secret_key, self.deps.clock.now(), trusted)
         return self.deps.mailchimp.oauth.authorize_url(settings.redirect_uri, state)
 
     def callback(self, code: str, state: str, error: str = "") -> ConnectResult:
         """The OAuth redirect target. Never raises for the owner's sake: every outcome is a
         message; but a bad `state` raises AuthorizationError (nothing can be attributed)."""
         deps = self.deps
-        tenant_id = read_state(state, deps.settings.secret_key, deps.clock.now())
+        tenant_id, trusted = read_claims(state, deps.settings.secret_key, deps.clock.now())
         tenant = get_tenant(deps, tenant_id)
         if error or not code:
             message = (
@@ -104,6 +107,25 @@ class ConnectService:
             new_account = current.api_endpoint != meta.api_endpoint or (
                 current.account_name != meta.account_name
             )
+            if new_account and current.api_endpoint and not trusted:
+                # Whoever can open the public start link must not be able to point a connected
+                # tenant at their own MailChimp account and receive its clients.
+                message = (
+                    f"This business is connected to the MailChimp account "
+                    f"{current.account_name or current.api_endpoint!r}; switching it to "
+                    f"{meta.account_name or meta.dc!r} was refused. To change accounts, an "
+                    f"operator runs `cs-mailchimp connect {tenant_id}` and the owner opens that link."
+                )
+                journal.record(
+                    scope,
+                    ActivityKind.AUTHORIZATION_FAILED,
+                    message,
+                    account=meta.account_name,
+                    current_account=current.account_name,
+                )
+                uow.commit()
+                journal.published()
+                return ConnectResult(False, message, tenant_id)
             if new_account:
                 # Another MailChimp account: nothing we remember about members applies.
                 scope.ledger.clear()

@@ -340,13 +340,28 @@ class InboundService:
             )
             return "applied" if client else "no-client"
         if event.type == "subscribe":
+            known = scope.ledger.find_by_email(email)
+            if known is not None:
+                # A client of the business who (re-)subscribed through a MailChimp form: the
+                # sync follows MailChimp's status for them and never sends an opt-out back.
+                scope.ledger.set_member_status(email, MemberStatus.SUBSCRIBED)
+                message = (
+                    f"{email}, already a client, subscribed (again) through MailChimp "
+                    f"({_names(event.merges)}). The client database was not changed: update "
+                    "the client's newsletter choice by hand if relevant."
+                )
+            else:
+                message = (
+                    f"New subscriber {email} in MailChimp ({_names(event.merges)}). Not added to "
+                    "the client database: add the client by hand if relevant."
+                )
             journal.record(
                 scope,
                 ActivityKind.MAILCHIMP_SUBSCRIBE_RECORDED,
-                f"New subscriber {email} in MailChimp ({_names(event.merges)}). Not added to the "
-                "client database: add the client by hand if relevant.",
+                message,
                 email=email,
                 merges=event.merges,
+                client_id=known.client_id if known else None,
                 **common,
             )
             return "recorded"

@@ -35,11 +35,14 @@ def _key(secret_key: str) -> bytes:
     return hashlib.sha256(b"calendarspots-mailchimp oauth state\x00" + secret_key.encode()).digest()
 
 
-def make_state(tenant_id: str, secret_key: str, now: datetime) -> str:
+def make_state(tenant_id: str, secret_key: str, now: datetime, trusted: bool = False) -> str:
+    """`trusted`: the link was made for someone known to manage the tenant (an operator's
+    `connect`, or a request the host's auth or the admin token vouched for)."""
     payload = {
         "t": tenant_id,
         "n": secrets.token_urlsafe(12),
         "e": int(now.timestamp()) + STATE_TTL_SECONDS,
+        "p": 1 if trusted else 0,
     }
     body = _b64(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
     sig = _b64(hmac.new(_key(secret_key), body.encode("ascii"), hashlib.sha256).digest())
@@ -48,8 +51,16 @@ def make_state(tenant_id: str, secret_key: str, now: datetime) -> str:
 
 def read_state(state: str, secret_key: str, now: datetime) -> str:
     """Returns the tenant id; raises AuthorizationError if tampered, malformed or expired."""
+    return read_claims(state, secret_key, now)[0]
+
+
+def read_claims(state: str, secret_key: str, now: datetime) -> tuple[str, bool]:
+    """(tenant id, trusted); raises AuthorizationError if tampered, malformed or expired."""
     body, _, sig = state.partition(".")
-    expected = _b64(hmac.new(_key(secret_key), body.encode("ascii"), hashlib.sha256).digest())
+    key = _key(secret_key)
+    if not body.isascii() or not sig.isascii():
+        raise AuthorizationError("the authorization link is invalid: start again from Authorize")
+    expected = _b64(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
     if not body or not hmac.compare_digest(
         sig.encode("ascii", "replace"), expected.encode("ascii")
     ):
@@ -58,10 +69,11 @@ def read_state(state: str, secret_key: str, now: datetime) -> str:
         payload = json.loads(_unb64(body))
         tenant_id = str(payload["t"])
         expires = int(payload["e"])
-    except (ValueError, KeyError, TypeError) as exc:
+        trusted = bool(payload.get("p", 0))
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         raise AuthorizationError(
             "the authorization link is invalid: start again from Authorize"
         ) from exc
     if now.timestamp() > expires:
         raise AuthorizationError("the authorization link has expired: click Authorize again")
-    return tenant_id
+    return tenant_id, trusted

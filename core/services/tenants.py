@@ -56,8 +56,8 @@ def activity(
     """Newest first, with the total count for paging."""
     if not 1 <= limit <= 1000:
         raise InvalidInput("limit must be between 1 and 1000")
-    if offset < 0:
-        raise InvalidInput("offset must not be negative")
+    if not 0 <= offset <= 10_000_000:
+        raise InvalidInput("offset must be between 0 and 10000000")
     get_tenant(deps, tenant_id)
     with deps.uow() as uow:
         scope = uow.scope(tenant_id)

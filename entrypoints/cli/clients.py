@@ -47,12 +47,13 @@ def import_(
         report = import_clients(state.container().deps(), tenant, data)
 
         def text() -> None:
+            warned = f", {len(report.warnings)} kept with a warning" if report.warnings else ""
             typer.echo(
                 f"{report.added} clients added, {report.updated} updated, "
-                f"{len(report.errors)} rows skipped"
+                f"{len(report.errors)} rows skipped{warned}"
             )
-            for error in report.errors:
-                typer.echo(f"line {error.line}: {error.reason}", err=True)
+            for problem in sorted(report.errors + report.warnings, key=lambda p: p.line):
+                typer.echo(f"line {problem.line}: {problem.reason}", err=True)
 
         emit(report.as_json(), as_json, text)
 

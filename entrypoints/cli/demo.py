@@ -114,9 +114,8 @@ def run_demo(count: int) -> None:
         add_tenant(deps, AddTenant(TENANT, "Salon Belle", "America/Montreal"))
         report = import_clients(deps, TENANT, demo_csv(count).encode("utf-8"))
         say(
-            f"[bold]2.[/] Tenant {TENANT}: {report.added} clients imported, "
-            f"{len(report.errors)} row(s) skipped: "
-            + "; ".join(f"line {e.line}: {e.reason}" for e in report.errors)
+            f"[bold]2.[/] Tenant {TENANT}: {report.added} clients imported; "
+            + "; ".join(f"line {e.line}: {e.reason}" for e in report.errors + report.warnings)
         )
 
         with RunningServer(create_app(container), port=app_port).start() as web:

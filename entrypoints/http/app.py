@@ -142,8 +142,11 @@ def create_app(container: Container) -> Starlette:
         )
         if decided is False:
             return problem(401, "not authorized")
+        trusted = decided is True or authorized(request, tenant_id)
         try:
-            url = await run_in_threadpool(container.connect_service().authorize_url, tenant_id)
+            url = await run_in_threadpool(
+                container.connect_service().authorize_url, tenant_id, trusted
+            )
         except CalendarspotsError as exc:
             return problem(http_status(exc), one_line(exc))
         return RedirectResponse(url, status_code=302)
@@ -210,7 +213,9 @@ def create_app(container: Container) -> Starlette:
         try:
             stored = await run_in_threadpool(inbound.store, tenant, form)
         except ForeignList as exc:
-            return problem(403, exc.message)
+            # Refused and logged, but answered 2xx: a 4xx would make MailChimp retry for 75
+            # minutes and may get the webhook disabled (API-NOTES §6.5).
+            return JSONResponse({"ok": False, "outcome": "refused", "error": exc.message})
         except InvalidInput as exc:
             return problem(400, exc.message)
         except Exception:

@@ -115,6 +115,7 @@ def test_missing_or_wrong_token_is_401(world: World, headers: dict[str, str]) ->
         ({"limit": "0"}, 400),
         ({"limit": "5000"}, 400),
         ({"offset": "-1"}, 400),
+        ({"offset": "99999999999999999999999"}, 400),
     ],
 )
 def test_bad_paging_is_400(world: World, params: dict[str, str], status: int) -> None:

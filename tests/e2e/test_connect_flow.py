@@ -187,3 +187,46 @@ def test_without_a_secret_key_no_token_is_stored(world: World) -> None:
     )
     assert stored_token(world) is None
     assert world.tenant().state == ConnectionState.NOT_CONNECTED
+
+
+def follow(url: str) -> dict[str, object]:
+    """A browser that approves on MailChimp and lands back on the callback."""
+    with httpx.Client(timeout=60) as browser:
+        at_mailchimp = browser.get(url)
+        assert at_mailchimp.status_code == 302, at_mailchimp.text
+        back = browser.get(at_mailchimp.headers["location"], headers=JSON)
+    result: dict[str, object] = back.json()
+    return result
+
+
+def test_the_open_start_link_cannot_move_a_connected_tenant_to_another_account(
+    world: World,
+) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(3))
+    world.mailchimp(login="owner@example.com")
+    assert world.authorize("salon")["ok"]
+    token_before = stored_token(world)
+    account_before = world.tenant().account_name
+
+    intruder = world.mailchimp(login="intruder@example.com")  # approves the next authorize
+    hijack = world.authorize("salon")
+
+    assert hijack["ok"] is False
+    assert "refused" in str(hijack["message"])
+    assert stored_token(world) == token_before
+    assert world.tenant().account_name == account_before
+    assert world.members(intruder.list_id) == {}
+    assert world.kinds()[0] == "authorization.failed"
+
+    # The operator's link (or one the admin token vouched for) may switch accounts.
+    switched = follow(world.cli("connect", "salon").stdout.strip())
+    assert switched["ok"] is True, switched
+    assert world.tenant().account_name == "Account of intruder@example.com"
+    assert len(world.members(intruder.list_id)) == 3
+    vouched = httpx.get(
+        f"{world.app_url}/oauth/mailchimp/start",
+        params={"tenant": "salon"},
+        headers={"Authorization": f"Bearer {world.settings.admin_token}"},
+    )
+    assert vouched.status_code == 302

@@ -35,7 +35,7 @@ def big_csv(count: int) -> tuple[list[str], dict[int, str]]:
         email, birthday, cid = f"c{i}@example.com", f"19{50 + i % 50}-{1 + i % 12:02d}-15", f"N{i}"
         kind = (i // 200) % 5 if i % 200 == 199 else -1
         if kind == 0:
-            email, bad[line] = f"c{i}@@example", "invalid"
+            email, bad[line] = "", "email"  # no address at all: nothing to key the client on
         elif kind == 1:
             birthday, bad[line] = "1990-02-30", "impossible"
         elif kind == 2:
@@ -132,9 +132,12 @@ def test_text_output_reports_each_bad_line_on_stderr(world: World, tmp_path: Pat
     )
     result = world.cli("clients", "import", "salon", path)
     assert result.exit_code == 0
-    assert result.stdout.strip() == "1 clients added, 0 updated, 2 rows skipped"
+    assert result.stdout.strip() == (
+        "2 clients added, 0 updated, 1 rows skipped, 1 kept with a warning"
+    )
     assert result.stderr.splitlines() == [
-        "line 3: invalid email address 'nope'",
+        "line 3: invalid email address 'nope': kept, the sync skips this client until the "
+        "address is fixed",
         "line 4: impossible birthday '13-01'",
     ]
 

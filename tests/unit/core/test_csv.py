@@ -21,17 +21,18 @@ def test_good_rows_land_and_bad_rows_are_reported_with_their_line() -> None:
     clients, errors = parse_csv(text)
     assert [c.email for c in clients] == [
         "ann@example.com",
+        "not-an-email",  # kept: the sync skips and reports it (SPEC)
         "emile@example.com",
         "noid@example.com",
     ]
-    assert clients[1].last_name == "O'Neil, Jr" and clients[1].first_name == "Émile"
-    assert clients[1].birthday is not None and clients[1].birthday.mailchimp() == "02/29"
-    assert clients[2].client_id == ""
-    assert [(e.line, e.reason.split(" ")[0]) for e in errors] == [
-        (3, "invalid"),
-        (4, "impossible"),
-        (5, "duplicate"),
-        (7, "expected"),
+    assert clients[2].last_name == "O'Neil, Jr" and clients[2].first_name == "Émile"
+    assert clients[2].birthday is not None and clients[2].birthday.mailchimp() == "02/29"
+    assert clients[3].client_id == ""
+    assert [(e.line, e.reason.split(" ")[0], e.kept) for e in errors] == [
+        (3, "invalid", True),
+        (4, "impossible", False),
+        (5, "duplicate", False),
+        (7, "expected", False),
     ]
 
 

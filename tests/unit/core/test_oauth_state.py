@@ -25,6 +25,8 @@ def test_tampered_state_is_refused() -> None:
         read_state(state, "another-key-of-32-characters!!!!", NOW)
     with pytest.raises(AuthorizationError):
         read_state("garbage", KEY, NOW)
+    with pytest.raises(AuthorizationError):
+        read_state("é.x", KEY, NOW)  # not even ASCII: refused, not a crash
 
 
 def test_expired_state_is_refused() -> None:
