@@ -190,14 +190,24 @@ def ensure_webhook(
             what.append("events changed")
         if first.sources != spec.sources:
             what.append("sources changed")
-        # Recreate rather than PATCH: a PATCH that MailChimp only half-applies would leave a
-        # webhook we think is right; delete + create ends in a known state.
+        # The right webhook exists before the wrong ones go: if MailChimp refuses the new one
+        # (it must reach the URL), the old, edited one keeps delivering meanwhile.
+        same_url = next((h for h in ours if h.url == spec.url), None)
+        if same_url is not None:
+            # MailChimp refuses a second webhook with the same URL: put this one right.
+            fixed = account.update_webhook(audience_id, same_url.webhook_id, spec)
+        else:
+            fixed = account.create_webhook(audience_id, spec)
         for hook in ours:
-            account.delete_webhook(audience_id, hook.webhook_id)
+            if hook.webhook_id != fixed.webhook_id:
+                account.delete_webhook(audience_id, hook.webhook_id)
         if len(ours) > 1:
             what.append("duplicate removed")
-        created = account.create_webhook(audience_id, spec)
-        return WebhookOutcome("repaired", created, tuple(what))
+        if not fixed.matches(spec):
+            # MailChimp kept something else than asked: start again from a clean slate.
+            account.delete_webhook(audience_id, fixed.webhook_id)
+            fixed = account.create_webhook(audience_id, spec)
+        return WebhookOutcome("repaired", fixed, tuple(what))
     created = account.create_webhook(audience_id, spec)
     return WebhookOutcome(
         "installed" if not known_webhook_id else "repaired",

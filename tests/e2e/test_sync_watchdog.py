@@ -144,3 +144,29 @@ def test_a_revoked_token_asks_for_reauthorization_and_stops_the_nightly(world: W
     world.sim.approve_as(side.account_id)
     assert world.authorize(TENANT)["ok"]
     assert world.tenant(TENANT).state == ConnectionState.CONNECTED
+
+
+def test_an_edited_webhook_keeps_working_when_mailchimp_refuses_its_replacement(
+    world: World,
+) -> None:
+    from calendarspots_mailchimp.simulator import Fault
+
+    side = connected(world)
+    hook = world.sim.webhooks(side.list_id)[0]
+    edited_url = hook["url"] + "-edited"
+    world.sim.edit_webhook(side.list_id, hook["id"], url=edited_url)
+    world.sim.inject_fault(
+        Fault(
+            status=503, count=50, method="POST", path_prefix=f"/3.0/lists/{side.list_id}/webhooks"
+        )
+    )
+
+    report = sync(world)
+
+    assert report["status"] == "partial"
+    hooks = world.sim.webhooks(side.list_id)
+    assert [h["url"] for h in hooks] == [edited_url]  # not deleted before a replacement existed
+    assert "webhook.failed" in world.kinds(TENANT)[:3]
+    world.sim.clear_faults()
+    sync(world)
+    assert_one_correct_webhook(world, side)
