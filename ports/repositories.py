@@ -108,6 +108,9 @@ class SyncLeases(Protocol):
 
     def release(self, holder: str) -> None: ...
 
+    def holder(self) -> str | None:
+        """Who holds (or last held, if expired and not released) the lease."""
+
 
 class TenantScope(Protocol):
     """Everything that belongs to one tenant, bound to its id."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, or_
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from calendarspots_mailchimp.adapters.persistence.dialects import insert_for
@@ -36,3 +36,9 @@ class SqlSyncLeases:
             .where(LeaseRecord.tenant_id == self._tenant_id, LeaseRecord.holder == holder)
             .execution_options(synchronize_session=False)
         )
+
+    def holder(self) -> str | None:
+        found: str | None = self._session.scalar(
+            select(LeaseRecord.holder).where(LeaseRecord.tenant_id == self._tenant_id)
+        )
+        return found

@@ -120,7 +120,7 @@ def check(recorder: Recorder) -> None:
     assert {
         ("POST", "/lists/{list_id}/merge-fields"),
         ("POST", "/lists/{list_id}/webhooks"),
-        ("DELETE", "/lists/{list_id}/webhooks/{webhook_id}"),
+        ("PATCH", "/lists/{list_id}/webhooks/{webhook_id}"),  # an edited webhook put right
         ("POST", "/lists/{list_id}"),
         ("PATCH", "/lists/{list_id}/members/{subscriber_hash}"),
         ("PUT", "/lists/{list_id}/members/{subscriber_hash}"),

@@ -196,3 +196,44 @@ def test_a_refusal_for_a_cleaned_member_is_recorded_as_cleaned(world: World) -> 
     report = sync(world)
     assert world.sim.stats.member_writes == 0
     assert report["counts"]["skipped"] == 0
+
+
+def test_someone_who_subscribed_again_in_mailchimp_is_never_unsubscribed_by_the_sync(
+    world: World,
+) -> None:
+    side = connected(world, 5)
+    email = "client1@example.com"
+    world.sim.unsubscribe(side.list_id, email)
+    assert world.sim.wait_deliveries(timeout=10)
+    assert world.clients(TENANT)[email].newsletter == NewsletterStatus.UNSUBSCRIBED
+    world.sim.signup(side.list_id, email, merges={"FNAME": "Back"})
+    assert world.sim.wait_deliveries(timeout=10)
+    subscribe = world.entries(TENANT, "mailchimp.subscribe.recorded")[0]
+    assert "already a client" in subscribe.message
+
+    report = sync(world)
+    full = sync(world, "--full")
+
+    assert world.members(side.list_id)[email]["status"] == "subscribed"
+    assert report["counts"]["failed"] == full["counts"]["failed"] == 0
+    # The client database keeps the owner's own record (R8): only MailChimp holds the new opt-in.
+    assert world.clients(TENANT)[email].newsletter == NewsletterStatus.UNSUBSCRIBED
+
+
+def test_a_pretended_future_night_does_not_hide_a_later_opt_out(world: World) -> None:
+    from calendarspots_mailchimp.ports.clock import FixedClock
+
+    side = connected(world, 5)
+    future = world.cli("nightly", "--now", "2031-03-04T09:30:00+00:00", "--json")
+    assert future.exit_code == 0, future.output
+    world.container.clock.reset_override()
+    world.container.deps.reset()
+    assert not isinstance(world.container.clock(), FixedClock)
+    for hook in world.sim.webhooks(side.list_id):  # the delivery gets lost
+        world.sim.delete_webhook(side.list_id, hook["id"])
+    world.sim.unsubscribe(side.list_id, "client2@example.com")
+
+    report = sync(world)
+
+    assert report["counts"]["unsubscribed"] == 1
+    assert world.clients(TENANT)["client2@example.com"].newsletter == NewsletterStatus.UNSUBSCRIBED

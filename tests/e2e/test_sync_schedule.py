@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from support.harness import World, sample_rows
 
 from calendarspots_mailchimp.core.model import SyncKind, SyncStatus
@@ -95,3 +97,34 @@ def test_a_second_scheduler_that_found_the_tenant_due_skips_once_the_night_is_do
     with world.deps.uow() as uow:
         nightly = [r for r in uow.scope("montreal").runs.latest(10) if r.kind == SyncKind.NIGHTLY]
     assert len(nightly) == 1
+
+
+def test_the_heartbeat_keeps_a_long_run_s_lease_and_stops_with_it(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calendarspots_mailchimp.core.services.sync import lease
+
+    world.add_tenant("salon")
+    clock = FixedClock(datetime(2031, 3, 4, 9, 0, tzinfo=UTC))
+    world.container.clock.override(clock)
+    world.container.deps.reset()
+    deps = world.deps
+    monkeypatch.setattr(lease, "LEASE_HEARTBEAT", timedelta(milliseconds=20))
+    holder = lease.new_holder()
+    with deps.uow() as uow:
+        assert uow.scope("salon").leases.acquire(holder, clock.now(), clock.now() + lease.LEASE_TTL)
+        uow.commit()
+
+    def free_for_someone_else() -> bool:
+        now = clock.now()
+        with deps.uow() as uow:
+            taken = uow.scope("salon").leases.acquire("someone-else", now, now)
+            uow.rollback()
+        return taken
+
+    with lease.Heartbeat(deps, "salon", holder):
+        clock.advance(minutes=10)  # far past the TTL: only the beats keep it
+        time.sleep(0.3)
+        assert not free_for_someone_else()
+    clock.advance(minutes=10)
+    assert free_for_someone_else()  # no beat after the run: the lease lapses

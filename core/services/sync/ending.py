@@ -1,0 +1,151 @@
+"""How a run ends: its record, the tenant's state, the activity entry and the report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from calendarspots_mailchimp.core.errors import AudienceContractError, CalendarspotsError
+from calendarspots_mailchimp.core.model import (
+    ActivityKind,
+    ConnectionState,
+    SyncRun,
+    SyncStatus,
+    Tenant,
+)
+from calendarspots_mailchimp.core.services.deps import Deps, Journal
+from calendarspots_mailchimp.core.services.sync.limits import MAX_DETAILS
+from calendarspots_mailchimp.core.services.sync.report import SyncReport, failed_report, summary
+from calendarspots_mailchimp.core.services.sync.run import Run
+from calendarspots_mailchimp.ports.mailchimp import (
+    AudienceNotFound,
+    MailChimpAccount,
+    MailChimpError,
+)
+
+REVOKED = (
+    "MailChimp refused the plugin's authorization (it was revoked). The owner must "
+    "authorize again: Settings → Advanced → Newsletters → Authorize."
+)
+
+
+@dataclass
+class Ending:
+    deps: Deps
+    tenant: Tenant
+    run: SyncRun
+    account: MailChimpAccount
+    # The watchdog's journal, never the stages' own: entries a failed stage left unpublished
+    # were rolled back with it.
+    journal: Journal
+    dry_run: bool
+
+    def succeeded(
+        self, state: Run, audience_id: str, checked_at: datetime | None, webhook_problem: str
+    ) -> SyncReport:
+        """SUCCEEDED, or PARTIAL when a client failed or the webhook could not be put right."""
+        tenant, run, counts = self.tenant, self.run, state.counts
+        partial = bool(counts.failed or webhook_problem)
+        status = SyncStatus.PARTIAL if partial else SyncStatus.SUCCEEDED
+        message = summary(counts, self.dry_run, webhook_problem)
+        report = SyncReport(
+            tenant.tenant_id,
+            run.kind,
+            status,
+            counts,
+            message,
+            self.dry_run,
+            self.account.api_calls,
+            state.problems,
+            state.plan,
+        )
+        if self.dry_run:
+            return report
+        now = self.deps.clock.now()
+        run.status, run.finished_at, run.counts, run.message = status, now, counts, message
+        with self.deps.uow() as uow:
+            scope = uow.scope(tenant.tenant_id)
+            scope.runs.save(run)
+            current = uow.tenants.get(tenant.tenant_id) or tenant
+            updated = replace(
+                current,
+                audience_id=audience_id,
+                last_sync_at=now,
+                last_sync_local_date=now.astimezone(ZoneInfo(tenant.timezone)).date(),
+                members_checked_at=checked_at,
+            )
+            if updated.state == ConnectionState.NEEDS_ATTENTION:
+                updated = updated.with_state(ConnectionState.CONNECTED)
+            uow.tenants.save(updated)
+            self.journal.record(
+                scope,
+                ActivityKind.SYNC_PARTIAL if partial else ActivityKind.SYNC_SUCCEEDED,
+                message,
+                run=str(run.kind),
+                counts=counts.as_dict(),
+                problems=[p.as_dict() for p in state.problems[:MAX_DETAILS]],
+                api_calls=self.account.api_calls,
+            )
+            uow.commit()
+        self.journal.published()
+        return report
+
+    def revoked(self) -> SyncReport:
+        """Recorded even by a dry run: the tenant must authorize again either way."""
+        extra = [(ActivityKind.AUTHORIZATION_REVOKED, REVOKED)]
+        self._record_failure(REVOKED, ConnectionState.NEEDS_REAUTHORIZATION, extra)
+        return self._report(REVOKED, False, "revoked")
+
+    def contract_broken(self, exc: AudienceContractError | AudienceNotFound) -> SyncReport:
+        list_name = self.tenant.list_name
+        message = (
+            exc.message
+            if isinstance(exc, AudienceContractError)
+            else (
+                f"the MailChimp audience {list_name!r} disappeared during the sync. Do not delete "
+                f"the {list_name!r} audience: create it again, then authorize again."
+            )
+        )
+        if not self.dry_run:
+            extra = [(ActivityKind.CHECK_FAILED, message)]
+            self._record_failure(message, ConnectionState.NEEDS_ATTENTION, extra)
+        return self._report(message, self.dry_run, "contract")
+
+    def trouble(self, exc: MailChimpError | CalendarspotsError) -> SyncReport:
+        message = (
+            exc.message
+            if isinstance(exc, CalendarspotsError)
+            else (f"MailChimp did not answer well ({exc}); the sync will be retried")
+        )
+        if not self.dry_run:
+            self._record_failure(message, None, [])
+        return self._report(message, self.dry_run, "mailchimp")
+
+    def _record_failure(
+        self, message: str, state: ConnectionState | None, extra: list[tuple[ActivityKind, str]]
+    ) -> None:
+        run, tenant = self.run, self.tenant
+        run.status, run.finished_at, run.message = SyncStatus.FAILED, self.deps.clock.now(), message
+        with self.deps.uow() as uow:
+            scope = uow.scope(tenant.tenant_id)
+            scope.runs.save(run)
+            if state is not None:
+                current = uow.tenants.get(tenant.tenant_id) or tenant
+                uow.tenants.save(current.with_state(state, message))
+            for kind, text in extra:
+                self.journal.record(scope, kind, text)
+            self.journal.record(
+                scope,
+                ActivityKind.SYNC_FAILED,
+                f"Sync failed: {message}",
+                run=str(self.run.kind),
+                api_calls=self.account.api_calls,
+            )
+            uow.commit()
+        self.journal.published()
+
+    def _report(self, message: str, dry_run: bool, failure: str) -> SyncReport:
+        return failed_report(
+            self.tenant.tenant_id, self.run.kind, message, dry_run, self.account.api_calls, failure
+        )

@@ -1,0 +1,132 @@
+"""Per-chunk planning: what each client needs in MailChimp, decided from the ledger and the
+member statuses known this run (R6, R10; SPEC "What a sync sends")."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+from calendarspots_mailchimp.core.model import (
+    Client,
+    LedgerEntry,
+    MemberStatus,
+    NewsletterStatus,
+    is_valid_email,
+)
+from calendarspots_mailchimp.core.services.sync.limits import LOOKUP_LIMIT
+from calendarspots_mailchimp.core.services.sync.report import never_resubscribed
+from calendarspots_mailchimp.core.services.sync.run import ACTIVE, EmailChange, Run, Write
+from calendarspots_mailchimp.ports.mailchimp import MemberWrite
+
+
+def plan_chunk(run: Run, chunk: Sequence[Client]) -> list[Write]:
+    with run.deps.uow() as uow:
+        ledger = uow.scope(run.tenant.tenant_id).ledger.get_many(c.client_id for c in chunk)
+    candidates: list[tuple[Client, LedgerEntry | None]] = []
+    unknown: list[str] = []
+    for client in chunk:
+        run.seen_ids.add(client.client_id)
+        email = client.email.strip()
+        key = email.lower()
+        if not is_valid_email(email):
+            run.skip(client, "invalid email address")
+            continue
+        if key in run.seen_emails:
+            run.skip(client, "another client has the same email address")
+            continue
+        run.seen_emails.add(key)
+        entry = ledger.get(client.client_id)
+        if entry is not None and entry.email.lower() != key:
+            if run.refused_before(client, entry):
+                run.counts.unchanged += 1
+            else:
+                run.email_changes.append(EmailChange(client, entry))
+            continue
+        candidates.append((client, entry))
+        if _needs_lookup(run, client, entry, key):
+            unknown.append(key)
+    _look_up(run, unknown)
+    writes: list[Write] = []
+    for client, entry in candidates:
+        write = _plan_one(run, client, entry)
+        if write is not None:
+            writes.append(write)
+    return writes
+
+
+def preview(run: Run, planned: Iterator[list[Write]]) -> None:
+    """A dry run counts and lists what it would send instead of sending it."""
+    for writes in planned:
+        for w in writes:
+            bucket = "update" if w.existing else "create"
+            run.plan[bucket].append(w.write.email)
+            if w.existing:
+                run.counts.updated += 1
+            else:
+                run.counts.created += 1
+
+
+def _needs_lookup(run: Run, client: Client, entry: LedgerEntry | None, key: str) -> bool:
+    """A client about to be sent whose member status nobody knows: batch subscribe with
+    update_existing sets the status it is given (API-NOTES §5.1), so sending a guess could
+    turn a pending member into a subscribed one, or a subscribed one into pending."""
+    if run.remote_complete or key in run.absent or run.known(key, entry) is not None:
+        return False
+    if client.newsletter != NewsletterStatus.SUBSCRIBED:
+        return False  # not sent at all while its status is unknown
+    return entry is None or not run.refused_before(client, entry)
+
+
+def _look_up(run: Run, keys: list[str]) -> None:
+    """Learns the status of members unknown to the ledger: one GET each for a few, one read
+    of the whole audience (1,000 a page) for many."""
+    keys = [k for k in dict.fromkeys(keys) if k not in run.remote and k not in run.absent]
+    if not keys or run.remote_complete:
+        return
+    if run.lookups + len(keys) > LOOKUP_LIMIT:
+        for member in run.account.members(run.audience_id):
+            run.remote.setdefault(member.email.lower(), member.status)
+        run.remote_complete = True
+        return
+    for key in keys:
+        run.lookups += 1
+        state = run.account.get_member(run.audience_id, key)
+        if state is None:
+            run.absent.add(key)
+        else:
+            run.remote[key] = state.status
+
+
+def _plan_one(run: Run, client: Client, entry: LedgerEntry | None) -> Write | None:
+    email = client.email.strip()
+    known = run.known(email.lower(), entry)
+    if known is not None and known.opted_out:
+        # R10: never re-subscribed; names are not pushed either (a cleaned member
+        # cannot be edited at all, API-NOTES §4.3).
+        if entry is None or entry.content_hash != client.content_hash() or run.full:
+            run.skip(client, never_resubscribed(known))
+        else:
+            run.counts.unchanged += 1
+        return None
+    if client.newsletter != NewsletterStatus.SUBSCRIBED and known not in ACTIVE:
+        # Opted out in the client database and not active in MailChimp: never (re-)added.
+        # When MailChimp has the member active — someone who subscribed again through a
+        # MailChimp form after an opt-out — MailChimp holds the consent: the sync keeps the
+        # member's own status below and never sends an opt-out of its own.
+        if entry is None or entry.content_hash != client.content_hash():
+            run.skip(client, f"{client.newsletter.value} in the client database")
+        else:
+            run.counts.unchanged += 1
+        return None
+    unchanged = (
+        entry is not None
+        and entry.content_hash == client.content_hash()
+        and (entry.member_status is not None or bool(entry.last_error))
+    )
+    if unchanged and not run.full:
+        run.counts.unchanged += 1
+        return None
+    # An active member keeps its own status: the sync never changes consent. Anyone else
+    # (new, archived, transactional) gets what a new contact gets (R10).
+    status = known if known in ACTIVE and known is not None else run.new_status()
+    existing = known is not None and known != MemberStatus.ARCHIVED
+    return Write(client, MemberWrite(email, status, client.merge_fields()), existing)

@@ -1,0 +1,58 @@
+"""Clients removed from the platform leave the ledger; their members are archived when the
+tenant asked for it (SPEC "What a sync sends")."""
+
+from __future__ import annotations
+
+from calendarspots_mailchimp.core.model import ActivityKind, MemberStatus
+from calendarspots_mailchimp.core.services.sync.limits import MAX_DETAILS
+from calendarspots_mailchimp.core.services.sync.run import Run
+from calendarspots_mailchimp.ports.mailchimp import MemberRejected
+
+# Members MailChimp lets us archive (not cleaned, pending or archived: API-NOTES §4.3).
+_ARCHIVABLE = (MemberStatus.SUBSCRIBED, MemberStatus.UNSUBSCRIBED, MemberStatus.TRANSACTIONAL)
+
+
+def removed_clients(run: Run) -> None:
+    with run.deps.uow() as uow:
+        known_ids = uow.scope(run.tenant.tenant_id).ledger.all_client_ids()
+    gone = sorted(known_ids - run.seen_ids)
+    if not gone or run.dry_run:
+        if gone:
+            run.plan["skip"].extend(f"client {cid}: removed from the platform" for cid in gone)
+        return
+    with run.deps.uow() as uow:
+        entries = uow.scope(run.tenant.tenant_id).ledger.get_many(gone)
+    archived: list[str] = []
+    refused: list[dict[str, str]] = []
+    if run.tenant.archive_removed_clients:
+        for entry in entries.values():
+            if entry.email.lower() in run.seen_emails:
+                continue  # the address now belongs to another client of the platform
+            if entry.member_status not in _ARCHIVABLE:
+                continue  # not in MailChimp, or MailChimp cannot archive it (§4.3)
+            try:
+                run.account.archive_member(run.audience_id, entry.email)
+            except MemberRejected as exc:
+                # Already archived (a run killed after archiving it), or changed since.
+                refused.append({"email": entry.email, "reason": exc.error.message})
+                continue
+            archived.append(entry.email)
+    with run.deps.uow() as uow:
+        scope = uow.scope(run.tenant.tenant_id)
+        scope.ledger.delete_many(gone)
+        action = (
+            f"{len(archived)} archived in MailChimp"
+            if run.tenant.archive_removed_clients
+            else "left as they are in MailChimp"
+        )
+        run.journal.record(
+            scope,
+            ActivityKind.CONTACT_REMOVED,
+            f"{len(gone)} client(s) removed from the platform are no longer synced; {action}.",
+            count=len(gone),
+            emails=[e.email for e in entries.values()][:MAX_DETAILS],
+            archived=len(archived),
+            not_archived=refused[:MAX_DETAILS],
+        )
+        uow.commit()
+    run.journal.published()

@@ -1,0 +1,131 @@
+"""SyncService: the tenant's lease, the run's record and the order of its stages."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import chain
+
+from calendarspots_mailchimp.core.errors import (
+    AudienceContractError,
+    CalendarspotsError,
+    NotConnected,
+)
+from calendarspots_mailchimp.core.model import Audience, SyncKind, SyncRun, Tenant
+from calendarspots_mailchimp.core.services import audience as contract
+from calendarspots_mailchimp.core.services.deps import Deps, Journal, get_tenant, open_account
+from calendarspots_mailchimp.core.services.inbound import InboundService
+from calendarspots_mailchimp.core.services.sync import lease
+from calendarspots_mailchimp.core.services.sync.backfill import backfill
+from calendarspots_mailchimp.core.services.sync.emails import change_emails
+from calendarspots_mailchimp.core.services.sync.ending import Ending
+from calendarspots_mailchimp.core.services.sync.limits import BATCH_SIZE
+from calendarspots_mailchimp.core.services.sync.plan import plan_chunk, preview
+from calendarspots_mailchimp.core.services.sync.push import batched, push
+from calendarspots_mailchimp.core.services.sync.removed import removed_clients
+from calendarspots_mailchimp.core.services.sync.report import SyncReport
+from calendarspots_mailchimp.core.services.sync.run import Progress, Run, no_progress
+from calendarspots_mailchimp.core.services.sync.watchdog import watch_webhook
+from calendarspots_mailchimp.ports.mailchimp import (
+    AudienceNotFound,
+    MailChimpAccount,
+    MailChimpError,
+    TokenRevoked,
+)
+
+
+class SyncService:
+    def __init__(self, deps: Deps) -> None:
+        self.deps = deps
+
+    def sync(
+        self,
+        tenant_id: str,
+        kind: SyncKind = SyncKind.MANUAL,
+        full: bool = False,
+        dry_run: bool = False,
+        progress: Progress = no_progress,
+        audience_checked: bool = False,
+    ) -> SyncReport:
+        """`audience_checked`: the caller has just run the R1/R2 check (the connect flow), so
+        the run trusts the tenant's audience id instead of reading lists and fields again."""
+        deps = self.deps
+        tenant = get_tenant(deps, tenant_id)
+        account = open_account(deps, tenant)
+        holder = lease.new_holder()
+        run = lease.start(deps, tenant, account, kind, dry_run, holder)
+        try:
+            heartbeat = lease.Heartbeat(deps, tenant_id, holder)
+            state = Run(
+                deps,
+                tenant,
+                account,
+                "",  # set once the audience is checked
+                full or kind in (SyncKind.INITIAL, SyncKind.FULL),
+                dry_run,
+                progress,
+                holder,
+            )
+            with heartbeat:
+                report = self._sync(state, run, audience_checked and bool(tenant.audience_id))
+        finally:
+            lease.release(deps, tenant_id, holder)
+            account.close()
+        return report
+
+    def _sync(self, state: Run, run: SyncRun, audience_checked: bool) -> SyncReport:
+        deps, tenant, account = self.deps, state.tenant, state.account
+        journal = Journal(deps)
+        ending = Ending(deps, tenant, run, account, journal, state.dry_run)
+        try:
+            state.audience_id = _checked_audience(account, tenant, audience_checked).audience_id
+            webhook_problem = ""
+            if not state.dry_run:
+                webhook_problem = watch_webhook(deps, tenant, account, state.audience_id, journal)
+            checked_at = self._stages(state)
+        except TokenRevoked:
+            return ending.revoked()
+        except (AudienceContractError, AudienceNotFound) as exc:
+            return ending.contract_broken(exc)
+        except (MailChimpError, CalendarspotsError) as exc:
+            return ending.trouble(exc)
+        return ending.succeeded(state, state.audience_id, checked_at, webhook_problem)
+
+    def _stages(self, state: Run) -> datetime | None:
+        """Opt-outs back from MailChimp, then only what changed. Returns the checkpoint for
+        the next read-back (see backfill)."""
+        tenant = state.tenant
+        since = None if state.full else tenant.members_checked_at
+        if not state.dry_run:
+            # Webhook events stored but never applied (a crash after MailChimp got its
+            # 200) are applied before MailChimp is read back.
+            InboundService(self.deps).apply_pending(tenant.tenant_id)
+        state.progress("backfill", 0)
+        checked_at = backfill(state, since)
+        state.progress("plan", 0)
+        clients = self.deps.directory.clients(tenant.tenant_id)
+        planned = (plan_chunk(state, chunk) for chunk in batched(clients, BATCH_SIZE))
+        if state.dry_run:
+            preview(state, planned)
+        else:
+            push(state, batched(chain.from_iterable(planned), BATCH_SIZE))
+        change_emails(state)
+        removed_clients(state)
+        return checked_at
+
+
+def _checked_audience(account: MailChimpAccount, tenant: Tenant, trusted: bool) -> Audience:
+    """R1/R2: the tenant's audience, with the fields the sync needs."""
+    if trusted:
+        return Audience(tenant.audience_id, tenant.list_name)
+    audience, problems = contract.check_audience(account, tenant, tenant.list_name)
+    if problems:
+        raise AudienceContractError(
+            contract.describe_field_problems(tenant.list_name, problems),
+            problems=tuple(p.tag for p in problems),
+        )
+    return audience
+
+
+def ensure_connected(tenant: Tenant) -> None:
+    if not tenant.connected:
+        raise NotConnected(f"tenant {tenant.tenant_id!r} is not connected to MailChimp")

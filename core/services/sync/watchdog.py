@@ -1,0 +1,85 @@
+"""R5: every sync checks the audience's webhook and puts it right, saying what it did."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from calendarspots_mailchimp.core.model import ActivityKind, Tenant
+from calendarspots_mailchimp.core.services import audience as contract
+from calendarspots_mailchimp.core.services.deps import Deps, Journal
+from calendarspots_mailchimp.ports.mailchimp import (
+    AudienceNotFound,
+    MailChimpAccount,
+    MailChimpError,
+    TokenRevoked,
+)
+
+
+def watch_webhook(
+    deps: Deps, tenant: Tenant, account: MailChimpAccount, audience_id: str, journal: Journal
+) -> str:
+    """Returns a problem message when the webhook could not be put right, else ''."""
+    current = tenant
+    if not current.webhook_secret:
+        # Stored before the webhook is created: MailChimp checks the URL with a GET while
+        # creating it (API-NOTES §6.2), and that GET must already find the secret.
+        current = replace(current, webhook_secret=contract.new_webhook_secret())
+        with deps.uow() as uow:
+            stored = uow.tenants.get(tenant.tenant_id) or current
+            uow.tenants.save(replace(stored, webhook_secret=current.webhook_secret))
+            uow.commit()
+        tenant.webhook_secret = current.webhook_secret
+    spec = contract.webhook_spec(deps.settings.public_url, current)
+    try:
+        outcome = contract.ensure_webhook(
+            account, audience_id, spec, deps.settings.public_url, tenant.webhook_id
+        )
+    except (TokenRevoked, AudienceNotFound):
+        raise
+    except MailChimpError as exc:
+        # The contacts still go out; the webhook is tried again at the next sync.
+        message = (
+            f"The webhook could not be installed in MailChimp ({exc.detail or exc.title}). "
+            "MailChimp must be able to reach "
+            f"{deps.settings.public_url}: check that the plugin's web server is running. "
+            "It will be tried again at the next sync."
+        )
+        with deps.uow() as uow:
+            journal.record(uow.scope(tenant.tenant_id), ActivityKind.WEBHOOK_FAILED, message)
+            uow.commit()
+        journal.published()
+        return message
+    with deps.uow() as uow:
+        scope = uow.scope(tenant.tenant_id)
+        stored = uow.tenants.get(tenant.tenant_id) or current
+        uow.tenants.save(
+            replace(
+                stored,
+                webhook_id=outcome.webhook.webhook_id,
+                webhook_secret=current.webhook_secret,
+                audience_id=audience_id,
+            )
+        )
+        if outcome.action == "installed":
+            journal.record(
+                scope,
+                ActivityKind.WEBHOOK_INSTALLED,
+                "The webhook was added to your MailChimp audience. Please do not "
+                "delete or edit it.",
+                webhook_id=outcome.webhook.webhook_id,
+            )
+        elif outcome.action == "repaired":
+            journal.record(
+                scope,
+                ActivityKind.WEBHOOK_REPAIRED,
+                f"The MailChimp webhook had been {', '.join(outcome.what) or 'altered'}; it was "
+                "restored. Please do not delete or edit it (Audience → Settings → Webhooks).",
+                what=list(outcome.what),
+                webhook_id=outcome.webhook.webhook_id,
+            )
+        uow.commit()
+    journal.published()
+    tenant.webhook_id = outcome.webhook.webhook_id
+    tenant.webhook_secret = current.webhook_secret
+    tenant.audience_id = audience_id
+    return ""
