@@ -127,7 +127,9 @@ class ConnectService:
                 journal.published()
                 return ConnectResult(False, message, tenant_id)
             if new_account:
-                # Another MailChimp account: nothing we remember about members applies.
+                # Another MailChimp account: nothing we remember about members applies, and
+                # the old account's webhook would call us for an audience we no longer serve.
+                self._remove_old_webhook(current, scope.token.get())
                 scope.ledger.clear()
                 current = replace(current, audience_id="", webhook_id="", members_checked_at=None)
             scope.token.put(box.encrypt(token))
@@ -145,6 +147,24 @@ class ConnectService:
             uow.commit()
         journal.published()
         return self._after_authorization(tenant_id)
+
+    def _remove_old_webhook(self, tenant: Tenant, ciphertext: bytes | None) -> None:
+        """Best effort, with the old account's token: a failure leaves a webhook whose events
+        are refused (and logged) until the owner deletes it in the old account."""
+        if not (ciphertext and tenant.api_endpoint and tenant.audience_id and tenant.webhook_id):
+            return
+        try:
+            old = self.deps.mailchimp.account(
+                tenant.api_endpoint, self.deps.box().decrypt(ciphertext)
+            )
+        except CalendarspotsError:
+            return
+        try:
+            old.delete_webhook(tenant.audience_id, tenant.webhook_id)
+        except MailChimpError:
+            pass
+        finally:
+            old.close()
 
     def _after_authorization(self, tenant_id: str) -> ConnectResult:
         check = CheckService(self.deps).check(tenant_id, fix=False, rediscover=True)

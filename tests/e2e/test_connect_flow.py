@@ -204,7 +204,7 @@ def test_the_open_start_link_cannot_move_a_connected_tenant_to_another_account(
 ) -> None:
     world.add_tenant("salon")
     world.import_rows("salon", sample_rows(3))
-    world.mailchimp(login="owner@example.com")
+    owner = world.mailchimp(login="owner@example.com")
     assert world.authorize("salon")["ok"]
     token_before = stored_token(world)
     account_before = world.tenant().account_name
@@ -224,6 +224,7 @@ def test_the_open_start_link_cannot_move_a_connected_tenant_to_another_account(
     assert switched["ok"] is True, switched
     assert world.tenant().account_name == "Account of intruder@example.com"
     assert len(world.members(intruder.list_id)) == 3
+    assert world.sim.webhooks(owner.list_id) == []  # the old account no longer calls us
     vouched = httpx.get(
         f"{world.app_url}/oauth/mailchimp/start",
         params={"tenant": "salon"},
