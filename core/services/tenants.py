@@ -69,6 +69,7 @@ def activity(
 def tenant_json(tenant: Tenant) -> dict[str, object]:
     return {
         "tenant": tenant.tenant_id,
+        "id": tenant.tenant_id,
         "name": tenant.name,
         "timezone": tenant.timezone,
         "list_name": tenant.list_name,
