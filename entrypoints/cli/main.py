@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 import typer
 
+from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.entrypoints.cli import state
+from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import exit_code, one_line
+from calendarspots_mailchimp.ports.clock import FixedClock
 
 app = typer.Typer(
     name="cs-mailchimp",
@@ -35,6 +39,19 @@ def failures() -> Iterator[None]:
     except Exception as exc:
         typer.echo(f"error: {one_line(exc)}", err=True)
         raise typer.Exit(exit_code(exc)) from None
+
+
+def pretend_now(container: Container, now: str) -> datetime:
+    """`--now`: every service built from here on sees that instant (naive means UTC)."""
+    if now:
+        try:
+            at = datetime.fromisoformat(now)
+        except ValueError as exc:
+            raise InvalidInput(f"--now {now!r} is not an ISO-8601 date-time") from exc
+        at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        container.clock.override(FixedClock(at.astimezone(UTC)))
+        container.deps.reset()
+    return container.clock().now()
 
 
 def emit(data: Any, as_json: bool, text: Callable[[], None]) -> None:

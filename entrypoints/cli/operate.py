@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
-from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
 from calendarspots_mailchimp.core.services.sync import SyncReport
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
-from calendarspots_mailchimp.ports.clock import FixedClock
+from calendarspots_mailchimp.entrypoints.cli.main import emit, failures, pretend_now
 
 
 def register(app: typer.Typer) -> None:
@@ -114,15 +110,7 @@ def nightly(
     for that local date."""
     with failures():
         container = state.container()
-        if now:
-            try:
-                at = datetime.fromisoformat(now)
-            except ValueError as exc:
-                raise InvalidInput(f"--now {now!r} is not an ISO-8601 date-time") from exc
-            at = at if at.tzinfo else at.replace(tzinfo=UTC)
-            container.clock.override(FixedClock(at.astimezone(UTC)))
-            container.deps.reset()  # services built from now on see the pretended instant
-        instant = container.clock().now()
+        instant = pretend_now(container, now)
         results: list[NightlyOutcome] = []
 
         def show(outcome: NightlyOutcome) -> None:

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import typer
 
-from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
-from calendarspots_mailchimp.ports.clock import FixedClock
+from calendarspots_mailchimp.entrypoints.cli.main import emit, failures, pretend_now
 
 
 def register(app: typer.Typer) -> None:
@@ -61,15 +57,7 @@ def enqueue(
 
         celery = make_celery(broker or None, queue or None)
         container = state.container()
-        if now:
-            try:
-                at = datetime.fromisoformat(now)
-            except ValueError as exc:
-                raise InvalidInput(f"--now {now!r} is not an ISO-8601 date-time") from exc
-            at = at if at.tzinfo else at.replace(tzinfo=UTC)
-            container.clock.override(FixedClock(at.astimezone(UTC)))
-            container.deps.reset()
-        instant = container.clock().now()
+        instant = pretend_now(container, now)
         try:
             sent = enqueue_due(container, celery, instant)
         finally:

@@ -17,8 +17,7 @@ from pathlib import Path
 from typing import IO
 
 import pytest
-import sqlalchemy as sa
-from support.databases import POSTGRES_ADMIN_URL
+from support.databases import postgres_database
 from support.harness import World, make_world, sample_rows
 
 from calendarspots_mailchimp.core.model import ConnectionState, SyncKind, SyncStatus
@@ -33,20 +32,8 @@ pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 @pytest.fixture
 def pg_url() -> Iterator[str]:
     """Always PostgreSQL: workers in separate processes share one database."""
-    name = f"csmc_worker_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with postgres_database("csmc_worker") as url:
         yield url
-    finally:
-        from calendarspots_mailchimp.adapters.persistence import plugin
-
-        plugin.forget(url)
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture

@@ -23,9 +23,16 @@ def fresh_database(tmp_path: Path) -> Iterator[str]:
     if backend() != "postgresql":
         yield f"sqlite:///{tmp_path / 'test.db'}"
         return
+    with postgres_database() as url:
+        yield url
+
+
+@contextmanager
+def postgres_database(prefix: str = "csmc_e2e") -> Iterator[str]:
+    """A PostgreSQL database of its own, dropped afterwards (forcing out leftover sessions)."""
     import sqlalchemy as sa
 
-    name = f"csmc_e2e_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(sa.text(f'CREATE DATABASE "{name}"'))

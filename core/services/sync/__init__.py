@@ -16,7 +16,7 @@ from calendarspots_mailchimp.core.services.sync.limits import (
 )
 from calendarspots_mailchimp.core.services.sync.report import ClientProblem, SyncReport
 from calendarspots_mailchimp.core.services.sync.run import Progress
-from calendarspots_mailchimp.core.services.sync.service import SyncService, ensure_connected
+from calendarspots_mailchimp.core.services.sync.service import SyncService
 
 __all__ = [
     "BACKFILL_MARGIN",
@@ -29,5 +29,4 @@ __all__ = [
     "Progress",
     "SyncReport",
     "SyncService",
-    "ensure_connected",
 ]

@@ -8,7 +8,6 @@ from itertools import chain
 from calendarspots_mailchimp.core.errors import (
     AudienceContractError,
     CalendarspotsError,
-    NotConnected,
 )
 from calendarspots_mailchimp.core.model import Audience, SyncKind, SyncRun, Tenant
 from calendarspots_mailchimp.core.services import audience as contract
@@ -124,8 +123,3 @@ def _checked_audience(account: MailChimpAccount, tenant: Tenant, trusted: bool) 
             problems=tuple(p.tag for p in problems),
         )
     return audience
-
-
-def ensure_connected(tenant: Tenant) -> None:
-    if not tenant.connected:
-        raise NotConnected(f"tenant {tenant.tenant_id!r} is not connected to MailChimp")
