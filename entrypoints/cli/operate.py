@@ -52,6 +52,10 @@ def check(
 def _print_report(report: SyncReport) -> None:
     typer.echo(report.message)
     if report.dry_run:
+        for line in report.plan.get("webhook", []):
+            typer.echo(f"  {line}")
+        for line in report.plan.get("opt_out", []):
+            typer.echo(f"  would mark in the client database: {line}")
         for bucket in ("create", "update", "skip"):
             for line in report.plan.get(bucket, []):
                 typer.echo(f"  would {bucket}: {line}")

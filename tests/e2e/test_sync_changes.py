@@ -237,3 +237,20 @@ def test_a_pretended_future_night_does_not_hide_a_later_opt_out(world: World) ->
 
     assert report["counts"]["unsubscribed"] == 1
     assert world.clients(TENANT)["client2@example.com"].newsletter == NewsletterStatus.UNSUBSCRIBED
+
+
+def test_dry_run_announces_the_webhook_repair_and_the_opt_outs_it_would_bring_back(
+    world: World,
+) -> None:
+    side = connected(world, 5)
+    for hook in world.sim.webhooks(side.list_id):
+        world.sim.delete_webhook(side.list_id, hook["id"])
+    world.sim.unsubscribe(side.list_id, "client3@example.com")  # no webhook: delivery lost
+
+    result = world.cli("sync", TENANT, "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert "the webhook is missing: it would be put back" in result.stdout
+    assert "would mark in the client database: client3@example.com: unsubscribed" in result.stdout
+    assert world.sim.webhooks(side.list_id) == []
+    assert world.clients(TENANT)["client3@example.com"].newsletter == NewsletterStatus.SUBSCRIBED

@@ -33,7 +33,10 @@ def backfill(run: Run, since: datetime | None) -> datetime | None:
         # Nothing changed: stay where we were; an audience read whole and found empty has no
         # timestamp to offer, so our clock gives the first one.
         checkpoint = since if since is not None else run.deps.clock.now()
-    if run.dry_run or not changed:
+    if run.dry_run:
+        _preview_opt_outs(run, changed)
+        return checkpoint
+    if not changed:
         return checkpoint
     opted_out = [(email, status) for email, status in changed if status.opted_out]
     with run.deps.uow() as uow:
@@ -57,3 +60,18 @@ def backfill(run: Run, since: datetime | None) -> datetime | None:
         uow.commit()
     run.journal.published()
     return checkpoint
+
+
+def _preview_opt_outs(run: Run, changed: list[tuple[str, MemberStatus]]) -> None:
+    """A dry run lists the opt-outs it would bring back, changing nothing."""
+    opted_out = [(email, status) for email, status in changed if status.opted_out]
+    if not opted_out:
+        run.plan["opt_out"] = []
+        return
+    with run.deps.uow() as uow:
+        recorded = uow.scope(run.tenant.tenant_id).ledger.member_statuses(e for e, _ in opted_out)
+    run.plan["opt_out"] = [
+        f"{email}: {status.value} in MailChimp"
+        for email, status in opted_out
+        if recorded.get(email) != status
+    ]

@@ -23,7 +23,7 @@ from calendarspots_mailchimp.core.services.sync.push import batched, push
 from calendarspots_mailchimp.core.services.sync.removed import removed_clients
 from calendarspots_mailchimp.core.services.sync.report import SyncReport
 from calendarspots_mailchimp.core.services.sync.run import Progress, Run, no_progress
-from calendarspots_mailchimp.core.services.sync.watchdog import watch_webhook
+from calendarspots_mailchimp.core.services.sync.watchdog import preview_webhook, watch_webhook
 from calendarspots_mailchimp.ports.mailchimp import (
     AudienceNotFound,
     MailChimpAccount,
@@ -80,6 +80,9 @@ class SyncService:
             webhook_problem = ""
             if not state.dry_run:
                 webhook_problem = watch_webhook(deps, tenant, account, state.audience_id, journal)
+            else:
+                would = preview_webhook(deps, tenant, account, state.audience_id)
+                state.plan["webhook"] = [would] if would else []
             checked_at = self._stages(state)
         except TokenRevoked:
             return ending.revoked()

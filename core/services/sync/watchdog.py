@@ -83,3 +83,18 @@ def watch_webhook(
     tenant.webhook_secret = current.webhook_secret
     tenant.audience_id = audience_id
     return ""
+
+
+def preview_webhook(deps: Deps, tenant: Tenant, account: MailChimpAccount, audience_id: str) -> str:
+    """A dry run's view of R5: what the watchdog would do, without doing it ('' if nothing)."""
+    if not tenant.webhook_secret:
+        return "the webhook would be installed"
+    spec = contract.webhook_spec(deps.settings.public_url, tenant)
+    prefix = f"{deps.settings.public_url.rstrip('/')}{contract.WEBHOOK_PATH}/{tenant.tenant_id}/"
+    hooks = account.webhooks(audience_id)
+    ours = [h for h in hooks if h.webhook_id == tenant.webhook_id or h.url.startswith(prefix)]
+    if len(ours) == 1 and ours[0].matches(spec):
+        return ""
+    if not ours:
+        return "the webhook is missing: it would be put back"
+    return "the webhook was edited or duplicated: it would be repaired"
