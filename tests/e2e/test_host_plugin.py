@@ -3,7 +3,6 @@ routes, and every new activity entry handed to it."""
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
 from collections.abc import Iterator, Mapping
@@ -14,15 +13,11 @@ from pathlib import Path
 import httpx
 import pytest
 from support.databases import fresh_database
-from support.harness import CLIENT_ID, World
+from support.harness import World, make_world
 
 from calendarspots_mailchimp.core.model import ActivityEntry, Client, NewsletterStatus
 from calendarspots_mailchimp.core.settings import Settings
-from calendarspots_mailchimp.entrypoints.container import build_container
-from calendarspots_mailchimp.entrypoints.http.app import create_app
-from calendarspots_mailchimp.entrypoints.http.server import RunningServer, free_port
 from calendarspots_mailchimp.ports.hookspecs import hookimpl
-from calendarspots_mailchimp.simulator import Simulator, serve_in_thread
 
 
 class PlatformClients:
@@ -86,23 +81,7 @@ class HostPlugin:
 def hosted(tmp_path: Path) -> Iterator[tuple[World, HostPlugin]]:
     plugin = HostPlugin()
     with fresh_database(tmp_path) as url:
-        client_secret = secrets.token_urlsafe(16)
-        sim = Simulator(client_id=CLIENT_ID, client_secret=client_secret)
-        sim_server = serve_in_thread(sim)
-        port = free_port()
-        settings = Settings(
-            database_url=url,
-            oauth_base_url=sim_server.url,
-            client_id=CLIENT_ID,
-            client_secret=client_secret,
-            public_url=f"http://127.0.0.1:{port}",
-            secret_key=secrets.token_urlsafe(32),
-            admin_token=secrets.token_urlsafe(24),
-            max_retries=2,
-        )
-        container = build_container(settings, extra_plugins=[plugin])
-        app = RunningServer(create_app(container), port=port).start()
-        world = World(sim, sim_server.url, app.url, settings, container, [sim_server, app])
+        world = make_world(url, extra_plugins=[plugin], max_retries=2)
         try:
             yield world, plugin
         finally:

@@ -5,7 +5,6 @@ routes need the token; a tampered or expired OAuth state changes nothing."""
 from __future__ import annotations
 
 import logging
-import secrets
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -14,14 +13,10 @@ from pathlib import Path
 import httpx
 import pytest
 from support.databases import fresh_database
-from support.harness import CLIENT_ID, World, sample_rows
+from support.harness import World, make_world, sample_rows
 
 from calendarspots_mailchimp.core.services.oauth_state import make_state
-from calendarspots_mailchimp.core.settings import Settings
-from calendarspots_mailchimp.entrypoints.container import build_container
-from calendarspots_mailchimp.entrypoints.http.app import create_app
-from calendarspots_mailchimp.entrypoints.http.server import RunningServer, free_port
-from calendarspots_mailchimp.simulator import Simulator, serve_in_thread
+from calendarspots_mailchimp.entrypoints.http.server import RunningServer
 
 UVICORN = ("uvicorn", "uvicorn.access", "uvicorn.error")
 
@@ -32,27 +27,18 @@ def loud_world(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[Wor
     caplog (uvicorn's loggers do not propagate to the root)."""
     caplog.set_level(logging.DEBUG)
     with fresh_database(tmp_path) as url:
-        client_secret = secrets.token_urlsafe(16)
-        sim = Simulator(client_id=CLIENT_ID, client_secret=client_secret)
-        sim_server = serve_in_thread(sim)
-        port = free_port()
-        settings = Settings(
-            database_url=url,
-            oauth_base_url=sim_server.url,
-            client_id=CLIENT_ID,
-            client_secret=client_secret,
-            public_url=f"http://127.0.0.1:{port}",
-            secret_key=secrets.token_urlsafe(32),
-            admin_token=secrets.token_urlsafe(24),
+
+        def tap(_server: RunningServer) -> None:
+            for name in UVICORN:  # after uvicorn's dictConfig, which Config() ran
+                logging.getLogger(name).addHandler(caplog.handler)
+                logging.getLogger(name).setLevel(logging.DEBUG)
+
+        world = make_world(
+            url,
+            before_start=tap,
+            server_options={"log_level": "debug", "access_log": True},
             max_retries=2,
         )
-        container = build_container(settings)
-        app = RunningServer(create_app(container), port=port, log_level="debug", access_log=True)
-        for name in UVICORN:  # after uvicorn's dictConfig, which Config() ran
-            logging.getLogger(name).addHandler(caplog.handler)
-            logging.getLogger(name).setLevel(logging.DEBUG)
-        app.start()
-        world = World(sim, sim_server.url, app.url, settings, container, [sim_server, app])
         try:
             yield world
         finally:

@@ -5,7 +5,7 @@ Nothing is faked on our side: the real adapters, over real HTTP."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -143,7 +143,15 @@ class World:
         self.container.mailchimp().close() if hasattr(self.container.mailchimp(), "close") else None
 
 
-def make_world(database_url: str, **overrides: Any) -> World:
+def make_world(
+    database_url: str,
+    extra_plugins: Sequence[object] = (),
+    before_start: Callable[[RunningServer], None] | None = None,
+    server_options: dict[str, Any] | None = None,
+    **overrides: Any,
+) -> World:
+    """The simulator and the plugin's app on loopback. `extra_plugins` stand for a host
+    platform; `before_start` sees the app's server before it starts (e.g. to tap its logs)."""
     client_secret = secrets.token_urlsafe(16)
     sim = Simulator(client_id=CLIENT_ID, client_secret=client_secret)
     sim_server = serve_in_thread(sim)
@@ -159,8 +167,11 @@ def make_world(database_url: str, **overrides: Any) -> World:
         max_retries=overrides.pop("max_retries", 4),
         **overrides,
     )
-    container = build_container(settings)
-    app_server = RunningServer(create_app(container), port=app_port).start()
+    container = build_container(settings, extra_plugins=extra_plugins)
+    app_server = RunningServer(create_app(container), port=app_port, **(server_options or {}))
+    if before_start is not None:
+        before_start(app_server)
+    app_server.start()
     return World(
         sim, sim_server.url, app_server.url, settings, container, servers=[sim_server, app_server]
     )
