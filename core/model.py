@@ -156,14 +156,14 @@ class Client:
     newsletter: NewsletterStatus = NewsletterStatus.SUBSCRIBED
 
     def merge_fields(self) -> dict[str, str]:
-        fields = {"FNAME": self.first_name, "LNAME": self.last_name}
-        if self.birthday is not None:
-            # ASSUMPTION: MailChimp's acceptance of an empty birthday value is not documented
-            # (API-NOTES §3 only shows MM/DD and its refusal text), so an unknown birthday is
-            # left out rather than sent empty; the price is that removing a birthday in the
-            # platform does not clear it in MailChimp.
-            fields["BIRTHDAY"] = self.birthday.mailchimp()
-        return fields
+        # Always all three, empty when unknown, so a value removed in the platform is cleared
+        # in MailChimp too (an empty merge value clears it; unconfirmed for birthday fields in
+        # API-NOTES §10, accepted by the strictest doubles we tried).
+        return {
+            "FNAME": self.first_name,
+            "LNAME": self.last_name,
+            "BIRTHDAY": self.birthday.mailchimp() if self.birthday else "",
+        }
 
     def content_hash(self) -> str:
         """What the ledger remembers: a change here means the member must be pushed again."""

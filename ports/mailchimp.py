@@ -133,6 +133,7 @@ class BatchResult:
     created: tuple[str, ...] = ()
     updated: tuple[str, ...] = ()
     errors: tuple[MemberError, ...] = ()
+    unchanged: tuple[str, ...] = ()  # accepted but listed nowhere: nothing to change
 
 
 @dataclass(frozen=True)

@@ -142,7 +142,7 @@ def batch_result(members: Sequence[MemberWrite], body: dict[str, Any]) -> BatchR
     # so such a member is taken as up to date rather than failed: otherwise every night
     # would report false failures against a service that leaves unchanged members out.
     untouched = tuple(email for lowered, email in ours.items() if lowered not in seen)
-    return BatchResult(created, updated + untouched, tuple(errors))
+    return BatchResult(created, updated, tuple(errors), untouched)
 
 
 def webhook_body(spec: WebhookSpec) -> dict[str, Any]:

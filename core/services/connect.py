@@ -24,6 +24,7 @@ from calendarspots_mailchimp.core.services.deps import (
 from calendarspots_mailchimp.core.services.oauth_state import make_state, read_claims
 from calendarspots_mailchimp.core.services.sync import SyncReport, SyncService
 from calendarspots_mailchimp.ports.mailchimp import MailChimpError, TokenRevoked
+from calendarspots_mailchimp.ports.repositories import UnitOfWork
 
 
 @dataclass
@@ -249,6 +250,7 @@ class CheckService:
                 ConnectionState.NEEDS_ATTENTION,
                 message,
                 ActivityKind.CHECK_FAILED,
+                audience_id=audience.audience_id,
                 problems=[p.describe() for p in problems],
             )
             return CheckResult(
@@ -260,9 +262,7 @@ class CheckService:
         )
         journal = Journal(self.deps)
         with self.deps.uow() as uow:
-            current = uow.tenants.get(tenant.tenant_id) or tenant
-            if current.audience_id and current.audience_id != audience.audience_id:
-                uow.scope(tenant.tenant_id).ledger.clear()
+            current = _adopt(uow, tenant, audience.audience_id)
             state = (
                 ConnectionState.CONNECTED
                 if current.state == ConnectionState.NEEDS_ATTENTION
@@ -290,10 +290,24 @@ class CheckService:
         journal = Journal(self.deps)
         with self.deps.uow() as uow:
             current = uow.tenants.get(tenant.tenant_id) or tenant
+            if details.get("audience_id"):
+                # The audience was found (only its fields are wrong): remember it, so that
+                # `check --fix` works on it rather than on one deleted before.
+                current = _adopt(uow, tenant, str(details["audience_id"]))
             uow.tenants.save(current.with_state(state, message))
             journal.record(uow.scope(tenant.tenant_id), kind, message, **details)
             uow.commit()
         journal.published()
+
+
+def _adopt(uow: UnitOfWork, tenant: Tenant, audience_id: str) -> Tenant:
+    """The tenant's audience is now `audience_id`; a different one than before starts with an
+    empty ledger (nothing remembered about the old audience's members applies)."""
+    current = uow.tenants.get(tenant.tenant_id) or tenant
+    if current.audience_id and current.audience_id != audience_id:
+        uow.scope(tenant.tenant_id).ledger.clear()
+        current = replace(current, webhook_id="", members_checked_at=None)
+    return replace(current, audience_id=audience_id)
 
 
 __all__ = ["CalendarspotsError", "CheckResult", "CheckService", "ConnectResult", "ConnectService"]

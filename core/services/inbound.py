@@ -378,6 +378,9 @@ class InboundService:
             return "recorded"
         if event.type == "upemail":
             old, new = event.data.get("old_email", ""), event.data.get("new_email", "")
+            # The member now lives at the new address: the sync must not add the old one back
+            # (the client record keeps it until the owner changes it, R8).
+            scope.ledger.set_member_status(old, MemberStatus.ARCHIVED)
             journal.record(
                 scope,
                 ActivityKind.MAILCHIMP_UPEMAIL_RECORDED,

@@ -231,3 +231,22 @@ def test_the_open_start_link_cannot_move_a_connected_tenant_to_another_account(
         headers={"Authorization": f"Bearer {world.settings.admin_token}"},
     )
     assert vouched.status_code == 302
+
+
+def test_an_audience_recreated_without_birthday_is_adopted_and_fixed(world: World) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(3))
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"]
+    world.sim.delete_list(side.list_id)
+    again = world.sim.create_list(side.account_id, name="calendarspots", with_birthday=False)
+
+    retry = world.authorize("salon")
+    assert retry["ok"] is False and "BIRTHDAY" in str(retry["message"])
+    assert world.tenant().audience_id == again.list_id
+
+    fixed = world.cli("check", "salon", "--fix")
+    assert fixed.exit_code == 0, fixed.output
+    assert world.cli("sync", "salon").exit_code == 0
+    assert len(world.members(again.list_id)) == 3
+    assert len(world.sim.webhooks(again.list_id)) == 1

@@ -254,3 +254,25 @@ def test_dry_run_announces_the_webhook_repair_and_the_opt_outs_it_would_bring_ba
     assert "would mark in the client database: client3@example.com: unsubscribed" in result.stdout
     assert world.sim.webhooks(side.list_id) == []
     assert world.clients(TENANT)["client3@example.com"].newsletter == NewsletterStatus.SUBSCRIBED
+
+
+def test_an_address_the_subscriber_moved_away_from_in_mailchimp_is_not_added_back(
+    world: World,
+) -> None:
+    side = connected(world, 5)
+    world.sim.change_email(side.list_id, "client2@example.com", "client2.new@example.com")
+    assert world.sim.wait_deliveries(timeout=10)
+    assert "mailchimp.upemail.recorded" in world.kinds(TENANT)
+    clients = list(sample_rows(5))
+    clients[2] = (clients[2][0], "Renamed", *clients[2][2:])  # and the platform edits the client
+    world.import_rows(TENANT, clients)
+
+    nightly = sync(world)
+    full = sync(world, "--full")
+
+    members = world.members(side.list_id)
+    assert "client2@example.com" not in members
+    assert "client2.new@example.com" in members
+    assert nightly["counts"]["skipped"] == full["counts"]["skipped"] == 1
+    reason = next(p for p in full["problems"] if p["email"] == "client2@example.com")["reason"]
+    assert "no longer in the MailChimp audience" in reason

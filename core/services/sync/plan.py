@@ -96,8 +96,29 @@ def _look_up(run: Run, keys: list[str]) -> None:
             run.remote[key] = state.status
 
 
+def _left_the_audience(run: Run, key: str, entry: LedgerEntry | None) -> bool:
+    """A member we pushed before that MailChimp no longer has under this address: archived or
+    deleted there, or moved to another address by the subscriber (upemail). Re-adding it
+    would undo the owner's or the subscriber's own choice."""
+    if entry is None or entry.member_status is None or key in run.remote:
+        return False
+    return entry.member_status == MemberStatus.ARCHIVED or run.remote_complete
+
+
 def _plan_one(run: Run, client: Client, entry: LedgerEntry | None) -> Write | None:
     email = client.email.strip()
+    if _left_the_audience(run, email.lower(), entry):
+        assert entry is not None
+        if entry.content_hash != client.content_hash() or run.full:
+            run.skip(
+                client,
+                "no longer in the MailChimp audience under this address (archived, deleted or "
+                "moved to another address there): not added again; update the client by hand "
+                "if relevant",
+            )
+        else:
+            run.counts.unchanged += 1
+        return None
     known = run.known(email.lower(), entry)
     if known is not None and known.opted_out:
         # R10: never re-subscribed; names are not pushed either (a cleaned member

@@ -56,16 +56,19 @@ def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> Non
     by_email = {w.write.email.lower(): w for w in writes}
     created = {e.lower() for e in result.created}
     updated = {e.lower() for e in result.updated}
+    unchanged = {e.lower() for e in result.unchanged}
     errors = {e.email.lower(): e for e in result.errors}
     entries: list[LedgerEntry] = []
     opt_outs: list[tuple[str, MemberStatus]] = []
     for key, w in by_email.items():
         client = w.client
-        if key in created or key in updated:
+        if key in created or key in updated or key in unchanged:
             if key in created:
                 run.counts.created += 1
-            else:
+            elif key in updated:
                 run.counts.updated += 1
+            else:
+                run.counts.unchanged += 1
             entries.append(ledger_entry(client, w.write.status))
             continue
         error = errors.get(key)

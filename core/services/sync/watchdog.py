@@ -72,8 +72,9 @@ def watch_webhook(
             journal.record(
                 scope,
                 ActivityKind.WEBHOOK_REPAIRED,
-                f"The MailChimp webhook had been {', '.join(outcome.what) or 'altered'}; it was "
-                "restored. Please do not delete or edit it (Audience → Settings → Webhooks).",
+                "The MailChimp webhook was altered in MailChimp "
+                f"({', '.join(outcome.what) or 'changed'}); it was restored. Please do not "
+                "delete or edit it (Audience → Settings → Webhooks).",
                 what=list(outcome.what),
                 webhook_id=outcome.webhook.webhook_id,
             )

@@ -321,7 +321,8 @@ def test_per_member_errors_are_parsed(wire: Any) -> None:
         "Client2@Example.com": (MemberErrorKind.FAKE_OR_INVALID, ""),
     }
     # Neither listed nor refused: taken as up to date (an unchanged existing member).
-    assert result.updated == ("Client3@Example.com",)
+    assert result.updated == ()
+    assert result.unchanged == ("Client3@Example.com",)
 
 
 def test_a_batch_over_500_is_refused(wire: Any) -> None:
