@@ -41,3 +41,11 @@ Fonctionnalité: Ce qui revient de MailChimp, et le journal d'activité
     Et en quelques secondes le journal d'activité contient "contact.unsubscribed"
     Alors "Voir l'activité" montre en premier "contact.unsubscribed" puis "sync.succeeded"
     Et "Voir l'activité" refuse un visiteur sans jeton d'administration
+
+  @R8 @R10
+  Scénario: Une adresse changée dans MailChimp n'est ni recopiée ni rajoutée
+    Quand "client9@example.com" change son adresse pour "client9.nouveau@example.com" dans MailChimp
+    Alors en quelques secondes le journal d'activité contient "mailchimp.upemail.recorded" avec "client9.nouveau@example.com"
+    Quand l'opérateur lance "sync salon --full"
+    Alors MailChimp n'a plus de contact "client9@example.com"
+    Et le client "client9@example.com" est toujours dans la base de données clients

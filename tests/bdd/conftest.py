@@ -355,3 +355,19 @@ def activity_refuses(world: World, ctx: dict[str, Any]) -> None:
     url = f"{world.app_url}/tenants/{ctx['tenant']}/activity"
     assert httpx.get(url).status_code == 401
     assert httpx.get(url, headers={"Authorization": "Bearer wrong"}).status_code == 401
+
+
+@when(parsers.parse('"{old}" change son adresse pour "{new}" dans MailChimp'))
+def change_address(world: World, ctx: dict[str, Any], old: str, new: str) -> None:
+    world.sim.change_email(ctx["mc"].list_id, old, new)
+
+
+@then(parsers.parse('MailChimp n\'a plus de contact "{email}"'))
+def no_member(world: World, ctx: dict[str, Any], email: str) -> None:
+    assert ctx["cli"].exit_code == 0, ctx["cli"].output
+    assert email not in world.members(ctx["mc"].list_id)
+
+
+@then(parsers.parse('le client "{email}" est toujours dans la base de données clients'))
+def still_a_client(world: World, ctx: dict[str, Any], email: str) -> None:
+    assert email in world.clients(ctx["tenant"])
