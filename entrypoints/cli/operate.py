@@ -35,8 +35,7 @@ def check(
     fix: bool = typer.Option(False, "--fix", help="Create missing FNAME/LNAME/BIRTHDAY fields."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Check the audience contract: one audience named as required, with EMAIL, FNAME, LNAME
-    and BIRTHDAY."""
+    """Check the audience: exactly one named as required, with EMAIL/FNAME/LNAME/BIRTHDAY."""
     with failures():
         result = state.container().check_service().check(tenant, fix=fix)
         emit(
@@ -110,8 +109,7 @@ def nightly(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Sync every connected tenant whose local night has come and that has not synced yet
-    for that local date."""
+    """Sync every connected tenant whose local night has come, once per local date."""
     with failures():
         container = state.container()
         instant = pretend_now(container, now)

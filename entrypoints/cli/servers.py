@@ -81,8 +81,7 @@ def simulator(
 def demo(
     clients: int = typer.Option(300, "--clients", help="How many demo clients to create."),
 ) -> None:
-    """The whole story on embedded defaults: no account, no network (SQLite in a temporary
-    folder, the bundled MailChimp simulator on loopback)."""
+    """The whole story on embedded defaults: SQLite and the bundled simulator, no network."""
     from calendarspots_mailchimp.entrypoints.cli.demo import run_demo
 
     with failures():

@@ -49,8 +49,7 @@ def enqueue(
     queue: str = typer.Option("", "--queue", help="Overrides CS_MAILCHIMP_QUEUE."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Send one sync task per tenant whose local night has come (run from cron every ~10
-    minutes, or let `worker --beat` do it)."""
+    """Send one sync task per tenant whose local night has come (cron, or `worker --beat`)."""
     with failures():
         from calendarspots_mailchimp.entrypoints.worker.celery_app import make_celery
         from calendarspots_mailchimp.entrypoints.worker.tasks import enqueue_due
