@@ -8,8 +8,11 @@ from dataclasses import dataclass
 from calendarspots_mailchimp.core.errors import AudienceContractError
 from calendarspots_mailchimp.core.model import Audience, MergeField, Tenant
 from calendarspots_mailchimp.ports.mailchimp import (
+    AudienceNotFound,
     AudienceSummary,
     MailChimpAccount,
+    MailChimpError,
+    TokenRevoked,
     Webhook,
     WebhookSpec,
 )
@@ -192,16 +195,25 @@ def ensure_webhook(
             what.append("sources changed")
         # The right webhook exists before the wrong ones go: if MailChimp refuses the new one
         # (it must reach the URL), the old, edited one keeps delivering meanwhile.
+        duplicated = len(ours) > 1
         same_url = next((h for h in ours if h.url == spec.url), None)
         if same_url is not None:
             # MailChimp refuses a second webhook with the same URL: put this one right.
-            fixed = account.update_webhook(audience_id, same_url.webhook_id, spec)
+            try:
+                fixed = account.update_webhook(audience_id, same_url.webhook_id, spec)
+            except (TokenRevoked, AudienceNotFound):
+                raise
+            except MailChimpError:
+                # Not editable in place (refused, or PATCH not offered): recreate it.
+                account.delete_webhook(audience_id, same_url.webhook_id)
+                ours = [h for h in ours if h.webhook_id != same_url.webhook_id]
+                fixed = account.create_webhook(audience_id, spec)
         else:
             fixed = account.create_webhook(audience_id, spec)
         for hook in ours:
             if hook.webhook_id != fixed.webhook_id:
                 account.delete_webhook(audience_id, hook.webhook_id)
-        if len(ours) > 1:
+        if duplicated:
             what.append("duplicate removed")
         if not fixed.matches(spec):
             # MailChimp kept something else than asked: start again from a clean slate.

@@ -170,3 +170,22 @@ def test_an_edited_webhook_keeps_working_when_mailchimp_refuses_its_replacement(
     world.sim.clear_faults()
     sync(world)
     assert_one_correct_webhook(world, side)
+
+
+def test_an_edited_webhook_mailchimp_will_not_patch_is_recreated(world: World) -> None:
+    from calendarspots_mailchimp.simulator import Fault
+
+    side = connected(world)
+    hook = world.sim.webhooks(side.list_id)[0]
+    world.sim.edit_webhook(side.list_id, hook["id"], sources={**hook["sources"], "api": True})
+    world.sim.inject_fault(
+        Fault(
+            status=503, count=50, method="PATCH", path_prefix=f"/3.0/lists/{side.list_id}/webhooks"
+        )
+    )
+
+    report = sync(world)
+
+    assert report["status"] == "succeeded"
+    assert_one_correct_webhook(world, side)
+    assert world.sim.webhooks(side.list_id)[0]["id"] != hook["id"]
