@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from calendarspots_mailchimp.core.errors import CalendarspotsError
+from calendarspots_mailchimp.core.errors import CalendarspotsError, SyncInProgress
 from calendarspots_mailchimp.core.model import (
     ConnectionState,
     SyncKind,
@@ -78,6 +78,7 @@ class NightlyOutcome:
     message: str
     report: SyncReport | None = None
     skipped: bool = False  # another process synced this night first
+    busy: bool = False  # another process is syncing this tenant right now
 
 
 class NightlyService:
@@ -127,6 +128,8 @@ class NightlyService:
             report = SyncService(self.deps).sync(tenant_id, SyncKind.NIGHTLY)
         except AlreadySynced as exc:
             return NightlyOutcome(tenant_id, True, exc.message, skipped=True)
+        except SyncInProgress as exc:
+            return NightlyOutcome(tenant_id, False, exc.message, busy=True)
         except CalendarspotsError as exc:
             return NightlyOutcome(tenant_id, False, exc.message)
         return NightlyOutcome(tenant_id, report.ok, report.message, report)

@@ -55,7 +55,7 @@ def sync_tenant_now(c: Container, tenant_id: str, local_date: str) -> dict[str, 
     outcome = NightlyService(c.deps()).run_one(tenant_id)
     if outcome.skipped:
         return {"tenant": tenant_id, "outcome": "already synced"}
-    if not outcome.ok and "being synced by another process" in outcome.message:
+    if outcome.busy:
         return {"tenant": tenant_id, "outcome": "busy"}
     return {
         "tenant": tenant_id,

@@ -3,7 +3,6 @@ and dropped connections end with every member present once, never more than 10 c
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
@@ -45,16 +44,11 @@ class PlusOne:
 
 
 def ledger(world: World) -> dict[str, LedgerEntry]:
-    with world.deps.uow() as uow:
-        scope = uow.scope(TENANT)
-        return scope.ledger.get_many(scope.ledger.all_client_ids())
+    return world.ledger(TENANT)
 
 
 def sync(world: World) -> dict[str, Any]:
-    result = world.cli("sync", TENANT, "--json")
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+    return world.sync_json(TENANT)
 
 
 def test_refused_members_end_in_a_partial_sync_with_readable_reasons(world: World) -> None:

@@ -4,7 +4,6 @@ member the ledger does not know keeps its own status."""
 
 from __future__ import annotations
 
-import json
 import math
 from datetime import timedelta
 from typing import Any
@@ -27,16 +26,11 @@ def connected(world: World, count: int, double_opt_in: bool = False) -> MailChim
 
 
 def sync(world: World, *flags: str) -> dict[str, Any]:
-    result = world.cli("sync", TENANT, "--json", *flags)
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+    return world.sync_json(TENANT, *flags)
 
 
 def ledger(world: World) -> dict[str, LedgerEntry]:
-    with world.deps.uow() as uow:
-        scope = uow.scope(TENANT)
-        return scope.ledger.get_many(scope.ledger.all_client_ids())
+    return world.ledger(TENANT)
 
 
 def age_members(world: World, list_id: str, days: int = 2) -> None:

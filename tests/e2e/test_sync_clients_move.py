@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
@@ -26,16 +25,11 @@ def connected(world: World, count: int, archive_removed: bool = False) -> MailCh
 
 
 def sync(world: World) -> dict[str, Any]:
-    result = world.cli("sync", TENANT, "--json")
-    assert result.exit_code == 0, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+    return world.sync_json(TENANT)
 
 
 def ledger(world: World) -> dict[str, LedgerEntry]:
-    with world.deps.uow() as uow:
-        scope = uow.scope(TENANT)
-        return scope.ledger.get_many(scope.ledger.all_client_ids())
+    return world.ledger(TENANT)
 
 
 def move(world: World, count: int, index: int, new_email: str) -> None:

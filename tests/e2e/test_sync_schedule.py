@@ -128,3 +128,19 @@ def test_the_heartbeat_keeps_a_long_run_s_lease_and_stops_with_it(
         assert not free_for_someone_else()
     clock.advance(minutes=10)
     assert free_for_someone_else()  # no beat after the run: the lease lapses
+
+
+def test_a_tenant_another_process_is_syncing_is_reported_busy_not_failed_for_good(
+    world: World,
+) -> None:
+    connect(world, "montreal", "America/Montreal")
+    with world.deps.uow() as uow:
+        now = world.deps.clock.now()
+        assert uow.scope("montreal").leases.acquire(
+            "other-host:1:x", now, now + timedelta(minutes=1)
+        )
+        uow.commit()
+
+    outcome = NightlyService(world.deps).run_one("montreal")
+
+    assert (outcome.ok, outcome.busy, outcome.skipped) == (False, True, False)

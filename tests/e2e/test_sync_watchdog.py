@@ -24,10 +24,7 @@ def connected(world: World) -> MailChimpSide:
 
 
 def sync(world: World, exit_code: int = 0) -> dict[str, Any]:
-    result = world.cli("sync", TENANT, "--json")
-    assert result.exit_code == exit_code, result.output
-    data: dict[str, Any] = json.loads(result.stdout)
-    return data
+    return world.sync_json(TENANT, exit_code=exit_code)
 
 
 def assert_one_correct_webhook(world: World, side: MailChimpSide) -> None:

@@ -4,6 +4,7 @@ Nothing is faked on our side: the real adapters, over real HTTP."""
 
 from __future__ import annotations
 
+import json
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from typing import Any
 import httpx
 from typer.testing import CliRunner, Result
 
-from calendarspots_mailchimp.core.model import Client
+from calendarspots_mailchimp.core.model import Client, LedgerEntry
 from calendarspots_mailchimp.core.services.clients import import_clients
 from calendarspots_mailchimp.core.services.deps import get_tenant
 from calendarspots_mailchimp.core.services.tenants import AddTenant, activity, add_tenant
@@ -119,7 +120,19 @@ class World:
         finally:
             state.use(build_container)
 
+    def sync_json(self, tenant_id: str, *flags: str, exit_code: int = 0) -> dict[str, Any]:
+        """`cs-mailchimp sync TENANT --json [flags]`, its exit code checked, its report parsed."""
+        result = self.cli("sync", tenant_id, "--json", *flags)
+        assert result.exit_code == exit_code, result.output
+        data: dict[str, Any] = json.loads(result.stdout)
+        return data
+
     # -- looking -------------------------------------------------------------------------------
+    def ledger(self, tenant_id: str = "salon") -> dict[str, LedgerEntry]:
+        with self.deps.uow() as uow:
+            scope = uow.scope(tenant_id)
+            return scope.ledger.get_many(scope.ledger.all_client_ids())
+
     def clients(self, tenant_id: str = "salon") -> dict[str, Client]:
         return {c.email.lower(): c for c in self.deps.directory.clients(tenant_id)}
 
