@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from alembic.autogenerate import compare_metadata
@@ -82,6 +84,26 @@ def test_sqlite_connections_use_wal_foreign_keys_and_a_busy_timeout(tmp_path: ob
             assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
             assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30_000
     finally:
+        database.dispose()
+
+
+def test_a_new_sqlite_connection_waits_for_a_writer_before_switching_to_wal(
+    tmp_path: object,
+) -> None:
+    """SQLite skips the busy handler for a journal-mode change: we must wait ourselves."""
+    path = f"{tmp_path}/locked.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("CREATE TABLE t (x INTEGER)")
+    release = threading.Timer(0.3, lambda: writer.execute("COMMIT"))
+    release.start()
+    database = Database(f"sqlite:///{path}")
+    try:
+        with database.engine.connect() as connection:
+            assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    finally:
+        release.join()
+        writer.close()
         database.dispose()
 
 
