@@ -19,7 +19,7 @@ from calendarspots_mailchimp.core.model import ConnectionState
 ROWS = 20
 
 
-def eventually(check: Callable[[], bool], timeout: float = 8.0) -> bool:
+def eventually(check: Callable[[], bool], timeout: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():

@@ -88,7 +88,7 @@ def hosted(tmp_path: Path) -> Iterator[tuple[World, HostPlugin]]:
             world.close()
 
 
-def eventually(check: object, timeout: float = 5.0) -> bool:
+def eventually(check: object, timeout: float = 20.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if check():  # type: ignore[operator]

@@ -46,6 +46,20 @@ def ledger_rows(world: World) -> int:
         return len(uow.scope(TENANT).ledger.all_client_ids())
 
 
+def wait_until_mailchimp_is_quiet(world: World, account_id: str, quiet: float = 1.0) -> None:
+    """The dead process's last requests may still be in the simulator's socket buffer, not
+    yet counted in flight: wait until nothing is in flight and no member was written for
+    `quiet` seconds."""
+    deadline = time.monotonic() + 60
+    writes, since = world.sim.stats.member_writes, time.monotonic()
+    while time.monotonic() - since < quiet:
+        assert time.monotonic() < deadline, "the simulator never went quiet"
+        time.sleep(0.05)
+        now_writes = world.sim.stats.member_writes
+        if now_writes != writes or world.sim.limiter.in_flight(account_id):
+            writes, since = now_writes, time.monotonic()
+
+
 def test_a_sync_killed_between_batches_is_completed_by_the_next_run(
     world: World, tmp_path: Path
 ) -> None:
@@ -75,8 +89,7 @@ def test_a_sync_killed_between_batches_is_completed_by_the_next_run(
         log.close()
     assert child.returncode == -signal.SIGKILL
     world.sim.latency = 0.0
-    while world.sim.limiter.in_flight(side.account_id):  # the dead process's last requests
-        time.sleep(0.02)
+    wait_until_mailchimp_is_quiet(world, side.account_id)
     recorded = ledger_rows(world)
     assert 500 <= recorded < CLIENTS, f"the kill did not land mid-run ({recorded} recorded)"
     assert len(world.sim.members(side.list_id)) < CLIENTS + 1
