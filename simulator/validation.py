@@ -104,7 +104,12 @@ def validate_merges(
     """Problems with known tags; unknown tags are ignored (ASSUMPTION, like MailChimp)."""
     problems: list[MergeProblem] = []
     for merge_field in sim_list.merge_fields.values():
-        if merge_field.tag in merges:
+        value = merges.get(merge_field.tag)
+        if merge_field.required and value == "" and not skip_merge_validation:
+            # ASSUMPTION: an empty value for a required field is refused like a missing one
+            # (MailChimp's forms and API treat a blank required field as not given).
+            problems.append((merge_field.tag, "Please enter a value"))
+        elif merge_field.tag in merges:
             message = _problem(merge_field.type, merges[merge_field.tag], merge_field.options)
             if message is not None:
                 problems.append((merge_field.tag, message))

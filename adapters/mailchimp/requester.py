@@ -32,6 +32,18 @@ BACKOFF_CAP = 30.0
 RETRY_AFTER_CAP = 120.0
 
 
+def throttled(response: httpx.Response) -> bool:
+    """ "At exceptionally high volumes, you may receive an HTTP 429 or 403 without a JSON
+    body" (API-NOTES §7.1): a 403 with no JSON is that throttle, not a refusal of access
+    (which MailChimp answers with a problem+json body)."""
+    if response.status_code != 403:
+        return False
+    try:
+        return not isinstance(response.json(), dict)
+    except ValueError:
+        return True
+
+
 class Counter:
     """A thread-safe count of HTTP requests sent."""
 
@@ -98,6 +110,7 @@ class Requester:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
+        timeout: float | None = None,
     ) -> httpx.Response:
         """Returns the first response that is not worth retrying (success or a final error).
 
@@ -111,7 +124,13 @@ class Requester:
                 with self._gated():
                     self.counter.add()
                     response = self._client.request(
-                        method, path, params=params, json=json, data=data, headers=headers
+                        method,
+                        path,
+                        params=params,
+                        json=json,
+                        data=data,
+                        headers=headers,
+                        timeout=httpx.USE_CLIENT_DEFAULT if timeout is None else timeout,
                     )
             except httpx.TransportError as exc:
                 elapsed = time.monotonic() - started
@@ -130,6 +149,8 @@ class Requester:
             elapsed = time.monotonic() - started
             log.debug("%s %s -> %d in %.3fs", method, template, response.status_code, elapsed)
             status = response.status_code
+            if throttled(response):
+                status = 429  # a 403 without a body is MailChimp's throttle at high volume
             if status not in RETRY_STATUSES:
                 return response
             if retry >= self._max_retries or (

@@ -8,6 +8,7 @@ import math
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from support.harness import MailChimpSide, World, sample_rows
 
 from calendarspots_mailchimp.core.model import LedgerEntry, NewsletterStatus
@@ -270,3 +271,32 @@ def test_an_address_the_subscriber_moved_away_from_in_mailchimp_is_not_added_bac
     assert nightly["counts"]["skipped"] == full["counts"]["skipped"] == 1
     reason = next(p for p in full["problems"] if p["email"] == "client2@example.com")["reason"]
     assert "no longer in the MailChimp audience" in reason
+
+
+def test_clients_without_names_are_added_even_when_the_owner_made_names_required(
+    world: World,
+) -> None:
+    """The owner's "required" flags are for signup forms: every client still reaches the
+    audience, and a name that appears later is sent as usual."""
+    world.add_tenant(TENANT)
+    world.import_rows(TENANT, [("nameless@example.com", "", "", ""), *sample_rows(2)])
+    side = world.mailchimp()
+    token = world.sim.issue_token(side.account_id)
+    for field in world.sim.merge_fields(side.list_id):
+        if field["tag"] in ("FNAME", "LNAME"):
+            answer = httpx.patch(
+                f"{world.sim_url}/3.0/lists/{side.list_id}/merge-fields/{field['merge_id']}",
+                headers={"Authorization": f"Bearer {token}"},
+                json={"required": True},
+            )
+            assert answer.status_code == 200, answer.text
+    assert world.authorize(TENANT)["ok"]
+    members = world.members(side.list_id)
+    assert len(members) == 3
+    assert members["nameless@example.com"]["status"] == "subscribed"
+    assert members["nameless@example.com"]["merge_fields"]["LNAME"] == ""
+
+    world.import_rows(TENANT, [("nameless@example.com", "Zoé", "Lafleur", "")])
+    report = sync(world)
+    assert report["counts"]["updated"] == 1 and report["counts"]["failed"] == 0
+    assert world.members(side.list_id)["nameless@example.com"]["merge_fields"]["LNAME"] == "Lafleur"

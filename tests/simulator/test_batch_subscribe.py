@@ -4,6 +4,7 @@ from typing import Any
 
 import httpx
 
+from calendarspots_mailchimp.core.model import subscriber_hash
 from calendarspots_mailchimp.simulator import SimList, Simulator
 
 COMPLIANCE = (
@@ -197,3 +198,31 @@ def test_limits_and_required_fields(api: httpx.Client, audience: SimList) -> Non
     )
     assert bad_status.status_code == 400
     assert api.post("/lists/nope", json={"members": []}).status_code == 404
+
+
+def test_a_required_field_left_empty_is_refused_unless_validation_is_skipped(
+    api: httpx.Client, audience: SimList
+) -> None:
+    fname = next(f for f in audience.merge_fields.values() if f.tag == "FNAME")
+    patched = api.patch(
+        f"/lists/{audience.list_id}/merge-fields/{fname.merge_id}", json={"required": True}
+    )
+    assert patched.status_code == 200, patched.text
+    members = [_m("blank@example.com", FNAME=""), _m("absent@example.com")]
+    refused = _batch(api, audience, members)
+    assert refused["error_count"] == 2
+    assert {(e["field"], e["field_message"]) for e in refused["errors"]} == {
+        ("FNAME", "Please enter a value")
+    }
+    kept = _batch(api, audience, members, params={"skip_merge_validation": "true"})
+    assert kept["total_created"] == 2
+    put = api.put(
+        f"/lists/{audience.list_id}/members/{subscriber_hash('blank@example.com')}",
+        json={
+            "email_address": "blank@example.com",
+            "status_if_new": "subscribed",
+            "merge_fields": {"FNAME": ""},
+        },
+    )
+    assert put.status_code == 400, put.text
+    assert "FNAME" in put.text

@@ -47,7 +47,7 @@ def _change_email(run: Run, client: Client, old: LedgerEntry) -> None:
             error = MemberError(client.email, MemberErrorKind.COMPLIANCE_STATE, "opted out")
             raise MemberRejected(400, "opted out", "", error)
         state = run.account.change_email(
-            run.audience_id, old.email, client.email, client.merge_fields()
+            run.audience_id, old.email, client.email.strip(), client.merge_fields()
         )
     except MemberRejected as exc:
         if exc.error.kind in _ADDRESS_REFUSALS:
@@ -89,8 +89,10 @@ def _carry(run: Run, client: Client, old: LedgerEntry) -> MemberStatus | None:
     else:
         carried = run.new_status()
     try:
+        # A member under the new address: empty values left out, as for any new member.
+        merges = {tag: value for tag, value in client.merge_fields().items() if value}
         state = run.account.upsert_member(
-            run.audience_id, MemberWrite(client.email, carried, client.merge_fields())
+            run.audience_id, MemberWrite(client.email.strip(), carried, merges)
         )
     except MemberRejected as exc:
         _change_failed(run, client, old.email, status, exc)

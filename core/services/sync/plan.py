@@ -100,8 +100,12 @@ def _left_the_audience(run: Run, key: str, entry: LedgerEntry | None) -> bool:
     """A member we pushed before that MailChimp no longer has under this address: archived or
     deleted there, or moved to another address by the subscriber (upemail). Re-adding it
     would undo the owner's or the subscriber's own choice."""
-    if entry is None or entry.member_status is None or key in run.remote:
+    if entry is None or entry.member_status is None:
         return False
+    if key in run.remote:
+        # Whether MailChimp lists archived members without a status filter is undocumented:
+        # if it does, an archived member shows up here, and it is just as gone.
+        return run.remote[key] == MemberStatus.ARCHIVED
     return entry.member_status == MemberStatus.ARCHIVED or run.remote_complete
 
 
@@ -150,4 +154,9 @@ def _plan_one(run: Run, client: Client, entry: LedgerEntry | None) -> Write | No
     # (new, archived, transactional) gets what a new contact gets (R10).
     status = known if known in ACTIVE and known is not None else run.new_status()
     existing = known is not None and known != MemberStatus.ARCHIVED
-    return Write(client, MemberWrite(email, status, client.merge_fields()), existing)
+    merges = client.merge_fields()
+    if not existing:
+        # Nothing to clear on a new member: empty values are left out rather than sent as ""
+        # (whether MailChimp takes "" for a birthday field is unconfirmed, API-NOTES §10).
+        merges = {tag: value for tag, value in merges.items() if value}
+    return Write(client, MemberWrite(email, status, merges), existing)

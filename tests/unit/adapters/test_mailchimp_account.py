@@ -477,3 +477,52 @@ def test_the_log_never_shows_the_token_or_the_webhook_secret(
     assert "plugin.example" in text
     assert TOKEN not in text
     assert "s3cr3t-path" not in text
+
+
+def test_batch_subscribe_waits_as_long_as_mailchimp_and_skips_required_field_checks(
+    wire: Any,
+) -> None:
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return echo_batch(request)
+
+    _w, acct = account(wire, handle)
+    list(acct.batch_subscribe("aud1", [writes(2)]))
+    (request,) = seen
+    assert request.url.params["skip_merge_validation"] == "true"
+    # MailChimp's own limit for one call is 120 s (API-NOTES §7.1): a shorter read timeout
+    # would send a slow batch again while MailChimp is still working on the first.
+    assert request.extensions["timeout"]["read"] == 120.0
+
+
+def test_upsert_member_skips_required_field_checks(wire: Any) -> None:
+    def handle(request: httpx.Request) -> httpx.Response:
+        body = json.loads(request.content)
+        return httpx.Response(
+            200, json={"email_address": body["email_address"], "status": "subscribed"}
+        )
+
+    w, acct = account(wire, handle)
+    acct.upsert_member("aud1", writes(1)[0])
+    assert w.requests[0].url.params["skip_merge_validation"] == "true"
+
+
+def test_a_member_with_a_status_unknown_to_this_code_is_skipped_not_fatal(
+    wire: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    members = [
+        {"email_address": "a@example.com", "status": "subscribed"},
+        {"email_address": "b@example.com", "status": "some-new-status"},
+        {"email_address": "c@example.com", "status": "unsubscribed"},
+    ]
+    _w, acct = account(
+        wire, lambda r: httpx.Response(200, json={"members": members, "total_items": 3})
+    )
+    found = list(acct.members("aud1"))
+    assert [(m.email, m.status) for m in found] == [
+        ("a@example.com", MemberStatus.SUBSCRIBED),
+        ("c@example.com", MemberStatus.UNSUBSCRIBED),
+    ]
+    assert "unknown status" in caplog.text

@@ -167,3 +167,25 @@ def test_retry_after_is_capped(wire: Any, problem: Any) -> None:
     )
     w.connector().account("https://us1.api.example.test", "tok").audiences()
     assert w.waits == [120.0]
+
+
+def test_a_403_without_a_json_body_is_the_throttle_and_is_retried(wire: Any, problem: Any) -> None:
+    """API-NOTES §7.1: at high volume MailChimp may answer 429 or 403 without a JSON body."""
+    w = wire(
+        scripted(
+            httpx.Response(403, text="<html>Forbidden</html>"),
+            httpx.Response(403),
+            httpx.Response(200, json=LISTS),
+        )
+    )
+    acct = w.connector().account("https://us1.api.example.test", "tok")
+    assert [a.audience_id for a in acct.audiences()] == ["l1"]
+    assert acct.api_calls == 3 and len(w.waits) == 2
+
+
+def test_a_403_with_a_problem_body_is_a_refusal_not_a_throttle(wire: Any, problem: Any) -> None:
+    w = wire(lambda r: problem(403, "Forbidden", "You don't have permission"))
+    acct = w.connector().account("https://us1.api.example.test", "tok")
+    with pytest.raises(MailChimpError) as info:
+        acct.audiences()
+    assert info.value.status == 403 and acct.api_calls == 1
