@@ -26,6 +26,8 @@ from pathlib import Path
 
 import httpx
 
+from calendarspots_mailchimp.core.model import Tenant
+from calendarspots_mailchimp.core.services.audience import webhook_secret
 from calendarspots_mailchimp.core.services.clients import import_clients
 from calendarspots_mailchimp.core.services.tenants import AddTenant, add_tenant
 from calendarspots_mailchimp.core.settings import Settings
@@ -33,7 +35,8 @@ from calendarspots_mailchimp.entrypoints.container import build_container
 from calendarspots_mailchimp.entrypoints.http.server import free_port
 
 LIST_ID = "benchlist01"
-SECRET = "bench-secret-not-for-production"
+SALT = "bench-salt"
+KEY = "bench-key-not-for-production-0123456789"
 
 
 @contextmanager
@@ -56,7 +59,7 @@ def database(backend: str, postgres_url: str, folder: Path) -> Iterator[str]:
 
 
 def seed(url: str, clients: int) -> None:
-    deps = build_container(Settings(database_url=url)).deps()
+    deps = build_container(Settings(database_url=url, secret_key=KEY)).deps()
     add_tenant(deps, AddTenant("salon", "Salon", "America/Montreal"))
     rows = ["email,first_name,last_name,birthday,client_id"]
     rows += [f"client{i}@example.com,Prénom{i},Nom{i},,c{i}" for i in range(clients)]
@@ -65,7 +68,7 @@ def seed(url: str, clients: int) -> None:
     with deps.uow() as uow:
         tenant = uow.tenants.get("salon")
         assert tenant is not None
-        uow.tenants.save(replace(tenant, audience_id=LIST_ID, webhook_secret=SECRET))
+        uow.tenants.save(replace(tenant, audience_id=LIST_ID, webhook_salt=SALT))
         uow.commit()
 
 
@@ -73,7 +76,7 @@ def seed(url: str, clients: int) -> None:
 def serve(url: str, log: Path) -> Iterator[str]:
     port = free_port()
     command = [str(Path(sys.executable).parent / "cs-mailchimp"), "serve", "--port", str(port)]
-    env = {**os.environ, "CS_MAILCHIMP_DATABASE_URL": url}
+    env = {**os.environ, "CS_MAILCHIMP_DATABASE_URL": url, "CS_MAILCHIMP_SECRET_KEY": KEY}
     with log.open("wb") as out:
         process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         base = f"http://127.0.0.1:{port}"
@@ -113,7 +116,8 @@ def run(backend: str, count: int, concurrency: int, postgres_url: str) -> None:
     with tempfile.TemporaryDirectory() as tmp, database(backend, postgres_url, Path(tmp)) as url:
         seed(url, count)
         with serve(url, Path(tmp) / "serve.log") as base:
-            target = f"{base}/webhooks/mailchimp/salon/{SECRET}"
+            tenant = Tenant("salon", "Salon", "America/Montreal", webhook_salt=SALT)
+            target = f"{base}/webhooks/mailchimp/salon/{webhook_secret(KEY, tenant)}"
             limits = httpx.Limits(max_connections=concurrency)
             with httpx.Client(timeout=30, limits=limits) as http:
 

@@ -192,7 +192,8 @@ class Tenant:
     account_name: str = ""
     audience_id: str = ""
     webhook_id: str = ""
-    webhook_secret: str = ""
+    # Only a salt: the URL's secret is derived from it and the secret key (audience.py).
+    webhook_salt: str = ""
     last_sync_at: datetime | None = None
     last_sync_local_date: date | None = None
     members_checked_at: datetime | None = None

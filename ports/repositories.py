@@ -97,6 +97,11 @@ class WebhookInbox(Protocol):
 
     def pending(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]: ...
 
+    def claim(self, event_id: int, now: datetime) -> bool:
+        """Takes a pending event for this transaction: True for exactly one caller across
+        threads and processes (a concurrent claimer waits for the winner's commit or rollback);
+        False if it was applied or claimed by a transaction that committed."""
+
     def mark_applied(self, event_id: int, applied_at: datetime, outcome: str) -> None: ...
 
 
@@ -124,10 +129,19 @@ class TenantScope(Protocol):
     leases: SyncLeases
 
 
+class OAuthStates(Protocol):
+    """Makes each OAuth `state` usable once (a replayed callback is refused)."""
+
+    def use(self, nonce: str, tenant_id: str, expires_at: datetime, now: datetime) -> bool:
+        """True the first time a nonce is used; False ever after (until it has expired, when
+        the state itself is refused). Forgets nonces that expired before `now`."""
+
+
 class UnitOfWork(Protocol):
     """A transaction. Leaving the `with` block without commit() rolls back."""
 
     tenants: TenantRepository
+    oauth_states: OAuthStates
 
     def scope(self, tenant_id: str) -> TenantScope: ...
 

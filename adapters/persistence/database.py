@@ -120,6 +120,13 @@ class Database:
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
 
+    def downgrade(self, revision: str) -> None:
+        """alembic downgrade (an operator's way back after a bad deploy), same locking."""
+        with self._migration_connection() as connection:
+            config = alembic_config()
+            config.attributes["connection"] = connection
+            command.downgrade(config, revision)
+
     def ensure_schema(self) -> None:
         """upgrade() once per process and URL."""
         with _schema_lock:

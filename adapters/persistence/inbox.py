@@ -47,6 +47,21 @@ class SqlWebhookInbox:
         )
         return [(int(event_id), dict(payload)) for event_id, payload in self._session.execute(stmt)]
 
+    def claim(self, event_id: int, now: datetime) -> bool:
+        # A conditional UPDATE: the row lock makes a twin wait, then re-read applied_at
+        # (PostgreSQL READ COMMITTED re-checks the WHERE; SQLite serialises writers).
+        result = self._session.execute(
+            update(InboxRecord)
+            .where(
+                InboxRecord.tenant_id == self._tenant_id,
+                InboxRecord.id == event_id,
+                InboxRecord.applied_at.is_(None),
+            )
+            .values(applied_at=now, outcome="applying")
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
+
     def mark_applied(self, event_id: int, applied_at: datetime, outcome: str) -> None:
         self._session.execute(
             update(InboxRecord)

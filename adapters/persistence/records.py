@@ -62,7 +62,7 @@ class TenantRecord(Base):
     account_name: Mapped[str]
     audience_id: Mapped[str]
     webhook_id: Mapped[str]
-    webhook_secret: Mapped[str]
+    webhook_salt: Mapped[str]
     last_sync_at: Mapped[datetime | None]
     last_sync_local_date: Mapped[date | None] = mapped_column(Date())
     members_checked_at: Mapped[datetime | None]
@@ -147,6 +147,17 @@ class LeaseRecord(Base):
     tenant_id: Mapped[str] = mapped_column(ForeignKey(TENANT_FK), primary_key=True)
     holder: Mapped[str]
     until: Mapped[datetime]
+
+
+class OAuthStateRecord(Base):
+    """The nonce of each OAuth state a callback consumed, kept until the state expires."""
+
+    __tablename__ = "oauth_states_used"
+    __table_args__ = (Index("ix_oauth_states_used_expires_at", "expires_at"),)
+
+    nonce: Mapped[str] = mapped_column(primary_key=True)
+    tenant_id: Mapped[str]
+    expires_at: Mapped[datetime]
 
 
 class ClientRecord(Base):

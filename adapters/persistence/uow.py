@@ -7,13 +7,15 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from calendarspots_mailchimp.adapters.persistence.oauth_states import SqlOAuthStates
 from calendarspots_mailchimp.adapters.persistence.scope import SqlTenantScope
 from calendarspots_mailchimp.adapters.persistence.tenants import SqlTenantRepository
-from calendarspots_mailchimp.ports.repositories import TenantRepository, TenantScope
+from calendarspots_mailchimp.ports.repositories import OAuthStates, TenantRepository, TenantScope
 
 
 class SqlUnitOfWork:
     tenants: TenantRepository
+    oauth_states: OAuthStates
 
     def __init__(self, session_factory: sessionmaker[Session]) -> None:
         self._session_factory = session_factory
@@ -24,6 +26,7 @@ class SqlUnitOfWork:
             raise RuntimeError("this unit of work is already open")
         self._session = self._session_factory()
         self.tenants = SqlTenantRepository(self._session)
+        self.oauth_states = SqlOAuthStates(self._session)
         return self
 
     def __exit__(

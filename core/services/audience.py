@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 from dataclasses import dataclass
 
-from calendarspots_mailchimp.core.errors import AudienceContractError
+from calendarspots_mailchimp.core.errors import AudienceContractError, ConfigurationError
 from calendarspots_mailchimp.core.model import Audience, MergeField, Tenant
 from calendarspots_mailchimp.ports.mailchimp import (
     AudienceNotFound,
@@ -32,18 +35,42 @@ WEBHOOK_SOURCES = frozenset({"user", "admin"})
 WEBHOOK_PATH = "/webhooks/mailchimp"
 
 
-def new_webhook_secret() -> str:
-    """256 random bits, URL-safe."""
-    return secrets.token_urlsafe(32)
+# A salt written by schema 0001, which stored the webhook secret itself: still accepted, and
+# replaced by a derived secret at the tenant's next sync.
+LEGACY_SALT_PREFIX = "plain:"
+
+
+def new_webhook_salt() -> str:
+    """128 random bits. Only the salt is stored; the secret is derived from it (below)."""
+    return secrets.token_urlsafe(16)
+
+
+def webhook_secret(secret_key: str, tenant: Tenant) -> str:
+    """The secret in the tenant's webhook URL: HMAC-SHA256(CS_MAILCHIMP_SECRET_KEY, tenant id +
+    stored salt), 256 bits, URL-safe. Neither the database alone nor the key alone gives it,
+    and a new key gives every tenant a new URL, which the next sync installs (R5)."""
+    salt = tenant.webhook_salt
+    if not salt:
+        return ""
+    if salt.startswith(LEGACY_SALT_PREFIX):
+        return salt[len(LEGACY_SALT_PREFIX) :]
+    if not secret_key:
+        raise ConfigurationError(
+            "CS_MAILCHIMP_SECRET_KEY is not set: the webhook's secret is derived from it"
+        )
+    key = hashlib.sha256(b"calendarspots-mailchimp webhook\x00" + secret_key.encode()).digest()
+    message = f"{tenant.tenant_id}\x00{salt}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
 def webhook_url(public_url: str, tenant_id: str, secret: str) -> str:
     return f"{public_url.rstrip('/')}{WEBHOOK_PATH}/{tenant_id}/{secret}"
 
 
-def webhook_spec(public_url: str, tenant: Tenant) -> WebhookSpec:
+def webhook_spec(public_url: str, secret_key: str, tenant: Tenant) -> WebhookSpec:
     return WebhookSpec(
-        url=webhook_url(public_url, tenant.tenant_id, tenant.webhook_secret),
+        url=webhook_url(public_url, tenant.tenant_id, webhook_secret(secret_key, tenant)),
         events=WEBHOOK_EVENTS,
         sources=WEBHOOK_SOURCES,
     )

@@ -82,8 +82,19 @@ class ConnectService:
         """The OAuth redirect target. Never raises for the owner's sake: every outcome is a
         message; but a bad `state` raises AuthorizationError (nothing can be attributed)."""
         deps = self.deps
-        tenant_id, trusted = read_claims(state, deps.settings.secret_key, deps.clock.now())
+        claims = read_claims(state, deps.settings.secret_key, deps.clock.now())
+        tenant_id, trusted = claims.tenant_id, claims.trusted
         tenant = get_tenant(deps, tenant_id)
+        with deps.uow() as uow:
+            first_use = uow.oauth_states.use(
+                claims.nonce, tenant_id, claims.expires_at, deps.clock.now()
+            )
+            uow.commit()
+        if not first_use:
+            # A replayed callback (a reload, a copied link): its code is spent or stolen.
+            message = "This authorization link was already used: click Authorize again to connect."
+            record_now(deps, tenant_id, ActivityKind.AUTHORIZATION_FAILED, message)
+            return ConnectResult(False, message, tenant_id)
         if error or not code:
             message = (
                 "MailChimp authorization was not granted"

@@ -6,9 +6,9 @@ the only credential, compared in constant time. Deliveries are retried for 75 mi
 whole form, `fired_at` included.
 
 Exactly once: `store` commits the raw event (the inbox refuses a second copy of the same key)
-before anything is applied, and whoever applies an event first inserts a claim row for it in
-the same transaction as the changes. The inbox's insert-or-nothing makes that claim atomic
-across threads and processes, so the request that stored an event and a recovery pass
+before anything is applied, and whoever applies an event first claims it (the inbox marks it
+taken only if nobody has) in the same transaction as the changes. The claim is atomic across
+threads and processes, so the request that stored an event and a recovery pass
 (`apply_pending`) can never both apply it; a failed apply rolls its claim back.
 """
 
@@ -23,8 +23,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from calendarspots_mailchimp.core.errors import InvalidInput, NotFound
+from calendarspots_mailchimp.core.errors import ConfigurationError, InvalidInput, NotFound
 from calendarspots_mailchimp.core.model import ActivityKind, Client, MemberStatus, Tenant
+from calendarspots_mailchimp.core.services import audience as contract
 from calendarspots_mailchimp.core.services.deps import Deps, Journal
 from calendarspots_mailchimp.ports.repositories import TenantScope
 
@@ -32,7 +33,6 @@ EVENT_TYPES = frozenset({"subscribe", "unsubscribe", "profile", "upemail", "clea
 MAX_FIELD_LENGTH = 2_000
 MAX_KEY_LENGTH = 200
 MAX_FIELDS = 200
-CLAIM_PREFIX = "claim:"
 # NUL cannot be stored in PostgreSQL text; other C0 controls never occur in MailChimp's data.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
@@ -144,7 +144,11 @@ class InboundService:
         """The same NotFound for an unknown tenant and a wrong secret."""
         with self.deps.uow() as uow:
             tenant = uow.tenants.get(tenant_id)
-        expected = tenant.webhook_secret if tenant else ""
+        try:
+            key = self.deps.settings.secret_key
+            expected = contract.webhook_secret(key, tenant) if tenant else ""
+        except ConfigurationError:
+            expected = ""  # no key: no webhook can have been installed
         # compare_digest on equal-length inputs whatever happens, so timing says nothing.
         ok = hmac.compare_digest(
             hashlib.sha256(secret.encode()).digest(), hashlib.sha256(expected.encode()).digest()
@@ -223,10 +227,8 @@ class InboundService:
         with deps.uow() as uow:
             scope = uow.scope(tenant.tenant_id)
             now = deps.clock.now()
-            claim_id = scope.inbox.add(f"{CLAIM_PREFIX}{event_id}", now, {"claim": event_id})
-            if claim_id is None:
+            if not scope.inbox.claim(event_id, now):
                 return Receipt(False, False, "already-applied")
-            scope.inbox.mark_applied(claim_id, now, "claim")
             outcome = self._apply(scope, tenant, event, journal, client)
             scope.inbox.mark_applied(event_id, now, outcome)
             uow.commit()

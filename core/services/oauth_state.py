@@ -11,7 +11,8 @@ import hashlib
 import hmac
 import json
 import secrets
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from calendarspots_mailchimp.core.errors import AuthorizationError, ConfigurationError
 
@@ -49,13 +50,21 @@ def make_state(tenant_id: str, secret_key: str, now: datetime, trusted: bool = F
     return f"{body}.{sig}"
 
 
+@dataclass(frozen=True)
+class StateClaims:
+    tenant_id: str
+    trusted: bool
+    nonce: str  # the callback consumes it: a state is good for one authorization
+    expires_at: datetime
+
+
 def read_state(state: str, secret_key: str, now: datetime) -> str:
     """Returns the tenant id; raises AuthorizationError if tampered, malformed or expired."""
-    return read_claims(state, secret_key, now)[0]
+    return read_claims(state, secret_key, now).tenant_id
 
 
-def read_claims(state: str, secret_key: str, now: datetime) -> tuple[str, bool]:
-    """(tenant id, trusted); raises AuthorizationError if tampered, malformed or expired."""
+def read_claims(state: str, secret_key: str, now: datetime) -> StateClaims:
+    """Raises AuthorizationError if tampered, malformed or expired."""
     body, _, sig = state.partition(".")
     key = _key(secret_key)
     if not body.isascii() or not sig.isascii():
@@ -68,12 +77,14 @@ def read_claims(state: str, secret_key: str, now: datetime) -> tuple[str, bool]:
     try:
         payload = json.loads(_unb64(body))
         tenant_id = str(payload["t"])
+        nonce = str(payload["n"])
         expires = int(payload["e"])
         trusted = bool(payload.get("p", 0))
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        expires_at = datetime.fromtimestamp(expires, UTC)
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, OSError) as exc:
         raise AuthorizationError(
             "the authorization link is invalid: start again from Authorize"
         ) from exc
     if now.timestamp() > expires:
         raise AuthorizationError("the authorization link has expired: click Authorize again")
-    return tenant_id, trusted
+    return StateClaims(tenant_id, trusted, nonce, expires_at)

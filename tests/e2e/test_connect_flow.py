@@ -99,12 +99,13 @@ def test_reauthorizing_replaces_the_token_without_a_second_webhook(world: World)
 def test_owner_refusing_on_mailchimp_is_a_clear_message(world: World) -> None:
     world.add_tenant("salon")
     world.mailchimp()
-    state = state_from_start(world)
     callback = f"{world.app_url}/oauth/mailchimp/callback"
-    params = {"error": "access_denied", "state": state}
 
-    answer = httpx.get(callback, params=params, headers=JSON)
-    page = httpx.get(callback, params=params, headers={"Accept": "text/html"})
+    def params() -> dict[str, str]:
+        return {"error": "access_denied", "state": state_from_start(world)}
+
+    answer = httpx.get(callback, params=params(), headers=JSON)
+    page = httpx.get(callback, params=params(), headers={"Accept": "text/html"})
 
     assert answer.status_code == 200
     data = answer.json()
@@ -117,6 +118,40 @@ def test_owner_refusing_on_mailchimp_is_a_clear_message(world: World) -> None:
     failures = world.entries("salon", "authorization.failed")
     assert len(failures) == 2 and "access_denied" in failures[0].message
     assert world.kinds("salon") == ["authorization.failed", "authorization.failed"]
+
+
+def test_a_state_is_good_for_one_callback_only(world: World) -> None:
+    """A reload, or someone replaying a copied callback with a code of their own: refused
+    before any code is exchanged, and logged."""
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(2))
+    world.mailchimp(login="owner@example.com")
+    with httpx.Client(timeout=60) as browser:
+        start = browser.get(f"{world.app_url}/oauth/mailchimp/start", params={"tenant": "salon"})
+        back = browser.get(start.headers["location"]).headers["location"]
+        first = browser.get(back, headers=JSON)
+        assert first.json()["ok"] is True, first.text
+        token = stored_token(world)
+
+        replay = browser.get(back, headers=JSON)
+        intruder = world.mailchimp(login="intruder@example.com")
+        with_their_code = browser.get(
+            back.replace(parse_qs(urlsplit(back).query)["code"][0], "their-code"), headers=JSON
+        )
+
+    for answer in (replay, with_their_code):
+        assert answer.status_code == 200
+        assert answer.json()["ok"] is False
+        assert answer.json()["message"] == (
+            "This authorization link was already used: click Authorize again to connect."
+        )
+    assert stored_token(world) == token
+    assert world.tenant().account_name == "Account of owner@example.com"
+    assert world.members(intruder.list_id) == {}
+    assert world.kinds()[:2] == ["authorization.failed", "authorization.failed"]
+    # A new click on Authorize works as before.
+    assert world.authorize("salon")["ok"] is False  # the intruder approves: a switch, refused
+    assert "refused" in world.entries("salon", "authorization.failed")[0].message
 
 
 def test_forged_or_missing_state_is_refused(world: World) -> None:

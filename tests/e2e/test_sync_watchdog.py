@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from typing import Any
 
 import httpx
@@ -10,6 +11,7 @@ import pytest
 from support.harness import MailChimpSide, World, sample_rows
 
 from calendarspots_mailchimp.core.model import ConnectionState
+from calendarspots_mailchimp.core.services.audience import webhook_secret
 
 TENANT = "salon"
 
@@ -33,7 +35,9 @@ def assert_one_correct_webhook(world: World, side: MailChimpSide) -> None:
     hook = hooks[0]
     tenant = world.tenant(TENANT)
     assert hook["id"] == tenant.webhook_id
-    assert hook["url"] == f"{world.app_url}/webhooks/mailchimp/{TENANT}/{tenant.webhook_secret}"
+    secret = webhook_secret(world.settings.secret_key, tenant)
+    assert len(secret) == 43  # 256 bits, URL-safe base64
+    assert hook["url"] == f"{world.app_url}/webhooks/mailchimp/{TENANT}/{secret}"
     assert {k for k, v in hook["events"].items() if v} == {
         "subscribe",
         "unsubscribe",
@@ -186,3 +190,32 @@ def test_an_edited_webhook_mailchimp_will_not_patch_is_recreated(world: World) -
     assert report["status"] == "succeeded"
     assert_one_correct_webhook(world, side)
     assert world.sim.webhooks(side.list_id)[0]["id"] != hook["id"]
+
+
+@pytest.mark.R5
+def test_a_secret_stored_by_schema_0001_keeps_working_until_the_sync_moves_it_out(
+    world: World,
+) -> None:
+    """Schema 0002 keeps a stored secret as a legacy salt; the next sync derives a new one."""
+    side = connected(world)
+    hook = world.sim.webhooks(side.list_id)[0]
+    legacy_url = f"{world.app_url}/webhooks/mailchimp/{TENANT}/stored-by-0001"
+    world.sim.edit_webhook(side.list_id, hook["id"], url=legacy_url)
+    with world.deps.uow() as uow:
+        tenant = uow.tenants.get(TENANT)
+        assert tenant is not None
+        uow.tenants.save(replace(tenant, webhook_salt="plain:stored-by-0001"))
+        uow.commit()
+    assert httpx.get(legacy_url).status_code == 200  # still accepted meanwhile
+
+    sync(world)
+
+    assert_one_correct_webhook(world, side)
+    assert not world.tenant(TENANT).webhook_salt.startswith("plain:")
+    assert httpx.get(legacy_url).status_code == 404
+    repaired = world.entries(TENANT, "webhook.repaired")
+    assert len(repaired) == 1
+    assert "new address" in repaired[0].message
+    assert "no longer stored" in repaired[0].message
+    sync(world)
+    assert len(world.entries(TENANT, "webhook.repaired")) == 1

@@ -12,6 +12,7 @@ import pytest
 from support.databases import fresh_database
 from support.harness import World, make_world, sample_rows
 
+from calendarspots_mailchimp.core.services.audience import webhook_secret
 from calendarspots_mailchimp.core.services.tenants import AddTenant, add_tenant
 
 FORM = "application/x-www-form-urlencoded"
@@ -31,7 +32,7 @@ def salon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
                     tenant = uow.tenants.get(tenant_id)
                     assert tenant is not None
                     uow.tenants.save(
-                        replace(tenant, audience_id=audience, webhook_secret=f"s3cret-{tenant_id}")
+                        replace(tenant, audience_id=audience, webhook_salt=f"salt-{tenant_id}")
                     )
                     uow.commit()
             yield world
@@ -39,7 +40,11 @@ def salon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
             world.close()
 
 
-def url_of(world: World, tenant: str = "salon", key: str = "s3cret-salon") -> str:
+def url_of(world: World, tenant: str = "salon", key_of: str = "salon") -> str:
+    """The webhook URL of `tenant` carrying the secret of `key_of` (a tenant, or "wrong")."""
+    key = "A" * 43
+    if key_of != "wrong":
+        key = webhook_secret(world.settings.secret_key, world.tenant(key_of))
     return f"{world.app_url}/webhooks/mailchimp/{tenant}/{key}"
 
 
@@ -62,8 +67,8 @@ def body(form: dict[str, str]) -> bytes:
 
 # (name, url kwargs, body, content type, expected status)
 CASES: list[tuple[str, dict[str, str], bytes, str, int]] = [
-    ("wrong secret", {"key": "s3cret-wrong"}, body(event()), FORM, 404),
-    ("other tenant's secret", {"key": "s3cret-other"}, body(event()), FORM, 404),
+    ("wrong secret", {"key_of": "wrong"}, body(event()), FORM, 404),
+    ("other tenant's secret", {"key_of": "other"}, body(event()), FORM, 404),
     ("unknown tenant", {"tenant": "nobody"}, body(event()), FORM, 404),
     ("missing type", {}, body(event(type="<drop>")), FORM, 400),
     ("unknown type", {}, body(event(type="explode")), FORM, 400),

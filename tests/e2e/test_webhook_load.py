@@ -11,6 +11,8 @@ import httpx
 import pytest
 from support.harness import World, sample_rows
 
+from calendarspots_mailchimp.core.services.audience import webhook_secret
+
 EVENTS = 200
 CONCURRENCY = 20
 LIST_ID = "aud0000001"
@@ -23,9 +25,10 @@ def test_concurrent_deliveries_apply_each_event_exactly_once(world: World) -> No
     with world.deps.uow() as uow:
         tenant = uow.tenants.get("salon")
         assert tenant is not None
-        uow.tenants.save(replace(tenant, audience_id=LIST_ID, webhook_secret="load-secret"))
+        tenant = replace(tenant, audience_id=LIST_ID, webhook_salt="load-salt")
+        uow.tenants.save(tenant)
         uow.commit()
-    url = f"{world.app_url}/webhooks/mailchimp/salon/load-secret"
+    url = f"{world.app_url}/webhooks/mailchimp/salon/{webhook_secret(world.settings.secret_key, tenant)}"
     forms = [
         {
             "type": "unsubscribe" if i % 2 else "cleaned",

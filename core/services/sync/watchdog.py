@@ -20,16 +20,17 @@ def watch_webhook(
 ) -> str:
     """Returns a problem message when the webhook could not be put right, else ''."""
     current = tenant
-    if not current.webhook_secret:
+    legacy = current.webhook_salt.startswith(contract.LEGACY_SALT_PREFIX)
+    if not current.webhook_salt or legacy:
         # Stored before the webhook is created: MailChimp checks the URL with a GET while
-        # creating it (API-NOTES §6.2), and that GET must already find the secret.
-        current = replace(current, webhook_secret=contract.new_webhook_secret())
+        # creating it (API-NOTES §6.2), and that GET must already find the salt.
+        current = replace(current, webhook_salt=contract.new_webhook_salt())
         with deps.uow() as uow:
             stored = uow.tenants.get(tenant.tenant_id) or current
-            uow.tenants.save(replace(stored, webhook_secret=current.webhook_secret))
+            uow.tenants.save(replace(stored, webhook_salt=current.webhook_salt))
             uow.commit()
-        tenant.webhook_secret = current.webhook_secret
-    spec = contract.webhook_spec(deps.settings.public_url, current)
+        tenant.webhook_salt = current.webhook_salt
+    spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, current)
     try:
         outcome = contract.ensure_webhook(
             account, audience_id, spec, deps.settings.public_url, tenant.webhook_id
@@ -56,7 +57,7 @@ def watch_webhook(
             replace(
                 stored,
                 webhook_id=outcome.webhook.webhook_id,
-                webhook_secret=current.webhook_secret,
+                webhook_salt=current.webhook_salt,
                 audience_id=audience_id,
             )
         )
@@ -66,6 +67,15 @@ def watch_webhook(
                 ActivityKind.WEBHOOK_INSTALLED,
                 "The webhook was added to your MailChimp audience. Please do not "
                 "delete or edit it.",
+                webhook_id=outcome.webhook.webhook_id,
+            )
+        elif outcome.action == "repaired" and legacy and outcome.what == ("URL changed",):
+            journal.record(
+                scope,
+                ActivityKind.WEBHOOK_REPAIRED,
+                "The MailChimp webhook was given a new address: its secret is no longer "
+                "stored in the database. Nothing to do.",
+                what=list(outcome.what),
                 webhook_id=outcome.webhook.webhook_id,
             )
         elif outcome.action == "repaired":
@@ -81,16 +91,18 @@ def watch_webhook(
         uow.commit()
     journal.published()
     tenant.webhook_id = outcome.webhook.webhook_id
-    tenant.webhook_secret = current.webhook_secret
+    tenant.webhook_salt = current.webhook_salt
     tenant.audience_id = audience_id
     return ""
 
 
 def preview_webhook(deps: Deps, tenant: Tenant, account: MailChimpAccount, audience_id: str) -> str:
     """A dry run's view of R5: what the watchdog would do, without doing it ('' if nothing)."""
-    if not tenant.webhook_secret:
+    if not tenant.webhook_salt:
         return "the webhook would be installed"
-    spec = contract.webhook_spec(deps.settings.public_url, tenant)
+    if tenant.webhook_salt.startswith(contract.LEGACY_SALT_PREFIX):
+        return "the webhook would be given a new address (its secret leaves the database)"
+    spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, tenant)
     prefix = f"{deps.settings.public_url.rstrip('/')}{contract.WEBHOOK_PATH}/{tenant.tenant_id}/"
     hooks = account.webhooks(audience_id)
     ours = [h for h in hooks if h.webhook_id == tenant.webhook_id or h.url.startswith(prefix)]

@@ -13,6 +13,8 @@ from sqlalchemy import inspect, text
 from calendarspots_mailchimp.adapters.persistence.database import Database, normalize_url
 from calendarspots_mailchimp.adapters.persistence.records import Base
 
+HEAD = "0002"  # the newest migration
+
 TABLES = {
     "tenants",
     "tokens",
@@ -22,6 +24,7 @@ TABLES = {
     "webhook_inbox",
     "leases",
     "clients",
+    "oauth_states_used",
 }
 
 
@@ -37,10 +40,10 @@ def test_upgrade_builds_every_table_and_records_the_revision(fresh_url: str) -> 
     try:
         assert database.current_revision() is None
         database.upgrade()
-        assert database.current_revision() == "0001"
+        assert database.current_revision() == HEAD
         assert set(inspect(database.engine).get_table_names()) >= TABLES
         database.upgrade()  # idempotent
-        assert database.current_revision() == "0001"
+        assert database.current_revision() == HEAD
     finally:
         database.dispose()
 
@@ -56,7 +59,7 @@ def test_concurrent_upgrades_from_separate_engines_all_succeed(fresh_url: str) -
     try:
         with ThreadPoolExecutor(max_workers=4) as pool:
             list(pool.map(lambda database: database.upgrade(), databases))
-        assert {database.current_revision() for database in databases} == {"0001"}
+        assert {database.current_revision() for database in databases} == {HEAD}
     finally:
         for database in databases:
             database.dispose()
@@ -66,7 +69,7 @@ def test_ensure_schema_migrates_once_per_url(fresh_url: str) -> None:
     first, second = Database(fresh_url), Database(fresh_url)
     try:
         first.ensure_schema()
-        assert first.current_revision() == "0001"
+        assert first.current_revision() == HEAD
         with first.engine.begin() as connection:
             connection.execute(text("DELETE FROM alembic_version"))
         second.ensure_schema()  # cached for this URL in this process: no second upgrade
@@ -121,5 +124,39 @@ def test_repr_hides_the_password() -> None:
     database = Database("postgresql://user:s3cret@127.0.0.1:1/nowhere")
     try:
         assert "s3cret" not in repr(database)
+    finally:
+        database.dispose()
+
+
+def test_0002_keeps_a_stored_webhook_secret_as_a_legacy_salt_and_downgrades_back(
+    fresh_url: str,
+) -> None:
+    database = Database(fresh_url)
+    try:
+        database.upgrade("0001")
+        with database.engine.begin() as connection:
+            for tenant_id, secret in (("old", "stored-secret"), ("new", "")):
+                connection.execute(
+                    text(
+                        "INSERT INTO tenants (tenant_id, name, timezone, list_name, double_opt_in,"
+                        " archive_removed_clients, state, state_reason, api_endpoint,"
+                        " account_name, audience_id, webhook_id, webhook_secret) VALUES (:t, :t,"
+                        " 'UTC', 'calendarspots', false, false, 'connected', '', '', '', '', '',"
+                        " :s)"
+                    ),
+                    {"t": tenant_id, "s": secret},
+                )
+        database.upgrade()
+        with database.unit_of_work_factory()() as uow:
+            old, new = uow.tenants.get("old"), uow.tenants.get("new")
+            assert old is not None and new is not None
+            assert old.webhook_salt == "plain:stored-secret"
+            assert new.webhook_salt == ""
+        database.downgrade("0001")
+        with database.engine.connect() as connection:
+            query = text("SELECT tenant_id, webhook_secret FROM tenants")
+            rows = {row[0]: row[1] for row in connection.execute(query)}
+        assert rows == {"old": "stored-secret", "new": ""}
+        assert "oauth_states_used" not in inspect(database.engine).get_table_names()
     finally:
         database.dispose()

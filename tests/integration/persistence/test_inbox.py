@@ -60,3 +60,50 @@ def test_concurrent_deliveries_of_one_event_store_it_once(
             assert racing.result(timeout=60) is None
     with uow_factory() as uow:
         assert len(uow.scope("acme").inbox.pending()) == 1
+
+
+def stored_event(uow_factory: UowFactory, key: str = "claimed") -> int:
+    with uow_factory() as uow:
+        event_id = uow.scope("acme").inbox.add(key, NOW, PAYLOAD)
+        uow.commit()
+    assert event_id is not None
+    return event_id
+
+
+def test_an_event_is_claimed_once_and_a_rolled_back_claim_frees_it(
+    uow_factory: UowFactory, tenants: tuple[str, str]
+) -> None:
+    event_id = stored_event(uow_factory)
+    with uow_factory() as uow:
+        assert uow.scope("acme").inbox.claim(event_id, NOW)
+        # leaving without commit: the apply failed, the claim goes with it
+    with uow_factory() as uow:
+        assert not uow.scope("beta").inbox.claim(event_id, NOW)  # another tenant's event
+        assert uow.scope("acme").inbox.claim(event_id, NOW)
+        assert not uow.scope("acme").inbox.claim(event_id, NOW)
+        uow.scope("acme").inbox.mark_applied(event_id, NOW, "applied")
+        uow.commit()
+    with uow_factory() as uow:
+        assert not uow.scope("acme").inbox.claim(event_id, NOW)
+        assert uow.scope("acme").inbox.pending() == []
+
+
+def test_concurrent_claims_of_one_event_let_exactly_one_win(
+    uow_factory: UowFactory, tenants: tuple[str, str]
+) -> None:
+    event_id = stored_event(uow_factory)
+    with uow_factory() as first:
+        assert first.scope("acme").inbox.claim(event_id, NOW)
+
+        def second_claim() -> bool:
+            with uow_factory() as second:
+                won = second.scope("acme").inbox.claim(event_id, NOW)
+                second.commit()
+                return won
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # The second claim waits on the first transaction's lock, then sees it taken.
+            racing = pool.submit(second_claim)
+            first.scope("acme").inbox.mark_applied(event_id, NOW, "applied")
+            first.commit()
+            assert racing.result(timeout=60) is False

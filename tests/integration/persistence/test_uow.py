@@ -112,7 +112,7 @@ def test_every_tenant_field_round_trips_and_times_come_back_aware_utc(
         account_name="Hélène",
         audience_id="abc123",
         webhook_id="wh1",
-        webhook_secret="s" * 32,
+        webhook_salt="s" * 22,
         last_sync_at=local,
         last_sync_local_date=date(2025, 1, 15),
         members_checked_at=datetime(2025, 1, 15, 7, 0, tzinfo=UTC),

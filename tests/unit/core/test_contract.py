@@ -1,10 +1,16 @@
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
-from calendarspots_mailchimp.core.errors import AudienceContractError
-from calendarspots_mailchimp.core.model import MergeField
-from calendarspots_mailchimp.core.services.audience import field_problems, find_audience
+from calendarspots_mailchimp.core.errors import AudienceContractError, ConfigurationError
+from calendarspots_mailchimp.core.model import MergeField, Tenant
+from calendarspots_mailchimp.core.services.audience import (
+    field_problems,
+    find_audience,
+    webhook_secret,
+)
 from calendarspots_mailchimp.ports.mailchimp import AudienceSummary
 
 
@@ -49,3 +55,22 @@ def test_each_missing_or_wrong_field_is_named() -> None:
         )
         == []
     )
+
+
+def test_the_webhook_secret_is_derived_from_the_key_the_tenant_and_the_salt() -> None:
+    key = "k" * 32
+    salon = Tenant("salon", "Salon", "UTC", webhook_salt="salt-1")
+    secret = webhook_secret(key, salon)
+    assert len(secret) == 43 and secret.replace("-", "").replace("_", "").isalnum()
+    assert secret == webhook_secret(key, salon)  # stable: the URL only changes on purpose
+    others = {
+        webhook_secret("j" * 32, salon),
+        webhook_secret(key, replace(salon, webhook_salt="salt-2")),
+        webhook_secret(key, replace(salon, tenant_id="spa")),
+    }
+    assert secret not in others and len(others) == 3
+    assert secret not in (key, "salt-1")
+    assert webhook_secret(key, replace(salon, webhook_salt="")) == ""
+    assert webhook_secret(key, replace(salon, webhook_salt="plain:old")) == "old"
+    with pytest.raises(ConfigurationError, match="CS_MAILCHIMP_SECRET_KEY"):
+        webhook_secret("", salon)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from calendarspots_mailchimp.core.errors import AuthorizationError, ConfigurationError
-from calendarspots_mailchimp.core.services.oauth_state import make_state, read_state
+from calendarspots_mailchimp.core.services.oauth_state import make_state, read_claims, read_state
 
 KEY = "k" * 32
 NOW = datetime(2026, 11, 27, 12, 0, tzinfo=UTC)
@@ -37,3 +37,12 @@ def test_expired_state_is_refused() -> None:
 def test_no_key_no_state() -> None:
     with pytest.raises(ConfigurationError):
         make_state("salon-1", "", NOW)
+
+
+def test_the_state_carries_a_nonce_and_its_expiry_for_single_use() -> None:
+    first = read_claims(make_state("salon-1", KEY, NOW), KEY, NOW)
+    second = read_claims(make_state("salon-1", KEY, NOW), KEY, NOW)
+    assert first.tenant_id == "salon-1" and first.trusted is False
+    assert first.nonce and first.nonce != second.nonce
+    assert first.expires_at == NOW + timedelta(minutes=15)
+    assert read_claims(make_state("salon-1", KEY, NOW, trusted=True), KEY, NOW).trusted
