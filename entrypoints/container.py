@@ -17,7 +17,7 @@ from calendarspots_mailchimp.core.services.inbound import InboundService
 from calendarspots_mailchimp.core.services.nightly import NightlyService
 from calendarspots_mailchimp.core.services.sync import SyncService
 from calendarspots_mailchimp.core.settings import Settings, load_settings
-from calendarspots_mailchimp.ports.clock import SystemClock
+from calendarspots_mailchimp.ports.clock import Clock, SystemClock
 from calendarspots_mailchimp.ports.plugins import Hooks, make_plugin_manager
 
 
@@ -27,6 +27,7 @@ class Container(containers.DeclarativeContainer):
     plugin_manager = providers.Singleton(make_plugin_manager, extra_plugins)
     hooks = providers.Singleton(Hooks, plugin_manager)
     clock = providers.Singleton(SystemClock)
+    journal_clock: providers.Provider[Clock | None] = providers.Object(None)
 
     uow_factory = providers.Singleton(
         lambda hooks, settings: hooks.unit_of_work_factory(settings), hooks, settings
@@ -52,6 +53,7 @@ class Container(containers.DeclarativeContainer):
         mailchimp=mailchimp,
         box=secret_box.provider,
         clock=clock,
+        journal_clock=journal_clock,
         notify=hooks.provided.activity_recorded,
         client_store=client_store,
     )

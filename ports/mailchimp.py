@@ -43,7 +43,9 @@ class MailChimpError(Exception):
     """MailChimp answered with an error the adapter could not retry away."""
 
     def __init__(self, status: int, title: str, detail: str = "") -> None:
-        super().__init__(f"{status} {title}: {detail}" if detail else f"{status} {title}")
+        # status 0: no HTTP answer at all (unreachable, timed out).
+        head = f"HTTP {status} {title}" if status else title
+        super().__init__(f"{head}: {detail}" if detail else head)
         self.status = status
         self.title = title
         self.detail = detail

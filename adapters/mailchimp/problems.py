@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,7 @@ def problem_of(response: httpx.Response) -> Problem:
         title = response.reason_phrase or "HTTP error"
     detail = body.get("detail")
     if not isinstance(detail, str):
-        detail = "" if body else response.text[:200].strip()
+        detail = "" if body else _plain(response.text)
     field_errors: list[tuple[str, str]] = []
     errors = body.get("errors")
     if isinstance(errors, list):
@@ -52,6 +53,12 @@ def problem_of(response: httpx.Response) -> Problem:
             if isinstance(item, dict):
                 field_errors.append((str(item.get("field") or ""), str(item.get("message") or "")))
     return Problem(response.status_code, title, detail, tuple(field_errors))
+
+
+def _plain(text: str) -> str:
+    """A non-JSON error body (often a proxy's HTML page) as one short line of text."""
+    without_tags = re.sub(r"<(script|style)\b.*?</\1\s*>|<[^>]*>", " ", text, flags=re.S | re.I)
+    return " ".join(without_tags.split())[:200]
 
 
 def merge_field_name(field: str) -> str:

@@ -140,8 +140,11 @@ class Requester:
                 if retry >= self._max_retries or (
                     not idempotent and not isinstance(exc, _NOT_SENT_ERRORS)
                 ):
+                    host = self._client.base_url.host or "MailChimp"
                     raise MailChimpUnavailable(
-                        0, "MailChimp unreachable", f"{type(exc).__name__} on {method} {template}"
+                        0,
+                        f"MailChimp could not be reached at {host}",
+                        f"{type(exc).__name__} on {method} {template}",
                     ) from exc
                 self._sleep(self.backoff(retry))
                 retry += 1

@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import threading
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
+
 from calendarspots_mailchimp.adapters.persistence.client_directory import EmbeddedClientDirectory
 from calendarspots_mailchimp.adapters.persistence.database import Database
+from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.ports.client_directory import ClientDirectory
 from calendarspots_mailchimp.ports.hookspecs import hookimpl
@@ -18,12 +22,23 @@ _lock = threading.Lock()
 
 
 def database_for(url: str) -> Database:
-    """One Database per URL in this process, its schema migrated on first use."""
-    with _lock:
-        database = _databases.get(url)
-        if database is None:
-            database = _databases[url] = Database(url)
-    database.ensure_schema()
+    """One Database per URL in this process, its schema migrated on first use. A URL that
+    names no usable database is a ConfigurationError that says so (and hides the password)."""
+    try:
+        with _lock:
+            database = _databases.get(url)
+            if database is None:
+                database = _databases[url] = Database(url)
+        database.ensure_schema()
+    except (ArgumentError, NoSuchModuleError, DBAPIError) as exc:
+        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+        try:
+            shown = make_url(url).render_as_string(hide_password=True)
+        except ArgumentError:
+            shown = "that value"
+        raise ConfigurationError(
+            f"CS_MAILCHIMP_DATABASE_URL: the database {shown} cannot be used ({reason})"
+        ) from exc
     return database
 
 

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import typer
+from dependency_injector import providers
 
 from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.entrypoints.cli import state
@@ -49,6 +50,10 @@ def pretend_now(container: Container, now: str) -> datetime:
         except ValueError as exc:
             raise InvalidInput(f"--now {now!r} is not an ISO-8601 date-time") from exc
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
+        # The schedule sees the pretended instant; the activity log keeps the real time, so
+        # "newest first" stays true (only the first override counts as the real clock).
+        if container.journal_clock() is None:
+            container.journal_clock.override(providers.Object(container.clock()))
         container.clock.override(FixedClock(at.astimezone(UTC)))
         container.deps.reset()
     return container.clock().now()

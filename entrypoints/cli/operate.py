@@ -134,5 +134,10 @@ def nightly(
             ],
         }
         emit(data, as_json, lambda: None if results else typer.echo("no tenant is due"))
-        if any(not o.ok for o in results):
+        failed = [o.tenant_id for o in results if not o.ok]
+        if failed:
+            typer.echo(
+                f"error: the nightly sync failed for {len(failed)} tenant(s): {', '.join(failed)}",
+                err=True,
+            )
             raise typer.Exit(11)

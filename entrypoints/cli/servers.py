@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+
 import typer
 
+from calendarspots_mailchimp.core.errors import ConfigurationError
+from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.cli import state
 from calendarspots_mailchimp.entrypoints.cli.main import failures
 
@@ -14,9 +18,25 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
+def can_listen(host: str, port: int) -> None:
+    """Fails early, in one line, where uvicorn would print a traceback or exit with its own
+    code: the port is taken, or the host is not one of this machine's interfaces."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
+            " (choose another --port, or stop what uses it)"
+        ) from exc
+
+
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8000, "--port", help="TCP port."),
+    port: int = typer.Option(8000, "--port", help="TCP port.", min=1, max=65535),
 ) -> None:
     """Serve the plugin's HTTP app (webhooks, OAuth, activity) with uvicorn."""
     import uvicorn
@@ -27,6 +47,8 @@ def serve(
         container = state.container()
         with container.uow_factory()() as uow:  # build the schema before the first request
             uow.tenants.list()
+        warn_missing_settings(container.settings())
+        can_listen(host, port)
         uvicorn.run(
             create_app(container), host=host, port=port, log_level="info", proxy_headers=True
         )
@@ -34,7 +56,7 @@ def serve(
 
 def simulator(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8001, "--port", help="TCP port."),
+    port: int = typer.Option(8001, "--port", help="TCP port.", min=1, max=65535),
     client_id: str = typer.Option(
         "",
         "--client-id",
@@ -62,6 +84,7 @@ def simulator(
     from calendarspots_mailchimp.simulator import Simulator
 
     with failures():
+        can_listen(host, port)
         sim = Simulator(
             client_id=client_id or "demo-client-id",
             client_secret=client_secret or "demo-client-secret",
@@ -76,6 +99,23 @@ def simulator(
                 f"named {list_name!r}; OAuth base URL http://{host}:{port}"
             )
         uvicorn.run(sim.app, host=host, port=port, log_level="warning")
+
+
+def warn_missing_settings(settings: Settings) -> None:
+    """What will not work until a setting is given, said once at start-up (stderr)."""
+    missing = [
+        ("CS_MAILCHIMP_CLIENT_ID", settings.client_id, "owners cannot authorize MailChimp"),
+        ("CS_MAILCHIMP_CLIENT_SECRET", settings.client_secret, "authorizations cannot finish"),
+        ("CS_MAILCHIMP_SECRET_KEY", settings.secret_key, "no token can be stored"),
+        (
+            "CS_MAILCHIMP_ADMIN_TOKEN",
+            settings.admin_token,
+            "the activity routes refuse every request unless a host auth plugin is installed",
+        ),
+    ]
+    for name, value, effect in missing:
+        if not value:
+            typer.echo(f"warning: {name} is not set: {effect}", err=True)
 
 
 def demo(

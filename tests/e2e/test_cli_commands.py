@@ -334,3 +334,47 @@ def test_mailchimp_errors_exit_10(world: World) -> None:
     failed(world.cli("check", "salon"), 10, "error: ")
     assert world.sim.faults.pending() == []
     assert world.cli("check", "salon").exit_code == 0
+
+
+def cli_with(settings: Any, *args: str) -> Result:
+    """The CLI on a container of its own (not the world's), built from these settings."""
+    from calendarspots_mailchimp.entrypoints.cli import state
+
+    state.use(lambda: build_container(settings))
+    try:
+        return CliRunner().invoke(app, list(args), catch_exceptions=False)
+    finally:
+        state.use(build_container)
+
+
+@pytest.mark.parametrize(
+    ("url", "words"),
+    [
+        ("foo://bar", "CS_MAILCHIMP_DATABASE_URL: the database foo://bar cannot be used"),
+        ("sqlite:////no/such/folder/x.db", "unable to open database file"),
+        ("postgresql://someone:hunter2@127.0.0.1:1/nowhere", "someone:***@127.0.0.1:1"),
+    ],
+)
+def test_a_database_url_that_cannot_be_used_is_a_configuration_error(
+    world: World, url: str, words: str
+) -> None:
+    result = cli_with(replace(world.settings, database_url=url), "tenants", "list")
+    failed(result, 4, words)
+    assert "CS_MAILCHIMP_DATABASE_URL" in result.stderr
+    assert "hunter2" not in result.output
+
+
+@pytest.mark.parametrize("command", ["serve", "simulator"])
+def test_a_port_in_use_is_one_line_and_exit_4(world: World, command: str) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = str(taken.getsockname()[1])
+        result = world.cli(command, "--port", port)
+    failed(result, 4, f"cannot listen on 127.0.0.1:{port}")
+    assert "simulator: account" not in result.stdout  # nothing announced that did not start
+    out_of_range = world.cli(command, "--port", "99999")
+    assert out_of_range.exit_code == 2
+    assert "65535" in out_of_range.output

@@ -102,9 +102,15 @@ def test_refused_members_end_in_a_partial_sync_with_readable_reasons(world: Worl
     assert world.members(side.list_id)["parti@example.com"]["status"] == "archived"
 
     world.sim.stats.reset()
-    report = sync(world)  # the same refusals are not sent again every night
+    report = sync(world)  # the same refusals are not sent again every night ...
     assert world.sim.stats.member_writes == 0
     assert report["status"] == "succeeded"
+    # ... but they are still reported, every night, until the client's details change.
+    again = {p["email"]: p["reason"] for p in report["problems"]}
+    for email in ("robot@example.com", "anniv@example.com"):
+        assert "refused by MailChimp at an earlier sync" in again[email]
+        assert reasons[email] in again[email]
+    assert report["counts"]["skipped"] == len(report["problems"])
 
 
 def test_faults_end_with_every_member_present_once(world: World) -> None:

@@ -145,6 +145,9 @@ def test_a_refused_new_address_leaves_the_old_member_alone(world: World) -> None
     report = sync(world)
     assert world.sim.stats.total_api_requests <= 5  # the same refusal is not retried
     assert report["status"] == "succeeded"
+    (problem,) = report["problems"]  # but it is still reported
+    assert problem["email"] == "bidon@example.com"
+    assert "earlier sync" in problem["reason"] and "fake or invalid" in problem["reason"]
 
 
 def test_removed_clients_are_left_alone_in_mailchimp_by_default(world: World) -> None:

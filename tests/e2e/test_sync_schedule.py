@@ -47,6 +47,30 @@ def test_nightly_syncs_only_the_tenant_whose_night_has_come(world: World) -> Non
     assert json.loads(again.stdout)["synced"] == []  # once per local night
 
 
+def test_a_pretended_night_stamps_the_activity_log_with_the_real_time(world: World) -> None:
+    connect(world, "montreal", "America/Montreal")
+    before = datetime.now(UTC)
+    assert world.cli("nightly", "--now", NIGHT_IN_MONTREAL).exit_code == 0
+    after = world.cli("sync", "montreal")  # a real-time sync after the pretended night
+    assert after.exit_code == 0, after.output
+    entries = world.entries("montreal")
+    assert [e.kind for e in entries[:2]] == ["sync.succeeded", "sync.succeeded"]
+    stamps = [e.at for e in entries]
+    assert stamps == sorted(stamps, reverse=True)  # newest first, by time as well
+    assert all(before - timedelta(seconds=5) <= e.at <= datetime.now(UTC) for e in entries[:2])
+
+
+def test_a_failed_nightly_says_so_on_stderr(world: World) -> None:
+    list_id = connect(world, "montreal", "America/Montreal")
+    world.sim.delete_list(list_id)
+
+    result = world.cli("nightly", "--now", NIGHT_IN_MONTREAL)
+
+    assert result.exit_code == 11
+    assert result.stderr.strip() == "error: the nightly sync failed for 1 tenant(s): montreal"
+    assert "montreal: FAILED" in result.stdout
+
+
 def hold_lease(world: World, tenant: str, holder: str, until: datetime) -> None:
     with world.deps.uow() as uow:
         assert uow.scope(tenant).leases.acquire(holder, datetime.now(UTC), until)

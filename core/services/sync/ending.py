@@ -10,6 +10,7 @@ from calendarspots_mailchimp.core.errors import AudienceContractError, Calendars
 from calendarspots_mailchimp.core.model import (
     ActivityKind,
     ConnectionState,
+    SyncKind,
     SyncRun,
     SyncStatus,
     Tenant,
@@ -116,7 +117,14 @@ class Ending:
         message = (
             exc.message
             if isinstance(exc, CalendarspotsError)
-            else (f"MailChimp did not answer well ({exc}); the sync will be retried")
+            else (
+                f"MailChimp did not answer well ({exc}); "
+                + (
+                    "the nightly sync tries again later tonight"
+                    if self.run.kind == SyncKind.NIGHTLY
+                    else "try again later (the nightly sync will also try)"
+                )
+            )
         )
         if not self.dry_run:
             self._record_failure(message, None, [])

@@ -37,7 +37,7 @@ def plan_chunk(run: Run, chunk: Sequence[Client]) -> list[Write]:
         entry = ledger.get(client.client_id)
         if entry is not None and entry.email.lower() != key:
             if run.refused_before(client, entry):
-                run.counts.unchanged += 1
+                run.skip(client, refused_again(entry))
             else:
                 run.email_changes.append(EmailChange(client, entry))
             continue
@@ -109,6 +109,13 @@ def _left_the_audience(run: Run, key: str, entry: LedgerEntry | None) -> bool:
     return entry.member_status == MemberStatus.ARCHIVED or run.remote_complete
 
 
+def refused_again(entry: LedgerEntry) -> str:
+    return (
+        f"refused by MailChimp at an earlier sync ({entry.last_error}); not sent again until "
+        "the client's details change"
+    )
+
+
 def _plan_one(run: Run, client: Client, entry: LedgerEntry | None) -> Write | None:
     email = client.email.strip()
     if _left_the_audience(run, email.lower(), entry):
@@ -141,6 +148,10 @@ def _plan_one(run: Run, client: Client, entry: LedgerEntry | None) -> Write | No
             run.skip(client, f"{client.newsletter.value} in the client database")
         else:
             run.counts.unchanged += 1
+        return None
+    if entry is not None and run.refused_before(client, entry):
+        # Reported at every sync until the client's details change (README).
+        run.skip(client, refused_again(entry))
         return None
     unchanged = (
         entry is not None

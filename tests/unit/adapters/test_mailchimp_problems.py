@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -8,7 +10,7 @@ from calendarspots_mailchimp.adapters.mailchimp.problems import (
     member_error,
     problem_of,
 )
-from calendarspots_mailchimp.ports.mailchimp import MemberErrorKind
+from calendarspots_mailchimp.ports.mailchimp import MailChimpUnavailable, MemberErrorKind
 
 
 def _problem(body: dict[str, object], status: int = 400) -> httpx.Response:
@@ -126,3 +128,35 @@ def test_batch_errors_are_classified(
 ) -> None:
     error = batch_member_error(item)
     assert (error.email, error.kind, error.field) == ("a@b.co", kind, field)
+
+
+def test_an_html_error_page_becomes_one_short_line_of_text() -> None:
+    page = (
+        "<html><head><title>503 Service Temporarily Unavailable</title>"
+        "<style>body{color:red}</style></head><body><center><h1>503 Service Temporarily "
+        "Unavailable</h1></center>\n<hr><center>nginx</center></body></html>"
+    )
+    problem = problem_of(httpx.Response(503, text=page))
+    assert problem.detail == (
+        "503 Service Temporarily Unavailable 503 Service Temporarily Unavailable nginx"
+    )
+    assert "<" not in problem.detail and "color" not in problem.detail
+
+
+def test_an_error_without_an_http_answer_shows_no_status_number() -> None:
+    assert str(
+        MailChimpUnavailable(0, "MailChimp could not be reached at x.test", "ConnectError")
+    ) == ("MailChimp could not be reached at x.test: ConnectError")
+    assert str(MailChimpUnavailable(503, "Service Unavailable")) == "HTTP 503 Service Unavailable"
+
+
+def test_unreachable_mailchimp_is_named_in_the_error(wire: Any) -> None:
+    def down(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("connection refused", request=request)
+
+    acct = wire(down).connector(max_retries=1).account("https://us1.api.example.test", "tok")
+    with pytest.raises(MailChimpUnavailable) as info:
+        acct.audiences()
+    assert str(info.value) == (
+        "MailChimp could not be reached at us1.api.example.test: ConnectError on GET /lists"
+    )
