@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import ipaddress
 import socket
+from urllib.parse import urlsplit
 
 import typer
 
@@ -116,6 +118,27 @@ def warn_missing_settings(settings: Settings) -> None:
     for name, value, effect in missing:
         if not value:
             typer.echo(f"warning: {name} is not set: {effect}", err=True)
+    if unreachable_from_mailchimp(settings):
+        typer.echo(
+            f"warning: CS_MAILCHIMP_PUBLIC_URL is {settings.public_url}: MailChimp cannot reach "
+            "a local address, so it will refuse the webhook and the OAuth redirect will only "
+            "work on this machine; set the plugin's public HTTPS address",
+            err=True,
+        )
+
+
+def unreachable_from_mailchimp(settings: Settings) -> bool:
+    """The real MailChimp (not a simulator) and a public URL only this network can reach."""
+    if urlsplit(settings.oauth_base_url).hostname != "login.mailchimp.com":
+        return False
+    host = urlsplit(settings.public_url).hostname or ""
+    if host == "localhost" or host.endswith(".local"):
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return not address.is_global
 
 
 def demo(

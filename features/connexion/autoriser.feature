@@ -46,6 +46,14 @@ Fonctionnalité: Autoriser calendarspots.com à accéder à MailChimp
     Et le journal d'activité contient "check.fixed"
 
   @R3
+  Scénario: Un lien d'autorisation ne sert qu'une fois
+    Soit un compte MailChimp avec une seule liste "calendarspots" complète
+    Quand le propriétaire clique sur Autoriser, confirme, puis recharge la page de retour
+    Alors la page rechargée dit "already used"
+    Et la liste compte 20 contacts "subscribed"
+    Et le journal d'activité contient "authorization.granted", "sync.succeeded" et "authorization.failed"
+
+  @R3
   Scénario: Le propriétaire retire l'accès dans MailChimp
     Soit un compte MailChimp avec une seule liste "calendarspots" complète
     Et le propriétaire a autorisé calendarspots.com

@@ -114,6 +114,18 @@ def click_authorize(world: World, ctx: dict[str, Any]) -> None:
     ctx["result"] = world.authorize(ctx["tenant"])
 
 
+@when("le propriétaire clique sur Autoriser, confirme, puis recharge la page de retour")
+def authorize_then_reload(world: World, ctx: dict[str, Any]) -> None:
+    with httpx.Client(timeout=60) as browser:
+        start = browser.get(
+            f"{world.app_url}/oauth/mailchimp/start", params={"tenant": ctx["tenant"]}
+        )
+        back = browser.get(start.headers["location"]).headers["location"]
+        first = browser.get(back, headers={"Accept": "application/json"})
+        assert first.json()["ok"] is True, first.text
+        ctx["reloaded"] = browser.get(back, headers={"Accept": "application/json"}).json()
+
+
 @when(parsers.parse('l\'opérateur lance "{command}"'))
 def operator_runs(world: World, ctx: dict[str, Any], command: str) -> None:
     ctx["cli"] = world.cli(*command.split())
@@ -194,6 +206,12 @@ def message_failed(ctx: dict[str, Any], text: str) -> None:
     result = ctx["result"]
     assert result["ok"] is False, result
     assert text in result["message"], result["message"]
+
+
+@then(parsers.parse('la page rechargée dit "{text}"'))
+def reloaded_page_says(ctx: dict[str, Any], text: str) -> None:
+    assert ctx["reloaded"]["ok"] is False
+    assert text in ctx["reloaded"]["message"], ctx["reloaded"]
 
 
 @then(parsers.parse('le message cite la liste "{name}"'))

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 from dependency_injector import providers
 from support.harness import World, sample_rows
 
@@ -15,6 +16,7 @@ from calendarspots_mailchimp.adapters.mailchimp.connector import HttpMailChimpCo
 from calendarspots_mailchimp.core.model import Client, LedgerEntry
 from calendarspots_mailchimp.ports.client_directory import ClientDirectory
 from calendarspots_mailchimp.simulator import Fault
+from calendarspots_mailchimp.simulator import members as sim_members
 from calendarspots_mailchimp.simulator.members import archive, delete_permanent, find
 
 TENANT = "salon"
@@ -166,3 +168,41 @@ def test_faults_end_with_every_member_present_once(world: World) -> None:
     again = sync(world)
     assert again["counts"]["unchanged"] == 2400
     assert again["counts"]["created"] + again["counts"]["updated"] == 0
+
+
+def test_a_refusal_in_unknown_words_for_an_opted_out_member_is_still_never_resubscribed(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Batch error texts are undocumented: if MailChimp words the compliance refusal in a
+    way we do not recognise, the member's own status still decides (R10, R7)."""
+    world.add_tenant(TENANT)
+    side = world.mailchimp()
+    assert world.authorize(TENANT)["ok"]
+    sim, lst = world.sim, world.sim.store.any_list(side.list_id)
+    sim.signup(side.list_id, "parti@example.com")
+    for hook in sim.webhooks(side.list_id):  # its delivery was lost long ago
+        sim.delete_webhook(side.list_id, hook["id"])
+    sim.unsubscribe(side.list_id, "parti@example.com")
+    with sim.store.lock:
+        gone = find(lst, "parti@example.com")
+        assert gone is not None
+        archive(sim.store, lst, gone)
+        for member in lst.members.values():
+            member.last_changed -= timedelta(days=2)
+    monkeypatch.setattr(
+        sim_members,
+        "compliance",
+        lambda email: sim_members.MemberRefused("Bad Request", f"{email} cannot be added now."),
+    )
+    world.import_rows(TENANT, [*sample_rows(2), ("parti@example.com", "Parti", "X", "")])
+
+    report = sync(world)
+
+    reasons = {p["email"]: p["reason"] for p in report["problems"]}
+    assert "never re-subscribed" in reasons["parti@example.com"], reasons
+    assert report["counts"]["failed"] == 0
+    assert world.members(side.list_id)["parti@example.com"]["status"] == "archived"
+    assert world.clients()["parti@example.com"].newsletter == "unsubscribed"
+    assert {e.email: e for e in ledger(world).values()}["parti@example.com"].member_status == (
+        "unsubscribed"
+    )

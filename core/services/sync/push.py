@@ -22,6 +22,10 @@ from calendarspots_mailchimp.ports.mailchimp import BatchResult, MemberErrorKind
 T = TypeVar("T")
 
 
+# Refusals in words we do not recognise, checked against the member's status, per batch.
+MAX_UNKNOWN_ERROR_LOOKUPS = 25
+
+
 def batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
     """Full lists of `size` items, the last one shorter; lazy, so a batch goes out before the
     next one is planned."""
@@ -60,6 +64,7 @@ def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> Non
     errors = {e.email.lower(): e for e in result.errors}
     entries: list[LedgerEntry] = []
     opt_outs: list[tuple[str, MemberStatus]] = []
+    lookups = MAX_UNKNOWN_ERROR_LOOKUPS
     for key, w in by_email.items():
         client = w.client
         if key in created or key in updated or key in unchanged:
@@ -72,6 +77,18 @@ def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> Non
             entries.append(ledger_entry(client, w.write.status))
             continue
         error = errors.get(key)
+        opted_out: MemberStatus | None = None
+        if error is not None and error.kind == MemberErrorKind.OTHER and lookups > 0:
+            # The wording of batch errors is undocumented (API-NOTES §5.1 lists only
+            # ERROR_CONTACT_EXISTS and ERROR_GENERIC): a refusal we cannot read may still be
+            # the compliance state, so the member's own status decides.
+            lookups -= 1
+            opted_out = _status_if_opted_out(run, client.email)
+        if opted_out is not None:
+            run.skip(client, never_resubscribed(opted_out))
+            entries.append(ledger_entry(client, opted_out))
+            opt_outs.append((client.email, opted_out))
+            continue
         if error is not None and error.kind == MemberErrorKind.COMPLIANCE_STATE:
             # MailChimp refused to subscribe someone who opted out: our R10 safety net.
             # Its refusal does not say whether they unsubscribed or bounced; ask.
@@ -94,6 +111,18 @@ def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> Non
         scope.leases.acquire(run.holder, run.deps.clock.now(), run.deps.clock.now() + LEASE_TTL)
         uow.commit()
     run.journal.published()
+
+
+def _status_if_opted_out(run: Run, email: str) -> MemberStatus | None:
+    state = run.account.get_member(run.audience_id, email)
+    if state is None:
+        return None
+    if state.status in (MemberStatus.UNSUBSCRIBED, MemberStatus.CLEANED):
+        return state.status
+    if state.status == MemberStatus.ARCHIVED:
+        # Refused although archived: archived after opting out, still in compliance state.
+        return MemberStatus.UNSUBSCRIBED
+    return None
 
 
 def _opted_out_status(run: Run, email: str) -> MemberStatus:

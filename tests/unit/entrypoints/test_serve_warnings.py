@@ -5,13 +5,18 @@ from __future__ import annotations
 import pytest
 
 from calendarspots_mailchimp.core.settings import Settings
-from calendarspots_mailchimp.entrypoints.cli.servers import warn_missing_settings
+from calendarspots_mailchimp.entrypoints.cli.servers import (
+    unreachable_from_mailchimp,
+    warn_missing_settings,
+)
 
 
 def test_each_missing_setting_is_named_once_with_its_effect(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    warn_missing_settings(Settings(client_id="app", secret_key="k" * 32))
+    warn_missing_settings(
+        Settings(client_id="app", secret_key="k" * 32, public_url="https://plugins.example.com")
+    )
     lines = capsys.readouterr().err.splitlines()
     assert lines == [
         "warning: CS_MAILCHIMP_CLIENT_SECRET is not set: authorizations cannot finish",
@@ -22,6 +27,28 @@ def test_each_missing_setting_is_named_once_with_its_effect(
 
 def test_nothing_is_said_when_everything_is_set(capsys: pytest.CaptureFixture[str]) -> None:
     warn_missing_settings(
-        Settings(client_id="a", client_secret="b", secret_key="k" * 32, admin_token="t")
+        Settings(
+            client_id="a",
+            client_secret="b",
+            secret_key="k" * 32,
+            admin_token="t",
+            public_url="https://plugins.calendarspots.com",
+        )
     )
     assert capsys.readouterr().err == ""
+
+
+def test_a_local_public_url_is_flagged_only_against_the_real_mailchimp(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    full = {"client_id": "a", "client_secret": "b", "secret_key": "k" * 32, "admin_token": "t"}
+    for public_url in ("http://127.0.0.1:8000", "http://localhost:8000", "http://10.1.2.3"):
+        assert unreachable_from_mailchimp(Settings(public_url=public_url, **full))
+    assert not unreachable_from_mailchimp(
+        Settings(public_url="https://plugins.calendarspots.com", **full)
+    )
+    assert not unreachable_from_mailchimp(
+        Settings(public_url="http://127.0.0.1:8000", oauth_base_url="http://127.0.0.1:8001", **full)
+    )
+    warn_missing_settings(Settings(public_url="http://127.0.0.1:8000", **full))
+    assert "MailChimp cannot reach a local address" in capsys.readouterr().err
