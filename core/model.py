@@ -190,6 +190,7 @@ class Tenant:
     state_reason: str = ""
     api_endpoint: str = ""
     account_name: str = ""
+    account_id: str = ""  # MailChimp's id of the account (its name may be edited)
     audience_id: str = ""
     webhook_id: str = ""
     # Only a salt: the URL's secret is derived from it and the secret key (audience.py).

@@ -178,6 +178,10 @@ class MailChimpAccount(Protocol):
     def api_calls(self) -> int:
         """How many HTTP requests this account object has sent (retries included)."""
 
+    def account_id(self) -> str:
+        """MailChimp's id of the account (API root `account_id`): unlike its name, which the
+        owner may edit, it tells one account from another."""
+
     def audiences(self) -> list[AudienceSummary]: ...
 
     def merge_fields(self, audience_id: str) -> list[MergeField]: ...
@@ -225,4 +229,8 @@ class MailChimpConnector(Protocol):
     @property
     def oauth(self) -> MailChimpOAuth: ...
 
-    def account(self, api_endpoint: str, access_token: str) -> MailChimpAccount: ...
+    def account(
+        self, api_endpoint: str, access_token: str, account_id: str = ""
+    ) -> MailChimpAccount:
+        """`account_id`, when known, lets every token of one account share its connection
+        limit."""

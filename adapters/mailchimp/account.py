@@ -177,6 +177,15 @@ class HttpMailChimpAccount:
 
     # -- audiences and merge fields ----------------------------------------------------
 
+    def account_id(self) -> str:
+        response = self._call("GET", "/", "/", params={"fields": "account_id"})
+        if not response.is_success:
+            raise self._fail(response)
+        value = json_body(response).get("account_id")
+        if not isinstance(value, str | int) or not str(value):
+            raise MailChimpError(200, "Unexpected response", "the API root has no account_id")
+        return str(value)
+
     def audiences(self) -> list[AudienceSummary]:
         fields = "lists.id,lists.name,lists.stats.member_count,total_items"
         pages = self._pages("/lists", "/lists", "lists", {"fields": fields})

@@ -66,7 +66,9 @@ class HttpMailChimpConnector:
     def oauth(self) -> HttpMailChimpOAuth:
         return self._oauth
 
-    def account(self, api_endpoint: str, access_token: str) -> HttpMailChimpAccount:
+    def account(
+        self, api_endpoint: str, access_token: str, account_id: str = ""
+    ) -> HttpMailChimpAccount:
         """Close the account when done with it (it owns a connection pool)."""
         base = api_endpoint.rstrip("/") + "/3.0"
         # Bearer for OAuth tokens on the Marketing API (§1.5).
@@ -75,7 +77,7 @@ class HttpMailChimpConnector:
             client,
             max_retries=self._max_retries,
             sleep=self._sleep,
-            gate=gate_for(api_endpoint, access_token, self._max_connections),
+            gate=gate_for(api_endpoint, access_token, self._max_connections, account_id),
         )
         return HttpMailChimpAccount(requester, workers=self._max_connections)
 

@@ -1,8 +1,9 @@
 """One connection gate per MailChimp account, shared by every account object in the process.
 
-MailChimp allows 10 simultaneous connections (API-NOTES §7.1). ASSUMPTION: the limit applies per
-authorized account (api_endpoint + token); whether it is per token, per app or per account is
-unconfirmed (§7.1), and per token is the narrowest reading that stays safe.
+MailChimp allows 10 simultaneous connections (API-NOTES §7.1). ASSUMPTION: whether the limit is
+per token, per app or per account is unconfirmed (§7.1); the widest reading is the safe one, so
+every token of one account (its MailChimp account_id, when known) shares one gate. Before the
+account id is known (during authorization), the token stands for the account.
 """
 
 from __future__ import annotations
@@ -16,15 +17,18 @@ _lock = threading.Lock()
 _gates: weakref.WeakValueDictionary[str, threading.BoundedSemaphore] = weakref.WeakValueDictionary()
 
 
-def gate_key(api_endpoint: str, token: str) -> str:
+def gate_key(api_endpoint: str, token: str, account_id: str = "") -> str:
     """A digest, so the registry never holds the token itself."""
-    raw = f"{api_endpoint.rstrip('/').lower()}\x00{token}".encode()
+    who = f"account\x00{account_id}" if account_id else f"token\x00{token}"
+    raw = f"{api_endpoint.rstrip('/').lower()}\x00{who}".encode()
     return hashlib.sha256(raw).hexdigest()
 
 
-def gate_for(api_endpoint: str, token: str, limit: int) -> threading.BoundedSemaphore:
+def gate_for(
+    api_endpoint: str, token: str, limit: int, account_id: str = ""
+) -> threading.BoundedSemaphore:
     """The account's gate; the first caller's limit wins for as long as the gate lives."""
-    key = gate_key(api_endpoint, token)
+    key = gate_key(api_endpoint, token, account_id)
     with _lock:
         gate = _gates.get(key)
         if gate is None:

@@ -60,6 +60,7 @@ class TenantRecord(Base):
     state_reason: Mapped[str] = mapped_column(Text())
     api_endpoint: Mapped[str]
     account_name: Mapped[str]
+    account_id: Mapped[str] = mapped_column(server_default="")
     audience_id: Mapped[str]
     webhook_id: Mapped[str]
     webhook_salt: Mapped[str]

@@ -126,12 +126,13 @@ def field_problems(fields: list[MergeField]) -> list[FieldProblem]:
     return problems
 
 
-def describe_field_problems(list_name: str, problems: list[FieldProblem]) -> str:
+def describe_field_problems(tenant: Tenant, problems: list[FieldProblem]) -> str:
     listed = "; ".join(p.describe() for p in problems)
     return (
-        f"the audience {list_name!r} does not have the fields the sync needs: {listed}. In "
-        "MailChimp open the audience's Settings → Audience fields and *|MERGE|* tags and add or "
-        "fix them (or run `cs-mailchimp check TENANT --fix` to add missing ones)."
+        f"the audience {tenant.list_name!r} does not have the fields the sync needs: {listed}. "
+        "In MailChimp open the audience's Settings → Audience fields and *|MERGE|* tags and add "
+        f"or fix them (or run `cs-mailchimp check {tenant.tenant_id} --fix` to add missing "
+        "ones)."
     )
 
 

@@ -106,6 +106,7 @@ class ConnectService:
         try:
             token = deps.mailchimp.oauth.exchange_code(code, deps.settings.redirect_uri)
             meta = deps.mailchimp.oauth.metadata(token)
+            account_id = self._account_id(meta.api_endpoint, token)
         except (MailChimpError, AuthorizationError) as exc:
             message = (
                 f"MailChimp did not complete the authorization ({exc}): click Authorize again."
@@ -116,9 +117,12 @@ class ConnectService:
         with deps.uow() as uow:
             scope = uow.scope(tenant_id)
             current = uow.tenants.get(tenant_id) or tenant
-            new_account = current.api_endpoint != meta.api_endpoint or (
-                current.account_name != meta.account_name
-            )
+            if current.account_id:
+                new_account = current.account_id != account_id
+            else:  # connected before tenants kept the id: its data center and name
+                new_account = current.api_endpoint != meta.api_endpoint or (
+                    current.account_name != meta.account_name
+                )
             if new_account and current.api_endpoint and not trusted:
                 # Whoever can open the public start link must not be able to point a connected
                 # tenant at their own MailChimp account and receive its clients.
@@ -146,7 +150,10 @@ class ConnectService:
                 current = replace(current, audience_id="", webhook_id="", members_checked_at=None)
             scope.token.put(box.encrypt(token))
             updated = replace(
-                current, api_endpoint=meta.api_endpoint, account_name=meta.account_name
+                current,
+                api_endpoint=meta.api_endpoint,
+                account_name=meta.account_name,
+                account_id=account_id,
             ).with_state(ConnectionState.CONNECTED)
             uow.tenants.save(updated)
             journal.record(
@@ -159,6 +166,13 @@ class ConnectService:
             uow.commit()
         journal.published()
         return self._after_authorization(tenant_id)
+
+    def _account_id(self, api_endpoint: str, token: str) -> str:
+        account = self.deps.mailchimp.account(api_endpoint, token)
+        try:
+            return account.account_id()
+        finally:
+            account.close()
 
     def _remove_old_webhook(self, tenant: Tenant, ciphertext: bytes | None) -> None:
         """Best effort, with the old account's token: a failure leaves a webhook whose events
@@ -255,7 +269,7 @@ class CheckService:
                 )
             problems = [p for p in problems if p.tag not in fixed]
         if problems:
-            message = contract.describe_field_problems(tenant.list_name, problems)
+            message = contract.describe_field_problems(tenant, problems)
             self._flag(
                 tenant,
                 ConnectionState.NEEDS_ATTENTION,

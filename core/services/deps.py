@@ -107,4 +107,4 @@ def open_account(deps: Deps, tenant: Tenant) -> MailChimpAccount:
             f"`cs-mailchimp connect {tenant.tenant_id}` and have the owner authorize"
         )
     token = deps.box().decrypt(ciphertext)
-    return deps.mailchimp.account(tenant.api_endpoint, token)
+    return deps.mailchimp.account(tenant.api_endpoint, token, tenant.account_id)

@@ -41,6 +41,7 @@ Fonctionnalité: Autoriser calendarspots.com à accéder à MailChimp
     Soit un compte MailChimp avec une seule liste "calendarspots" sans le champ Birthday
     Quand le propriétaire clique sur Autoriser et confirme dans MailChimp
     Alors un message dit que la synchronisation a échoué en mentionnant "BIRTHDAY"
+    Et le message propose "cs-mailchimp check salon --fix"
     Quand l'opérateur lance "check salon --fix"
     Alors la liste a un champ "BIRTHDAY" de type "birthday"
     Et le journal d'activité contient "check.fixed"

@@ -214,6 +214,11 @@ def reloaded_page_says(ctx: dict[str, Any], text: str) -> None:
     assert text in ctx["reloaded"]["message"], ctx["reloaded"]
 
 
+@then(parsers.parse('le message propose "{command}"'))
+def message_suggests(ctx: dict[str, Any], command: str) -> None:
+    assert f"`{command}`" in ctx["result"]["message"], ctx["result"]["message"]
+
+
 @then(parsers.parse('le message cite la liste "{name}"'))
 def message_names_list(ctx: dict[str, Any], name: str) -> None:
     assert repr(name) in ctx["result"]["message"], ctx["result"]["message"]

@@ -268,6 +268,31 @@ def test_the_open_start_link_cannot_move_a_connected_tenant_to_another_account(
     assert vouched.status_code == 302
 
 
+def test_an_account_renamed_in_mailchimp_is_the_same_account(world: World) -> None:
+    """The owner may edit the account's name in MailChimp: re-authorizing through the open
+    link is not a switch (MailChimp's account id says so), and nothing is reset."""
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(3))
+    side = world.mailchimp(login="owner@example.com")
+    assert world.authorize("salon")["ok"]
+    before = world.tenant()
+    assert before.account_id == side.account_id
+    with world.sim.store.lock:
+        world.sim.store.account(side.account_id).account_name = "Salon Zoé (new name)"
+
+    again = world.authorize("salon")
+
+    assert again["ok"] is True, again
+    after = world.tenant()
+    assert after.account_name == "Salon Zoé (new name)"
+    assert (after.account_id, after.audience_id, after.webhook_id) == (
+        before.account_id,
+        before.audience_id,
+        before.webhook_id,
+    )
+    assert len(world.sim.webhooks(side.list_id)) == 1
+
+
 def test_an_audience_recreated_without_birthday_is_adopted_and_fixed(world: World) -> None:
     world.add_tenant("salon")
     world.import_rows("salon", sample_rows(3))

@@ -192,12 +192,8 @@ def test_an_edited_webhook_mailchimp_will_not_patch_is_recreated(world: World) -
     assert world.sim.webhooks(side.list_id)[0]["id"] != hook["id"]
 
 
-@pytest.mark.R5
-def test_a_secret_stored_by_schema_0001_keeps_working_until_the_sync_moves_it_out(
-    world: World,
-) -> None:
-    """Schema 0002 keeps a stored secret as a legacy salt; the next sync derives a new one."""
-    side = connected(world)
+def with_a_0001_secret(world: World, side: MailChimpSide) -> str:
+    """The tenant as schema 0001 left it: the secret itself stored, in MailChimp's URL."""
     hook = world.sim.webhooks(side.list_id)[0]
     legacy_url = f"{world.app_url}/webhooks/mailchimp/{TENANT}/stored-by-0001"
     world.sim.edit_webhook(side.list_id, hook["id"], url=legacy_url)
@@ -206,6 +202,16 @@ def test_a_secret_stored_by_schema_0001_keeps_working_until_the_sync_moves_it_ou
         assert tenant is not None
         uow.tenants.save(replace(tenant, webhook_salt="plain:stored-by-0001"))
         uow.commit()
+    return legacy_url
+
+
+@pytest.mark.R5
+def test_a_secret_stored_by_schema_0001_keeps_working_until_the_sync_moves_it_out(
+    world: World,
+) -> None:
+    """Schema 0002 keeps a stored secret as a legacy salt; the next sync derives a new one."""
+    side = connected(world)
+    legacy_url = with_a_0001_secret(world, side)
     assert httpx.get(legacy_url).status_code == 200  # still accepted meanwhile
 
     sync(world)
@@ -219,3 +225,26 @@ def test_a_secret_stored_by_schema_0001_keeps_working_until_the_sync_moves_it_ou
     assert "no longer stored" in repaired[0].message
     sync(world)
     assert len(world.entries(TENANT, "webhook.repaired")) == 1
+
+
+def test_a_0001_secret_stays_valid_while_mailchimp_refuses_the_new_address(world: World) -> None:
+    from calendarspots_mailchimp.simulator import Fault
+
+    side = connected(world)
+    legacy_url = with_a_0001_secret(world, side)
+    world.sim.inject_fault(
+        Fault(
+            status=503, count=50, method="POST", path_prefix=f"/3.0/lists/{side.list_id}/webhooks"
+        )
+    )
+
+    report = sync(world)
+
+    assert report["status"] == "partial"
+    assert [h["url"] for h in world.sim.webhooks(side.list_id)] == [legacy_url]
+    assert world.tenant(TENANT).webhook_salt == "plain:stored-by-0001"
+    assert httpx.get(legacy_url).status_code == 200  # MailChimp's only URL still works
+    world.sim.clear_faults()
+    sync(world)
+    assert_one_correct_webhook(world, side)
+    assert httpx.get(legacy_url).status_code == 404

@@ -166,8 +166,10 @@ def _plan_one(run: Run, client: Client, entry: LedgerEntry | None) -> Write | No
     status = known if known in ACTIVE and known is not None else run.new_status()
     existing = known is not None and known != MemberStatus.ARCHIVED
     merges = client.merge_fields()
-    if not existing:
-        # Nothing to clear on a new member: empty values are left out rather than sent as ""
-        # (whether MailChimp takes "" for a birthday field is unconfirmed, API-NOTES §10).
+    if known is None:
+        # Nothing to clear on a member MailChimp does not have: empty values are left out
+        # rather than sent as "" (whether MailChimp takes "" for a birthday field is
+        # unconfirmed, API-NOTES §10). An archived member coming back may hold old values,
+        # so it gets them all.
         merges = {tag: value for tag, value in merges.items() if value}
     return Write(client, MemberWrite(email, status, merges), existing)

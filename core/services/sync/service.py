@@ -122,7 +122,7 @@ def _checked_audience(account: MailChimpAccount, tenant: Tenant, trusted: bool) 
     audience, problems = contract.check_audience(account, tenant, tenant.list_name)
     if problems:
         raise AudienceContractError(
-            contract.describe_field_problems(tenant.list_name, problems),
+            contract.describe_field_problems(tenant, problems),
             problems=tuple(p.tag for p in problems),
         )
     return audience

@@ -20,36 +20,25 @@ def watch_webhook(
 ) -> str:
     """Returns a problem message when the webhook could not be put right, else ''."""
     current = tenant
-    legacy = current.webhook_salt.startswith(contract.LEGACY_SALT_PREFIX)
-    if not current.webhook_salt or legacy:
+    previous_salt = current.webhook_salt
+    legacy = previous_salt.startswith(contract.LEGACY_SALT_PREFIX)
+    if not previous_salt or legacy:
         # Stored before the webhook is created: MailChimp checks the URL with a GET while
         # creating it (API-NOTES §6.2), and that GET must already find the salt.
         current = replace(current, webhook_salt=contract.new_webhook_salt())
-        with deps.uow() as uow:
-            stored = uow.tenants.get(tenant.tenant_id) or current
-            uow.tenants.save(replace(stored, webhook_salt=current.webhook_salt))
-            uow.commit()
-        tenant.webhook_salt = current.webhook_salt
+        _save_salt(deps, tenant, current.webhook_salt)
     spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, current)
     try:
         outcome = contract.ensure_webhook(
             account, audience_id, spec, deps.settings.public_url, tenant.webhook_id
         )
-    except (TokenRevoked, AudienceNotFound):
-        raise
-    except MailChimpError as exc:
-        # The contacts still go out; the webhook is tried again at the next sync.
-        message = (
-            f"The webhook could not be installed in MailChimp ({exc.detail or exc.title}). "
-            "MailChimp must be able to reach "
-            f"{deps.settings.public_url}: check that the plugin's web server is running. "
-            "It will be tried again at the next sync."
-        )
-        with deps.uow() as uow:
-            journal.record(uow.scope(tenant.tenant_id), ActivityKind.WEBHOOK_FAILED, message)
-            uow.commit()
-        journal.published()
-        return message
+    except BaseException as exc:
+        if legacy:
+            # The old address is still the one MailChimp calls: keep accepting it.
+            _save_salt(deps, tenant, previous_salt)
+        if isinstance(exc, TokenRevoked | AudienceNotFound) or not isinstance(exc, MailChimpError):
+            raise
+        return _webhook_failed(deps, tenant, journal, exc)
     with deps.uow() as uow:
         scope = uow.scope(tenant.tenant_id)
         stored = uow.tenants.get(tenant.tenant_id) or current
@@ -94,6 +83,29 @@ def watch_webhook(
     tenant.webhook_salt = current.webhook_salt
     tenant.audience_id = audience_id
     return ""
+
+
+def _save_salt(deps: Deps, tenant: Tenant, salt: str) -> None:
+    with deps.uow() as uow:
+        stored = uow.tenants.get(tenant.tenant_id) or tenant
+        uow.tenants.save(replace(stored, webhook_salt=salt))
+        uow.commit()
+    tenant.webhook_salt = salt
+
+
+def _webhook_failed(deps: Deps, tenant: Tenant, journal: Journal, exc: MailChimpError) -> str:
+    # The contacts still go out; the webhook is tried again at the next sync.
+    message = (
+        f"The webhook could not be installed in MailChimp ({exc.detail or exc.title}). "
+        "MailChimp must be able to reach "
+        f"{deps.settings.public_url}: check that the plugin's web server is running. "
+        "It will be tried again at the next sync."
+    )
+    with deps.uow() as uow:
+        journal.record(uow.scope(tenant.tenant_id), ActivityKind.WEBHOOK_FAILED, message)
+        uow.commit()
+    journal.published()
+    return message
 
 
 def preview_webhook(deps: Deps, tenant: Tenant, account: MailChimpAccount, audience_id: str) -> str:

@@ -400,6 +400,19 @@ def test_gates_are_per_account() -> None:
     a = gate_for(API, "t1", 10)
     assert gate_for(API + "/", "t1", 10) is a
     assert gate_for(API, "t2", 10) is not a
+    # Two tenants authorized on one MailChimp account: two tokens, one limit.
+    shared = gate_for(API, "t3", 10, account_id="acc-1")
+    assert gate_for(API, "t4", 10, account_id="acc-1") is shared
+    assert gate_for(API, "t3", 10, account_id="acc-2") is not shared
+
+
+def test_account_id_reads_the_api_root(wire: Any) -> None:
+    w, acct = account(
+        wire, lambda r: httpx.Response(200, json={"account_id": "8d3a3db4d97663a9074efcc16"})
+    )
+    assert acct.account_id() == "8d3a3db4d97663a9074efcc16"
+    (request,) = w.requests
+    assert request.url.path == "/3.0/" and request.url.params["fields"] == "account_id"
 
 
 # -- webhooks -------------------------------------------------------------------------------

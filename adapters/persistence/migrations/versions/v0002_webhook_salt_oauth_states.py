@@ -1,10 +1,13 @@
-"""The webhook secret leaves the database, and each OAuth state is usable once.
+"""The webhook secret leaves the database, each OAuth state is usable once, and a tenant
+remembers its MailChimp account's id.
 
 - tenants.webhook_secret becomes tenants.webhook_salt: the URL's secret is now derived from the
   salt and CS_MAILCHIMP_SECRET_KEY (core/services/audience.py). A migration cannot derive
   anything (it has no key), so a stored secret is kept as a legacy salt `plain:<secret>`,
   still accepted, and the tenant's next sync gives the webhook a derived secret.
 - oauth_states_used: the nonce of every OAuth state a callback consumed, until it expires.
+- tenants.account_id: MailChimp's account id (API root), filled at the next authorization;
+  until then an account switch is still told by data center and account name.
 
 Revision ID: 0002
 Revises: 0001
@@ -25,6 +28,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("tenants") as batch:
         batch.alter_column("webhook_secret", new_column_name="webhook_salt")
+        batch.add_column(sa.Column("account_id", sa.String(), server_default="", nullable=False))
     tenants = sa.table("tenants", sa.column("webhook_salt", sa.String()))
     op.execute(
         tenants.update()
@@ -56,4 +60,5 @@ def downgrade() -> None:
         .values(webhook_salt=sa.func.substr(tenants.c.webhook_salt, 7))
     )
     with op.batch_alter_table("tenants") as batch:
+        batch.drop_column("account_id")
         batch.alter_column("webhook_salt", new_column_name="webhook_secret")
