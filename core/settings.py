@@ -30,11 +30,14 @@ class Settings:
     http_timeout: float = 30.0
     max_connections: int = 10  # per MailChimp account (API-NOTES §7.1)
     max_retries: int = 6
+    # Redis shared by a fleet's processes for the per-account connection limit ("" = none).
+    limiter_url: str = ""
 
     def __repr__(self) -> str:  # never print secrets
         hidden = {"client_secret", "secret_key", "admin_token"}
         shown = ", ".join(
-            f"{k}={'***' if k in hidden and v else v!r}" for k, v in self.__dict__.items()
+            f"{k}={'***' if k in hidden and v else _without_password(v)!r}"
+            for k, v in self.__dict__.items()
         )
         return f"Settings({shown})"
 
@@ -44,6 +47,17 @@ class Settings:
 
     def with_overrides(self, **changes: object) -> Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _without_password(value: object) -> object:
+    """A URL's password masked (database and limiter URLs may carry one)."""
+    if not isinstance(value, str) or "://" not in value:
+        return value
+    parts = urlsplit(value)
+    if not parts.password:
+        return value
+    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
+    return parts._replace(netloc=netloc).geturl()
 
 
 _FIELDS = {
@@ -60,6 +74,7 @@ _FIELDS = {
     "HTTP_TIMEOUT": "http_timeout",
     "MAX_CONNECTIONS": "max_connections",
     "MAX_RETRIES": "max_retries",
+    "LIMITER_URL": "limiter_url",
 }
 
 
@@ -132,6 +147,15 @@ def validate(settings: Settings) -> None:
     if "://" not in settings.database_url:
         raise ConfigurationError(
             f"CS_MAILCHIMP_DATABASE_URL must be a SQLAlchemy URL, got {settings.database_url!r}"
+        )
+    if settings.limiter_url and urlsplit(settings.limiter_url).scheme not in (
+        "redis",
+        "rediss",
+        "unix",
+    ):
+        raise ConfigurationError(
+            "CS_MAILCHIMP_LIMITER_URL must be a Redis URL (redis://, rediss:// or unix://), "
+            f"got {settings.limiter_url!r}"
         )
     if not settings.list_name.strip():
         raise ConfigurationError("CS_MAILCHIMP_LIST_NAME must not be empty")

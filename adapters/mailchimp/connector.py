@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 
 import httpx
 
 from calendarspots_mailchimp.adapters.mailchimp.account import HttpMailChimpAccount
-from calendarspots_mailchimp.adapters.mailchimp.gates import gate_for
+from calendarspots_mailchimp.adapters.mailchimp.gates import gate_for, gate_key
 from calendarspots_mailchimp.adapters.mailchimp.oauth import HttpMailChimpOAuth
 from calendarspots_mailchimp.adapters.mailchimp.requester import Requester
+from calendarspots_mailchimp.adapters.mailchimp.shared_gate import (
+    BothGates,
+    SharedGate,
+    redis_client,
+)
 
 CONNECT_TIMEOUT = 10.0
 MAILCHIMP_CONNECTION_LIMIT = 10  # simultaneous connections per account (API-NOTES §7.1)
@@ -45,6 +51,7 @@ class HttpMailChimpConnector:
         max_retries: int = 6,
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        limiter_url: str = "",
     ) -> None:
         if not 1 <= max_connections <= MAILCHIMP_CONNECTION_LIMIT:
             raise ValueError(f"max_connections must be between 1 and {MAILCHIMP_CONNECTION_LIMIT}")
@@ -55,6 +62,8 @@ class HttpMailChimpConnector:
         self._max_retries = max_retries
         self._transport = _Borrowed(transport) if transport is not None else None
         self._sleep = sleep
+        # One Redis client for the whole process (its pool is thread-safe).
+        self._shared = redis_client(limiter_url) if limiter_url else None
         self._oauth = HttpMailChimpOAuth(
             Requester(self._client(), max_retries=max_retries, sleep=sleep),
             oauth_base_url,
@@ -77,12 +86,21 @@ class HttpMailChimpConnector:
             client,
             max_retries=self._max_retries,
             sleep=self._sleep,
-            gate=gate_for(api_endpoint, access_token, self._max_connections, account_id),
+            gate=self._gate(api_endpoint, access_token, account_id),
         )
         return HttpMailChimpAccount(requester, workers=self._max_connections)
 
     def close(self) -> None:
         self._oauth.close()
+
+    def _gate(
+        self, api_endpoint: str, token: str, account_id: str
+    ) -> AbstractContextManager[object]:
+        local = gate_for(api_endpoint, token, self._max_connections, account_id)
+        if self._shared is None:
+            return local
+        key = gate_key(api_endpoint, token, account_id)
+        return BothGates(local, SharedGate(self._shared, key, self._max_connections))
 
     def _client(self, base_url: str = "", auth: str | None = None) -> httpx.Client:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}

@@ -16,4 +16,5 @@ def csmc_mailchimp_connector(settings: Settings) -> HttpMailChimpConnector:
         timeout=settings.http_timeout,
         max_connections=settings.max_connections,
         max_retries=settings.max_retries,
+        limiter_url=settings.limiter_url,
     )

@@ -82,7 +82,7 @@ class Requester:
         *,
         max_retries: int,
         sleep: Callable[[float], None] = time.sleep,
-        gate: threading.BoundedSemaphore | None = None,
+        gate: AbstractContextManager[object] | None = None,
         jitter: Callable[[], float] = random.random,
     ) -> None:
         self._client = client

@@ -73,10 +73,13 @@ def connect_tenant(world: World, tenant_id: str, zone: str) -> None:
         uow.commit()
 
 
-def start_worker(world: World, queue: str, log: IO[str], cwd: Path) -> subprocess.Popen[str]:
+def start_worker(
+    world: World, queue: str, log: IO[str], cwd: Path, concurrency: int = 2, **extra: str
+) -> subprocess.Popen[str]:
     s = world.settings
     env = {
         **os.environ,
+        **extra,
         "CS_MAILCHIMP_DATABASE_URL": s.database_url,
         "CS_MAILCHIMP_OAUTH_BASE_URL": s.oauth_base_url,
         "CS_MAILCHIMP_CLIENT_ID": s.client_id,
@@ -87,7 +90,7 @@ def start_worker(world: World, queue: str, log: IO[str], cwd: Path) -> subproces
     }
     command = str(Path(sys.executable).parent / "cs-mailchimp")
     return subprocess.Popen(
-        [command, "worker", "--concurrency", "2", "--queue", queue],
+        [command, "worker", "--concurrency", str(concurrency), "--queue", queue],
         cwd=cwd,
         env=env,
         stdout=log,
@@ -146,3 +149,63 @@ def test_two_workers_sync_each_tenant_exactly_once(pg_world: World, tmp_path: Pa
             assert tenant is not None and tenant.last_sync_local_date is not None
     assert len(world.sim.stats.peak_concurrency) == TENANTS
     assert max(world.sim.stats.peak_concurrency.values()) <= 10
+
+
+def test_workers_keep_a_shared_account_within_its_connection_limit(
+    pg_world: World, tmp_path: Path
+) -> None:
+    """Two tenants authorized on one MailChimp account, synced at once by two worker
+    processes: with CS_MAILCHIMP_LIMITER_URL they share the account's connections."""
+    world = pg_world
+    zone = night_zone(datetime.now(UTC))
+    side = world.mailchimp(login="shared@example.com")
+    for n, tenant_id in enumerate(("north", "south")):
+        world.add_tenant(tenant_id, timezone=zone)
+        world.import_rows(tenant_id, sample_rows(1500, start=1500 * n))
+        token = world.sim.issue_token(side.account_id)
+        with world.deps.uow() as uow:
+            uow.scope(tenant_id).token.put(world.deps.box().encrypt(token))
+            tenant = uow.tenants.get(tenant_id)
+            assert tenant is not None
+            connected = replace(
+                tenant,
+                api_endpoint=world.sim_url,
+                account_name="Shared",
+                account_id=side.account_id,
+            )
+            uow.tenants.save(connected.with_state(ConnectionState.CONNECTED))
+            uow.commit()
+    world.sim.latency = 0.1  # every batch call overlaps the other process's
+    queue = f"csmc-test-{uuid.uuid4().hex}"
+    logs = [tmp_path / f"worker{i}.log" for i in range(2)]
+    handles = [path.open("w", encoding="utf-8") for path in logs]
+    limits = {
+        "CS_MAILCHIMP_MAX_CONNECTIONS": "2",
+        "CS_MAILCHIMP_LIMITER_URL": "redis://127.0.0.1:6379/15",
+    }
+    # One task at a time per process: the two tenants run in two processes.
+    workers = [start_worker(world, queue, h, tmp_path, 1, **limits) for h in handles]
+    try:
+        result = world.cli("enqueue", "--queue", queue, "--json")
+        assert result.exit_code == 0, result.output
+        deadline = time.monotonic() + 90
+        while len(completions(logs)) < 2:
+            assert time.monotonic() < deadline, "\n".join(p.read_text() for p in logs)[-3000:]
+            assert all(w.poll() is None for w in workers), "a worker died"
+            time.sleep(0.2)
+    finally:
+        for w in workers:
+            w.send_signal(signal.SIGTERM)
+        for w in workers:
+            try:
+                w.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                w.kill()
+                w.wait()
+        for handle in handles:
+            handle.close()
+
+    outcomes = completions(logs)
+    assert sum("'outcome': 'synced'" in o for o in outcomes) == 2, outcomes
+    assert len(world.members(side.list_id)) == 3000
+    assert world.sim.stats.peak_concurrency[side.account_id] <= 2
