@@ -195,6 +195,8 @@ class Tenant:
     webhook_id: str = ""
     # Only a salt: the URL's secret is derived from it and the secret key (audience.py).
     webhook_salt: str = ""
+    # While the webhook moves to a new address, the old salt, still accepted (audience.py).
+    webhook_salt_previous: str = ""
     last_sync_at: datetime | None = None
     last_sync_local_date: date | None = None
     members_checked_at: datetime | None = None

@@ -155,7 +155,7 @@ def validate(settings: Settings) -> None:
     ):
         raise ConfigurationError(
             "CS_MAILCHIMP_LIMITER_URL must be a Redis URL (redis://, rediss:// or unix://), "
-            f"got {settings.limiter_url!r}"
+            f"got {_without_password(settings.limiter_url)!r}"
         )
     if not settings.list_name.strip():
         raise ConfigurationError("CS_MAILCHIMP_LIST_NAME must not be empty")

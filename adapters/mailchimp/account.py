@@ -38,7 +38,9 @@ log = logging.getLogger(__name__)
 
 PAGE_SIZE = 1000  # the maximum `count` on every collection (§2)
 BATCH_LIMIT = 500  # members per batch subscribe call (§5.1)
-BATCH_TIMEOUT = 120.0  # seconds: MailChimp's own limit for one call (§7.1)
+# MailChimp's own limit for one call is 120 s (§7.1): reads and writes get that long, the
+# connection itself no longer than any other call's.
+BATCH_TIMEOUT = httpx.Timeout(120.0, connect=10.0)
 
 KNOWN_STATUSES = frozenset(str(status) for status in MemberStatus)
 
@@ -86,7 +88,7 @@ class HttpMailChimpAccount:
         idempotent: bool = True,
         params: dict[str, str | int] | None = None,
         json: Any = None,
-        timeout: float | None = None,
+        timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
         """The final response; 401 raises TokenRevoked (§1.3), other errors are the caller's."""
         response = self._http.send(
@@ -129,7 +131,7 @@ class HttpMailChimpAccount:
         idempotent: bool = True,
         params: dict[str, str | int] | None = None,
         json: Any = None,
-        timeout: float | None = None,
+        timeout: httpx.Timeout | None = None,
     ) -> dict[str, Any]:
         """A call on the audience or one of its collections: 404 means the audience is gone."""
         response = self._call(

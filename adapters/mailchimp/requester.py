@@ -110,7 +110,7 @@ class Requester:
         json: Any = None,
         data: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
-        timeout: float | None = None,
+        timeout: httpx.Timeout | None = None,
     ) -> httpx.Response:
         """Returns the first response that is not worth retrying (success or a final error).
 

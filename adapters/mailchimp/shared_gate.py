@@ -10,6 +10,8 @@ whose clocks disagree still agree on it.
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import threading
 import time
 import uuid
@@ -19,8 +21,9 @@ from typing import Any
 
 from calendarspots_mailchimp.core.errors import ConfigurationError
 
-# Longer than the slowest call we make (batch subscribe waits up to 120 s, §7.1).
-SLOT_TTL_S = 150.0
+# Longer than the slowest call we make: batch subscribe gives MailChimp 120 s per read and
+# write (§7.1), so twice that plus the connect time, with room to spare.
+SLOT_TTL_S = 300.0
 KEY_PREFIX = "csmc:mailchimp-connections:"
 
 # KEYS[1] the account's set; ARGV: slot id, limit, ttl in ms. Returns 1 when a slot was taken.
@@ -35,6 +38,29 @@ if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[2]) then
 end
 return 0
 """
+
+
+try:  # redis-py is optional (the `worker` extra): without it no SharedGate is ever made
+    from redis.exceptions import RedisError
+
+    RedisUnavailable: tuple[type[Exception], ...] = (RedisError,)
+except ImportError:  # pragma: no cover - depends on the installed extras
+    RedisUnavailable = ()
+
+log = logging.getLogger(__name__)
+_last_warning = [0.0]
+# After a Redis failure, requests skip the limiter for this long rather than each waiting
+# for a connect timeout of their own.
+BREAKER_S = 30.0
+_skip_until = [0.0]
+
+
+def _warn(message: str) -> None:
+    """At most one warning a minute per process."""
+    now = time.monotonic()
+    if now - _last_warning[0] >= 60:
+        _last_warning[0] = now
+        log.warning(message)
 
 
 class SharedGate:
@@ -58,12 +84,23 @@ class SharedGate:
         self._held = threading.local()
 
     def __enter__(self) -> SharedGate:
-        slot = uuid.uuid4().hex
+        slot: str | None = uuid.uuid4().hex
         wait = 0.005
-        while not self._acquire(keys=[self._key], args=[slot, self._limit, self._ttl_ms]):
-            self._sleep(wait)
-            wait = min(wait * 2, 0.1)
-        stack: list[str] = getattr(self._held, "slots", [])
+        try:
+            if time.monotonic() < _skip_until[0]:
+                slot = None
+            else:
+                while not self._acquire(keys=[self._key], args=[slot, self._limit, self._ttl_ms]):
+                    self._sleep(wait)
+                    wait = min(wait * 2, 0.1)
+        except RedisUnavailable as exc:  # a tuple of exception types
+            # The fleet-wide count is a courtesy to MailChimp, which enforces its limit itself
+            # with a 429 we retry: a Redis outage must not stop the syncs. The process's own
+            # gate still holds.
+            _skip_until[0] = time.monotonic() + BREAKER_S
+            _warn(f"the connection limiter is unavailable ({type(exc).__name__}); going on")
+            slot = None
+        stack: list[str | None] = getattr(self._held, "slots", [])
         stack.append(slot)
         self._held.slots = stack
         return self
@@ -74,7 +111,11 @@ class SharedGate:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._client.zrem(self._key, self._held.slots.pop())
+        slot = self._held.slots.pop()
+        if slot is None:
+            return
+        with contextlib.suppress(*RedisUnavailable):  # else the slot expires by itself
+            self._client.zrem(self._key, slot)
 
     def in_use(self) -> int:
         """Slots held now, across every process (expired ones excluded)."""

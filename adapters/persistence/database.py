@@ -145,7 +145,12 @@ class Database:
     @contextmanager
     def _migration_connection(self) -> Iterator[Connection]:
         with self.engine.connect() as connection:
-            if self.dialect == "sqlite":
+            sqlite = self.dialect == "sqlite"
+            if sqlite:
+                # SQLite alters a table by copying it and dropping the old one, which the
+                # foreign keys pointing at it would refuse: they are off while migrating
+                # (the pragma only takes effect outside a transaction) and checked at the end.
+                connection.exec_driver_sql("PRAGMA foreign_keys = OFF")
                 # Python's sqlite3 runs DDL outside transactions unless one is open: open a
                 # write transaction now so a second process waits instead of racing us.
                 connection.exec_driver_sql("BEGIN IMMEDIATE")
@@ -153,8 +158,17 @@ class Database:
                 connection.execute(
                     text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY}
                 )
-            yield connection
-            connection.commit()
+            try:
+                yield connection
+                if sqlite:
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
+                connection.commit()
+            finally:
+                if sqlite:
+                    connection.rollback()  # a no-op after commit()
+                    connection.exec_driver_sql("PRAGMA foreign_keys = ON")
 
 
 def alembic_config() -> Config:

@@ -23,23 +23,35 @@ _lock = threading.Lock()
 
 def database_for(url: str) -> Database:
     """One Database per URL in this process, its schema migrated on first use. A URL that
-    names no usable database is a ConfigurationError that says so (and hides the password)."""
-    try:
-        with _lock:
-            database = _databases.get(url)
-            if database is None:
-                database = _databases[url] = Database(url)
-        database.ensure_schema()
-    except (ArgumentError, NoSuchModuleError, DBAPIError) as exc:
-        reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
-        try:
-            shown = make_url(url).render_as_string(hide_password=True)
-        except ArgumentError:
-            shown = "that value"
-        raise ConfigurationError(
-            f"CS_MAILCHIMP_DATABASE_URL: the database {shown} cannot be used ({reason})"
-        ) from exc
+    names no database we can open is a ConfigurationError that says so (password hidden); a
+    failing migration is not, and keeps its own error."""
+    with _lock:
+        database = _databases.get(url)
+        if database is None:
+            try:
+                database = Database(url)
+            except (ArgumentError, NoSuchModuleError) as exc:
+                raise _unusable(url, exc) from exc
+            try:
+                with database.engine.connect():
+                    pass
+            except DBAPIError as exc:
+                database.dispose()
+                raise _unusable(url, exc) from exc
+            _databases[url] = database
+    database.ensure_schema()
     return database
+
+
+def _unusable(url: str, exc: Exception) -> ConfigurationError:
+    reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    try:
+        shown = make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        shown = "that value"
+    return ConfigurationError(
+        f"CS_MAILCHIMP_DATABASE_URL: the database {shown} cannot be opened ({reason})"
+    )
 
 
 def directory_for(url: str) -> EmbeddedClientDirectory:

@@ -64,6 +64,7 @@ class TenantRecord(Base):
     audience_id: Mapped[str]
     webhook_id: Mapped[str]
     webhook_salt: Mapped[str]
+    webhook_salt_previous: Mapped[str] = mapped_column(server_default="")
     last_sync_at: Mapped[datetime | None]
     last_sync_local_date: Mapped[date | None] = mapped_column(Date())
     members_checked_at: Mapped[datetime | None]

@@ -49,7 +49,18 @@ def webhook_secret(secret_key: str, tenant: Tenant) -> str:
     """The secret in the tenant's webhook URL: HMAC-SHA256(CS_MAILCHIMP_SECRET_KEY, tenant id +
     stored salt), 256 bits, URL-safe. Neither the database alone nor the key alone gives it,
     and a new key gives every tenant a new URL, which the next sync installs (R5)."""
-    salt = tenant.webhook_salt
+    return _derived(secret_key, tenant.tenant_id, tenant.webhook_salt)
+
+
+def accepted_webhook_secrets(secret_key: str, tenant: Tenant) -> list[str]:
+    """The current secret and, while the webhook moves to a new address, the previous one."""
+    secrets_ = [webhook_secret(secret_key, tenant)]
+    if tenant.webhook_salt_previous:
+        secrets_.append(_derived(secret_key, tenant.tenant_id, tenant.webhook_salt_previous))
+    return [s for s in secrets_ if s]
+
+
+def _derived(secret_key: str, tenant_id: str, salt: str) -> str:
     if not salt:
         return ""
     if salt.startswith(LEGACY_SALT_PREFIX):
@@ -59,7 +70,7 @@ def webhook_secret(secret_key: str, tenant: Tenant) -> str:
             "CS_MAILCHIMP_SECRET_KEY is not set: the webhook's secret is derived from it"
         )
     key = hashlib.sha256(b"calendarspots-mailchimp webhook\x00" + secret_key.encode()).digest()
-    message = f"{tenant.tenant_id}\x00{salt}".encode()
+    message = f"{tenant_id}\x00{salt}".encode()
     digest = hmac.new(key, message, hashlib.sha256).digest()
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 

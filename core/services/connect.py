@@ -117,9 +117,20 @@ class ConnectService:
         with deps.uow() as uow:
             scope = uow.scope(tenant_id)
             current = uow.tenants.get(tenant_id) or tenant
-            if current.account_id:
+            if current.account_id and not account_id and not trusted:
+                # Only MailChimp's id tells this account from one renamed to look like it.
+                message = (
+                    "MailChimp did not say which account was authorized, so it could not be "
+                    "confirmed as the one this business is connected to: click Authorize again "
+                    "in a moment."
+                )
+                journal.record(scope, ActivityKind.AUTHORIZATION_FAILED, message)
+                uow.commit()
+                journal.published()
+                return ConnectResult(False, message, tenant_id)
+            if current.account_id and account_id:
                 new_account = current.account_id != account_id
-            else:  # connected before tenants kept the id: its data center and name
+            else:  # an id unknown on either side: the data center and the account name
                 new_account = current.api_endpoint != meta.api_endpoint or (
                     current.account_name != meta.account_name
                 )
@@ -153,7 +164,7 @@ class ConnectService:
                 current,
                 api_endpoint=meta.api_endpoint,
                 account_name=meta.account_name,
-                account_id=account_id,
+                account_id=account_id or ("" if new_account else current.account_id),
             ).with_state(ConnectionState.CONNECTED)
             uow.tenants.save(updated)
             journal.record(
@@ -168,9 +179,15 @@ class ConnectService:
         return self._after_authorization(tenant_id)
 
     def _account_id(self, api_endpoint: str, token: str) -> str:
+        """MailChimp's account id, or "" when the API root will not say (the switch check then
+        falls back to data center and account name): never a reason to refuse a connection."""
         account = self.deps.mailchimp.account(api_endpoint, token)
         try:
             return account.account_id()
+        except TokenRevoked:
+            raise
+        except MailChimpError:
+            return ""
         finally:
             account.close()
 

@@ -25,6 +25,8 @@ def can_listen(host: str, port: int) -> None:
     code: the port is taken, or the host is not one of this machine's interfaces."""
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        # uvicorn binds the first address it is given; for "localhost" prefer IPv4 as it does.
+        infos.sort(key=lambda info: info[0] != socket.AF_INET)
         family, kind, proto, _, address = infos[0]
         with socket.socket(family, kind, proto) as probe:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does

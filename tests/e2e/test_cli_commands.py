@@ -350,7 +350,7 @@ def cli_with(settings: Any, *args: str) -> Result:
 @pytest.mark.parametrize(
     ("url", "words"),
     [
-        ("foo://bar", "CS_MAILCHIMP_DATABASE_URL: the database foo://bar cannot be used"),
+        ("foo://bar", "CS_MAILCHIMP_DATABASE_URL: the database foo://bar cannot be opened"),
         ("sqlite:////no/such/folder/x.db", "unable to open database file"),
         ("postgresql://someone:hunter2@127.0.0.1:1/nowhere", "someone:***@127.0.0.1:1"),
     ],

@@ -159,7 +159,8 @@ def test_forged_or_missing_state_is_refused(world: World) -> None:
     world.mailchimp()
     callback = f"{world.app_url}/oauth/mailchimp/callback"
     state = state_from_start(world)
-    for params in ({"code": "x", "state": state[:-2] + "xx"}, {"code": "x"}):
+    tampered = state[:-2] + ("yy" if state.endswith("xx") else "xx")
+    for params in ({"code": "x", "state": tampered}, {"code": "x"}):
         answer = httpx.get(callback, params=params, headers=JSON)
         assert answer.status_code == 400
         assert answer.json() == {
@@ -310,3 +311,54 @@ def test_an_audience_recreated_without_birthday_is_adopted_and_fixed(world: Worl
     assert world.cli("sync", "salon").exit_code == 0
     assert len(world.members(again.list_id)) == 3
     assert len(world.sim.webhooks(again.list_id)) == 1
+
+
+def test_a_mailchimp_that_will_not_give_its_account_id_still_connects(world: World) -> None:
+    """The account id only sharpens the switch check: its absence never blocks a connection."""
+    from calendarspots_mailchimp.simulator import Fault
+
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(2))
+    side = world.mailchimp()
+    # The API root is the first /3.0 call of an authorization: refuse it past every retry.
+    retries = world.settings.max_retries
+    world.sim.inject_fault(
+        Fault(status=429, count=retries + 1, method="GET", path_prefix="/3.0", retry_after=0.01)
+    )
+
+    first = world.authorize("salon")
+
+    assert first["ok"] is True, first
+    # The initial sync asked again, once the root answered.
+    assert world.tenant().account_id == side.account_id
+    again = world.authorize("salon")
+    assert again["ok"] is True, again
+
+    # Once the id is known, the open link needs it: a name alone could be a look-alike.
+    world.sim.inject_fault(
+        Fault(status=429, count=retries + 1, method="GET", path_prefix="/3.0", retry_after=0.01)
+    )
+    unconfirmed = world.authorize("salon")
+    assert unconfirmed["ok"] is False
+    assert "could not be confirmed" in unconfirmed["message"]
+    assert world.tenant().account_id == side.account_id
+    world.sim.clear_faults()
+
+
+def test_a_sync_learns_the_account_id_of_a_tenant_connected_without_it(world: World) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(2))
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"]
+    with world.deps.uow() as uow:  # as schema 0001 left it
+        tenant = uow.tenants.get("salon")
+        assert tenant is not None
+        uow.tenants.save(replace(tenant, account_id=""))
+        uow.commit()
+
+    assert world.cli("sync", "salon").exit_code == 0
+
+    assert world.tenant().account_id == side.account_id
+    world.sim.stats.reset()
+    assert world.cli("sync", "salon").exit_code == 0
+    assert world.sim.stats.count("GET", "/3.0/") == 0  # asked once, not every night

@@ -170,17 +170,55 @@ def test_faults_end_with_every_member_present_once(world: World) -> None:
     assert again["counts"]["created"] + again["counts"]["updated"] == 0
 
 
-def test_a_refusal_in_unknown_words_for_an_opted_out_member_is_still_never_resubscribed(
+def unknown_wording(monkeypatch: pytest.MonkeyPatch, world: World) -> None:
+    """MailChimp words its compliance refusal in a way we do not recognise."""
+    monkeypatch.setattr(
+        sim_members,
+        "compliance",
+        lambda email: sim_members.MemberRefused("Bad Request", f"{email} cannot be added now."),
+    )
+
+
+def test_a_refusal_in_unknown_words_for_an_unsubscribed_member_is_an_opt_out(
     world: World, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Batch error texts are undocumented: if MailChimp words the compliance refusal in a
-    way we do not recognise, the member's own status still decides (R10, R7)."""
+    """Batch error texts are undocumented: the member's own status decides (R10, R7)."""
+    world.add_tenant(TENANT)
+    world.import_rows(TENANT, sample_rows(3))
+    side = world.mailchimp()
+    assert world.authorize(TENANT)["ok"]
+    sim, lst = world.sim, world.sim.store.any_list(side.list_id)
+    for hook in sim.webhooks(side.list_id):  # the unsubscribe's delivery is lost
+        sim.delete_webhook(side.list_id, hook["id"])
+    sim.unsubscribe(side.list_id, "client1@example.com")
+    with sim.store.lock:  # and too old for the backfill to see it
+        for member in lst.members.values():
+            member.last_changed -= timedelta(days=2)
+    unknown_wording(monkeypatch, world)
+    rows = sample_rows(3)
+    rows[1] = ("client1@example.com", "Renamed", "X", "")  # a change to push
+    world.import_rows(TENANT, rows)
+
+    report = sync(world)
+
+    reasons = {p["email"]: p["reason"] for p in report["problems"]}
+    assert "never re-subscribed" in reasons["client1@example.com"], reasons
+    assert report["counts"]["failed"] == 0
+    assert world.members(side.list_id)["client1@example.com"]["status"] == "unsubscribed"
+    assert world.clients()["client1@example.com"].newsletter == "unsubscribed"
+
+
+def test_a_refusal_in_unknown_words_for_an_archived_member_is_a_plain_refusal(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Archived says nothing of consent: no opt-out is made up from an unreadable refusal,
+    and the contact is not sent again until it changes."""
     world.add_tenant(TENANT)
     side = world.mailchimp()
     assert world.authorize(TENANT)["ok"]
     sim, lst = world.sim, world.sim.store.any_list(side.list_id)
     sim.signup(side.list_id, "parti@example.com")
-    for hook in sim.webhooks(side.list_id):  # its delivery was lost long ago
+    for hook in sim.webhooks(side.list_id):
         sim.delete_webhook(side.list_id, hook["id"])
     sim.unsubscribe(side.list_id, "parti@example.com")
     with sim.store.lock:
@@ -189,20 +227,16 @@ def test_a_refusal_in_unknown_words_for_an_opted_out_member_is_still_never_resub
         archive(sim.store, lst, gone)
         for member in lst.members.values():
             member.last_changed -= timedelta(days=2)
-    monkeypatch.setattr(
-        sim_members,
-        "compliance",
-        lambda email: sim_members.MemberRefused("Bad Request", f"{email} cannot be added now."),
-    )
+    unknown_wording(monkeypatch, world)
     world.import_rows(TENANT, [*sample_rows(2), ("parti@example.com", "Parti", "X", "")])
 
     report = sync(world)
 
     reasons = {p["email"]: p["reason"] for p in report["problems"]}
-    assert "never re-subscribed" in reasons["parti@example.com"], reasons
-    assert report["counts"]["failed"] == 0
+    assert "cannot be added now" in reasons["parti@example.com"], reasons
+    assert report["counts"]["failed"] == 1
     assert world.members(side.list_id)["parti@example.com"]["status"] == "archived"
-    assert world.clients()["parti@example.com"].newsletter == "unsubscribed"
-    assert {e.email: e for e in ledger(world).values()}["parti@example.com"].member_status == (
-        "unsubscribed"
-    )
+    assert world.clients()["parti@example.com"].newsletter == "subscribed"
+    world.sim.stats.reset()
+    sync(world)
+    assert world.sim.stats.member_writes == 0  # not sent again until it changes

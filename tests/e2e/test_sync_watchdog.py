@@ -242,9 +242,31 @@ def test_a_0001_secret_stays_valid_while_mailchimp_refuses_the_new_address(world
 
     assert report["status"] == "partial"
     assert [h["url"] for h in world.sim.webhooks(side.list_id)] == [legacy_url]
-    assert world.tenant(TENANT).webhook_salt == "plain:stored-by-0001"
+    assert world.tenant(TENANT).webhook_salt_previous == "plain:stored-by-0001"
     assert httpx.get(legacy_url).status_code == 200  # MailChimp's only URL still works
     world.sim.clear_faults()
     sync(world)
     assert_one_correct_webhook(world, side)
+    assert world.tenant(TENANT).webhook_salt_previous == ""
     assert httpx.get(legacy_url).status_code == 404
+    (moved,) = world.entries(TENANT, "webhook.repaired")
+    assert "new address" in moved.message
+
+
+def test_during_a_move_both_addresses_are_accepted_and_no_other(world: World) -> None:
+    """A sync stopped between storing the new salt and MailChimp taking the new URL leaves
+    both addresses working, so no delivery is refused meanwhile."""
+    connected(world)
+    with world.deps.uow() as uow:
+        tenant = uow.tenants.get(TENANT)
+        assert tenant is not None
+        moving = replace(tenant, webhook_salt="new-salt", webhook_salt_previous="plain:old-secret")
+        uow.tenants.save(moving)
+        uow.commit()
+    base = f"{world.app_url}/webhooks/mailchimp/{TENANT}"
+    new = webhook_secret(world.settings.secret_key, moving)
+    assert httpx.get(f"{base}/old-secret").status_code == 200
+    assert httpx.get(f"{base}/{new}").status_code == 200
+    wrong = new[:-1] + ("A" if new[-1] != "A" else "B")
+    assert httpx.get(f"{base}/{wrong}").status_code == 404
+    assert httpx.get(f"{base}/plain:old-secret").status_code == 404

@@ -89,10 +89,9 @@ def _carry(run: Run, client: Client, old: LedgerEntry) -> MemberStatus | None:
     else:
         carried = run.new_status()
     try:
-        # A member under the new address: empty values left out, as for any new member.
-        merges = {tag: value for tag, value in client.merge_fields().items() if value}
+        # The new address may already be a member with older values: all of them are sent.
         state = run.account.upsert_member(
-            run.audience_id, MemberWrite(client.email.strip(), carried, merges)
+            run.audience_id, MemberWrite(client.email.strip(), carried, client.merge_fields())
         )
     except MemberRejected as exc:
         _change_failed(run, client, old.email, status, exc)

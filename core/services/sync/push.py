@@ -119,9 +119,8 @@ def _status_if_opted_out(run: Run, email: str) -> MemberStatus | None:
         return None
     if state.status in (MemberStatus.UNSUBSCRIBED, MemberStatus.CLEANED):
         return state.status
-    if state.status == MemberStatus.ARCHIVED:
-        # Refused although archived: archived after opting out, still in compliance state.
-        return MemberStatus.UNSUBSCRIBED
+    # Archived says nothing of consent: without MailChimp's own compliance wording, the
+    # contact is a plain refusal (not sent again until it changes), not an opt-out.
     return None
 
 

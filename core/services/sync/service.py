@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from itertools import chain
 
@@ -77,6 +78,8 @@ class SyncService:
         ending = Ending(deps, tenant, run, account, journal, state.dry_run)
         try:
             state.audience_id = _checked_audience(account, tenant, audience_checked).audience_id
+            if not tenant.account_id and not state.dry_run:
+                _learn_account_id(deps, tenant, account)
             webhook_problem = ""
             if not state.dry_run:
                 webhook_problem = watch_webhook(deps, tenant, account, state.audience_id, journal)
@@ -113,6 +116,23 @@ class SyncService:
         change_emails(state)
         removed_clients(state)
         return checked_at
+
+
+def _learn_account_id(deps: Deps, tenant: Tenant, account: MailChimpAccount) -> None:
+    """A tenant authorized before tenants kept MailChimp's account id learns it here, once, so
+    a later re-authorization is told apart from an account switch by the id, not the name."""
+    try:
+        account_id = account.account_id()
+    except TokenRevoked:
+        raise
+    except MailChimpError:
+        return  # asked again at the next sync
+    with deps.uow() as uow:
+        stored = uow.tenants.get(tenant.tenant_id)
+        if stored is not None and not stored.account_id:
+            uow.tenants.save(replace(stored, account_id=account_id))
+            uow.commit()
+    tenant.account_id = account_id
 
 
 def _checked_audience(account: MailChimpAccount, tenant: Tenant, trusted: bool) -> Audience:

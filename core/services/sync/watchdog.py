@@ -20,24 +20,28 @@ def watch_webhook(
 ) -> str:
     """Returns a problem message when the webhook could not be put right, else ''."""
     current = tenant
-    previous_salt = current.webhook_salt
-    legacy = previous_salt.startswith(contract.LEGACY_SALT_PREFIX)
-    if not previous_salt or legacy:
-        # Stored before the webhook is created: MailChimp checks the URL with a GET while
-        # creating it (API-NOTES §6.2), and that GET must already find the salt.
-        current = replace(current, webhook_salt=contract.new_webhook_salt())
-        _save_salt(deps, tenant, current.webhook_salt)
-    spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, current)
+    legacy = current.webhook_salt.startswith(contract.LEGACY_SALT_PREFIX)
+    moving = legacy or bool(current.webhook_salt_previous)  # a move this sync finishes
+    if not current.webhook_salt or legacy:
+        # A new address: stored before the webhook is created, since MailChimp checks the URL
+        # with a GET while creating it (API-NOTES §6.2). The old one (a secret stored by
+        # schema 0001) stays accepted until MailChimp is known to call the new one.
+        current = replace(
+            current,
+            webhook_salt=contract.new_webhook_salt(),
+            webhook_salt_previous=current.webhook_salt if legacy else "",
+        )
+        spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, current)
+        _save_salts(deps, tenant, current.webhook_salt, current.webhook_salt_previous)
+    else:
+        spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, current)
     try:
         outcome = contract.ensure_webhook(
             account, audience_id, spec, deps.settings.public_url, tenant.webhook_id
         )
-    except BaseException as exc:
-        if legacy:
-            # The old address is still the one MailChimp calls: keep accepting it.
-            _save_salt(deps, tenant, previous_salt)
-        if isinstance(exc, TokenRevoked | AudienceNotFound) or not isinstance(exc, MailChimpError):
-            raise
+    except (TokenRevoked, AudienceNotFound):
+        raise
+    except MailChimpError as exc:
         return _webhook_failed(deps, tenant, journal, exc)
     with deps.uow() as uow:
         scope = uow.scope(tenant.tenant_id)
@@ -47,6 +51,7 @@ def watch_webhook(
                 stored,
                 webhook_id=outcome.webhook.webhook_id,
                 webhook_salt=current.webhook_salt,
+                webhook_salt_previous="",  # MailChimp calls the new address now
                 audience_id=audience_id,
             )
         )
@@ -58,7 +63,7 @@ def watch_webhook(
                 "delete or edit it.",
                 webhook_id=outcome.webhook.webhook_id,
             )
-        elif outcome.action == "repaired" and legacy and outcome.what == ("URL changed",):
+        elif outcome.action == "repaired" and moving and outcome.what == ("URL changed",):
             journal.record(
                 scope,
                 ActivityKind.WEBHOOK_REPAIRED,
@@ -81,16 +86,17 @@ def watch_webhook(
     journal.published()
     tenant.webhook_id = outcome.webhook.webhook_id
     tenant.webhook_salt = current.webhook_salt
+    tenant.webhook_salt_previous = ""
     tenant.audience_id = audience_id
     return ""
 
 
-def _save_salt(deps: Deps, tenant: Tenant, salt: str) -> None:
+def _save_salts(deps: Deps, tenant: Tenant, salt: str, previous: str) -> None:
     with deps.uow() as uow:
         stored = uow.tenants.get(tenant.tenant_id) or tenant
-        uow.tenants.save(replace(stored, webhook_salt=salt))
+        uow.tenants.save(replace(stored, webhook_salt=salt, webhook_salt_previous=previous))
         uow.commit()
-    tenant.webhook_salt = salt
+    tenant.webhook_salt, tenant.webhook_salt_previous = salt, previous
 
 
 def _webhook_failed(deps: Deps, tenant: Tenant, journal: Journal, exc: MailChimpError) -> str:

@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from calendarspots_mailchimp.adapters.mailchimp import shared_gate
 from calendarspots_mailchimp.adapters.mailchimp.connector import HttpMailChimpConnector
 from calendarspots_mailchimp.adapters.mailchimp.shared_gate import (
     KEY_PREFIX,
@@ -100,3 +101,37 @@ def test_the_connector_takes_a_redis_slot_for_every_request(redis: Any) -> None:
     assert gate_of["gate"].in_use() == 0  # ... and given back after it
     account.close()
     connector.close()
+
+
+def test_a_redis_outage_does_not_stop_requests(
+    caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """MailChimp enforces its limit itself (429, retried): the fleet-wide count is a courtesy."""
+    monkeypatch.setattr(shared_gate, "_last_warning", [0.0])  # warned at most once a minute
+    monkeypatch.setattr(shared_gate, "_skip_until", [0.0])
+    calls: list[str] = []
+
+    class Down:
+        """A Redis that refuses every command: unreachable, read-only or out of memory."""
+
+        def register_script(self, _script: str) -> Any:
+            def run(**_: Any) -> int:
+                calls.append("acquire")
+                raise shared_gate.RedisUnavailable[0]("READONLY You can't write against a replica")
+
+            return run
+
+        def zrem(self, *_: Any) -> int:
+            calls.append("release")
+            raise shared_gate.RedisUnavailable[0]("down")
+
+    gate = SharedGate(Down(), f"account-{uuid.uuid4().hex}", 2)
+    for _ in range(3):
+        with gate:
+            pass
+    assert "connection limiter is unavailable" in caplog.text
+    assert calls == ["acquire"]  # then skipped for a while, not asked again every request
+    unreachable = SharedGate(redis_client("redis://127.0.0.1:1/0"), "other", 2)
+    monkeypatch.setattr(shared_gate, "_skip_until", [0.0])
+    with unreachable:  # a connection refused is an outage too
+        pass

@@ -146,6 +146,21 @@ def test_0002_keeps_a_stored_webhook_secret_as_a_legacy_salt_and_downgrades_back
                     ),
                     {"t": tenant_id, "s": secret},
                 )
+                # Rows that point at the tenant: SQLite copies `tenants` to alter it.
+                connection.execute(
+                    text(
+                        "INSERT INTO leases (tenant_id, holder, until) VALUES "
+                        "(:t, 'h', '2026-01-01 00:00:00')"
+                    ),
+                    {"t": tenant_id},
+                )
+                connection.execute(
+                    text(
+                        "INSERT INTO tokens (tenant_id, ciphertext, updated_at) VALUES "
+                        "(:t, :c, '2026-01-01 00:00:00')"
+                    ),
+                    {"t": tenant_id, "c": b"sealed"},
+                )
         database.upgrade()
         with database.unit_of_work_factory()() as uow:
             old, new = uow.tenants.get("old"), uow.tenants.get("new")
@@ -158,5 +173,10 @@ def test_0002_keeps_a_stored_webhook_secret_as_a_legacy_salt_and_downgrades_back
             rows = {row[0]: row[1] for row in connection.execute(query)}
         assert rows == {"old": "stored-secret", "new": ""}
         assert "oauth_states_used" not in inspect(database.engine).get_table_names()
+        with database.engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM leases")).scalar() == 2
+            assert connection.execute(text("SELECT count(*) FROM tokens")).scalar() == 2
+            if database.dialect == "sqlite":  # switched back on after migrating
+                assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
     finally:
         database.dispose()

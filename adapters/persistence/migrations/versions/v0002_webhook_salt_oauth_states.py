@@ -4,7 +4,8 @@ remembers its MailChimp account's id.
 - tenants.webhook_secret becomes tenants.webhook_salt: the URL's secret is now derived from the
   salt and CS_MAILCHIMP_SECRET_KEY (core/services/audience.py). A migration cannot derive
   anything (it has no key), so a stored secret is kept as a legacy salt `plain:<secret>`,
-  still accepted, and the tenant's next sync gives the webhook a derived secret.
+  still accepted, and the tenant's next sync gives the webhook a derived secret;
+  tenants.webhook_salt_previous keeps the old salt accepted until MailChimp has the new URL.
 - oauth_states_used: the nonce of every OAuth state a callback consumed, until it expires.
 - tenants.account_id: MailChimp's account id (API root), filled at the next authorization;
   until then an account switch is still told by data center and account name.
@@ -29,6 +30,9 @@ def upgrade() -> None:
     with op.batch_alter_table("tenants") as batch:
         batch.alter_column("webhook_secret", new_column_name="webhook_salt")
         batch.add_column(sa.Column("account_id", sa.String(), server_default="", nullable=False))
+        batch.add_column(
+            sa.Column("webhook_salt_previous", sa.String(), server_default="", nullable=False)
+        )
     tenants = sa.table("tenants", sa.column("webhook_salt", sa.String()))
     op.execute(
         tenants.update()
@@ -60,5 +64,6 @@ def downgrade() -> None:
         .values(webhook_salt=sa.func.substr(tenants.c.webhook_salt, 7))
     )
     with op.batch_alter_table("tenants") as batch:
+        batch.drop_column("webhook_salt_previous")
         batch.drop_column("account_id")
         batch.alter_column("webhook_salt", new_column_name="webhook_secret")
