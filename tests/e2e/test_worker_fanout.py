@@ -103,6 +103,29 @@ def completions(logs: list[Path]) -> list[str]:
     return [m for path in logs for m in DONE.findall(path.read_text(encoding="utf-8"))]
 
 
+def wait_for_completions(
+    logs: list[Path], workers: list[subprocess.Popen[str]], count: int, timeout: float
+) -> None:
+    deadline = time.monotonic() + timeout
+    while len(completions(logs)) < count:
+        assert time.monotonic() < deadline, "\n".join(p.read_text() for p in logs)[-3000:]
+        assert all(w.poll() is None for w in workers), "a worker died"
+        time.sleep(0.2)
+
+
+def stop(workers: list[subprocess.Popen[str]], handles: list[IO[str]]) -> None:
+    for w in workers:
+        w.send_signal(signal.SIGTERM)
+    for w in workers:
+        try:
+            w.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            w.kill()
+            w.wait()
+    for handle in handles:
+        handle.close()
+
+
 def test_two_workers_sync_each_tenant_exactly_once(pg_world: World, tmp_path: Path) -> None:
     world = pg_world
     zone = night_zone(datetime.now(UTC))
@@ -119,22 +142,9 @@ def test_two_workers_sync_each_tenant_exactly_once(pg_world: World, tmp_path: Pa
             result = world.cli("enqueue", "--queue", queue, "--json")
             assert result.exit_code == 0, result.output
             assert f'"{tenants[-1]}"' in result.output
-        deadline = time.monotonic() + 40
-        while len(completions(logs)) < 2 * TENANTS:
-            assert time.monotonic() < deadline, "\n".join(p.read_text() for p in logs)[-3000:]
-            assert all(w.poll() is None for w in workers), "a worker died"
-            time.sleep(0.2)
+        wait_for_completions(logs, workers, 2 * TENANTS, 40)
     finally:
-        for w in workers:
-            w.send_signal(signal.SIGTERM)
-        for w in workers:
-            try:
-                w.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                w.kill()
-                w.wait()
-        for handle in handles:
-            handle.close()
+        stop(workers, handles)
 
     outcomes = completions(logs)
     assert sum("'outcome': 'synced'" in o for o in outcomes) == TENANTS, outcomes
@@ -188,22 +198,9 @@ def test_workers_keep_a_shared_account_within_its_connection_limit(
     try:
         result = world.cli("enqueue", "--queue", queue, "--json")
         assert result.exit_code == 0, result.output
-        deadline = time.monotonic() + 90
-        while len(completions(logs)) < 2:
-            assert time.monotonic() < deadline, "\n".join(p.read_text() for p in logs)[-3000:]
-            assert all(w.poll() is None for w in workers), "a worker died"
-            time.sleep(0.2)
+        wait_for_completions(logs, workers, 2, 90)
     finally:
-        for w in workers:
-            w.send_signal(signal.SIGTERM)
-        for w in workers:
-            try:
-                w.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                w.kill()
-                w.wait()
-        for handle in handles:
-            handle.close()
+        stop(workers, handles)
 
     outcomes = completions(logs)
     assert sum("'outcome': 'synced'" in o for o in outcomes) == 2, outcomes
