@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 
 from calendarspots_mailchimp.entrypoints.cli import state
@@ -21,6 +23,12 @@ def worker(
     broker: str = typer.Option("", "--broker", help="Overrides CS_MAILCHIMP_BROKER_URL."),
     queue: str = typer.Option("", "--queue", help="Overrides CS_MAILCHIMP_QUEUE."),
     loglevel: str = typer.Option("INFO", "--loglevel"),
+    hostname: str = typer.Option(
+        "",
+        "--hostname",
+        "-n",
+        help="Celery node name (default: csmc-<pid>@<host>, unique per worker on a machine).",
+    ),
 ) -> None:
     """Start a Celery worker that runs one nightly sync task per tenant."""
     with failures():
@@ -35,6 +43,7 @@ def worker(
             f"--queues={celery.conf.task_default_queue}",
             "--without-gossip",
             "--without-mingle",
+            f"--hostname={hostname or f'csmc-{os.getpid()}@%h'}",
         ]
         if beat:
             argv.append("--beat")

@@ -3,9 +3,11 @@
 At most one sync per tenant at a time, across every worker: SyncService's database lease.
 At most one sync per tenant per local night: the task re-reads the tenant before syncing and
 skips it when that night is already done (a tenant enqueued twice, by two beats or a cron
-that overlapped, syncs once). That check and the sync run under a per-tenant Redis lock, so a
-second copy cannot read "not synced yet" just before the first one finishes. Per-account concurrency: one tenant is one MailChimp account,
-and one task is one process's connection gate (≤ CS_MAILCHIMP_MAX_CONNECTIONS, at most 10).
+that overlapped, syncs once); a second copy that read "not synced yet" just before the first
+one finished then waits on the lease, and once it holds it, re-checks the night in the same
+transaction and skips (lease.AlreadySynced). Per-account concurrency: each process's
+connection gate (≤ CS_MAILCHIMP_MAX_CONNECTIONS, at most 10), shared by every process of the
+fleet when CS_MAILCHIMP_LIMITER_URL names a Redis.
 """
 
 from __future__ import annotations

@@ -113,6 +113,23 @@ def wait_for_completions(
         time.sleep(0.2)
 
 
+def forget_queue(queue: str) -> None:
+    """Nothing of a test's queue stays in the broker's Redis."""
+    import redis
+
+    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        keys = [queue, *client.scan_iter(f"_kombu.binding*.{queue}")]
+        client.delete(*keys)
+    finally:
+        client.close()
+
+
+def node_names(logs: list[Path]) -> set[str]:
+    text = "\n".join(path.read_text(encoding="utf-8") for path in logs)
+    return set(re.findall(r"(csmc-\d+@\S+) ready", text))
+
+
 def stop(workers: list[subprocess.Popen[str]], handles: list[IO[str]]) -> None:
     for w in workers:
         w.send_signal(signal.SIGTERM)
@@ -145,6 +162,9 @@ def test_two_workers_sync_each_tenant_exactly_once(pg_world: World, tmp_path: Pa
         wait_for_completions(logs, workers, 2 * TENANTS, 40)
     finally:
         stop(workers, handles)
+        forget_queue(queue)
+
+    assert len(node_names(logs)) == WORKERS  # each worker has a name of its own
 
     outcomes = completions(logs)
     assert sum("'outcome': 'synced'" in o for o in outcomes) == TENANTS, outcomes
@@ -201,6 +221,7 @@ def test_workers_keep_a_shared_account_within_its_connection_limit(
         wait_for_completions(logs, workers, 2, 90)
     finally:
         stop(workers, handles)
+        forget_queue(queue)
 
     outcomes = completions(logs)
     assert sum("'outcome': 'synced'" in o for o in outcomes) == 2, outcomes
