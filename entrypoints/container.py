@@ -27,7 +27,7 @@ class Container(containers.DeclarativeContainer):
     plugin_manager = providers.Singleton(make_plugin_manager, extra_plugins)
     hooks = providers.Singleton(Hooks, plugin_manager)
     clock = providers.Singleton(SystemClock)
-    journal_clock: providers.Provider[Clock | None] = providers.Object(None)
+    real_clock: providers.Provider[Clock | None] = providers.Object(None)
 
     uow_factory = providers.Singleton(
         lambda hooks, settings: hooks.unit_of_work_factory(settings), hooks, settings
@@ -53,7 +53,7 @@ class Container(containers.DeclarativeContainer):
         mailchimp=mailchimp,
         box=secret_box.provider,
         clock=clock,
-        journal_clock=journal_clock,
+        real_clock=real_clock,
         notify=hooks.provided.activity_recorded,
         client_store=client_store,
     )

@@ -42,6 +42,9 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     try:
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_S * 1000}")
         cursor.execute("PRAGMA foreign_keys = ON")
+        # Deleted or overwritten rows (a replaced token, a retired webhook salt, a client's
+        # old address) are zeroed in the file rather than left in free pages.
+        cursor.execute("PRAGMA secure_delete = ON")
         _use_wal(cursor)
     finally:
         cursor.close()

@@ -137,10 +137,14 @@ class ConnectService:
             if new_account and current.api_endpoint and not trusted:
                 # Whoever can open the public start link must not be able to point a connected
                 # tenant at their own MailChimp account and receive its clients.
+                connected_to = current.account_name or current.api_endpoint
+                offered = meta.account_name or meta.dc
+                if connected_to == offered:  # a look-alike: only the ids tell them apart
+                    connected_to = f"{connected_to} (id {current.account_id})"
+                    offered = f"{offered} (id {account_id or 'unknown'})"
                 message = (
-                    f"This business is connected to the MailChimp account "
-                    f"{current.account_name or current.api_endpoint!r}; switching it to "
-                    f"{meta.account_name or meta.dc!r} was refused. To change accounts, an "
+                    f"This business is connected to the MailChimp account {connected_to!r}; "
+                    f"switching it to {offered!r} was refused. To change accounts, an "
                     f"operator runs `cs-mailchimp connect {tenant_id}` and the owner opens that link."
                 )
                 journal.record(

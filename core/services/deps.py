@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from calendarspots_mailchimp.core.errors import NotConnected, NotFound
@@ -28,12 +29,17 @@ class Deps:
     mailchimp: MailChimpConnector
     box: Callable[[], SecretBox]
     clock: Clock
-    # The activity log's clock when it must not follow `clock` (`nightly --now` pretends an
-    # instant for the schedule, but entries are stamped when they really happen).
-    journal_clock: Clock | None = None
+    # The real time where it must not follow a pretended `clock` (`nightly --now` pretends an
+    # instant for the schedule): activity entries are stamped, and sync leases expire, in
+    # real time. None: `clock` is the real time.
+    real_clock: Clock | None = None
     notify: Callable[[ActivityEntry], None] = _ignore
     client_store: ClientStore | None = None
     extras: dict[str, Any] = field(default_factory=dict)
+
+
+def real_now(deps: Deps) -> datetime:
+    return (deps.real_clock or deps.clock).now()
 
 
 class Journal:
@@ -54,7 +60,7 @@ class Journal:
         entry = scope.activity.add(
             ActivityEntry(
                 tenant_id=scope.tenant_id,
-                at=(self.deps.journal_clock or self.deps.clock).now(),
+                at=real_now(self.deps),
                 kind=kind,
                 message=message,
                 details=details,

@@ -14,7 +14,32 @@ app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=
 def upgrade() -> None:
     """Apply the migrations (also done automatically on first use)."""
     with failures():
+        container = state.container()
+        before = _revision(container.settings().database_url)
         # Opening a unit of work builds or upgrades the schema through the persistence plugin.
-        with state.container().uow_factory()() as uow:
+        with container.uow_factory()() as uow:
             uow.tenants.list()
-        typer.echo("database schema is up to date")
+        after = _revision(container.settings().database_url)
+        if before == after:
+            typer.echo(f"database schema is up to date (revision {after or 'unknown'})")
+        elif before is None:
+            typer.echo(f"database schema created (revision {after})")
+        else:
+            typer.echo(f"database schema upgraded from revision {before} to {after}")
+
+
+def _revision(url: str) -> str | None:
+    """The built-in store's Alembic revision, None before the first migration (or when it
+    cannot be read: the message then simply gives less detail)."""
+    from calendarspots_mailchimp.adapters.persistence.database import Database
+
+    try:
+        database = Database(url)
+    except Exception:
+        return None
+    try:
+        return database.current_revision()
+    except Exception:
+        return None
+    finally:
+        database.dispose()

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 import typer
+import typer.main
 from dependency_injector import providers
+
+# Typer carries its own copy of Click: its exceptions are the ones a command line raises.
+from typer._click import exceptions as cli_errors
 
 from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.entrypoints.cli import state
@@ -52,8 +57,8 @@ def pretend_now(container: Container, now: str) -> datetime:
         at = at if at.tzinfo else at.replace(tzinfo=UTC)
         # The schedule sees the pretended instant; the activity log keeps the real time, so
         # "newest first" stays true (only the first override counts as the real clock).
-        if container.journal_clock() is None:
-            container.journal_clock.override(providers.Object(container.clock()))
+        if container.real_clock() is None:
+            container.real_clock.override(providers.Object(container.clock()))
         container.clock.override(FixedClock(at.astimezone(UTC)))
         container.deps.reset()
     return container.clock().now()
@@ -89,8 +94,26 @@ _register()
 
 
 def main() -> None:
+    """The console script. Usage errors, like every failure, are one `error:` line on stderr
+    (SPEC) rather than Click's framed block; exit code 2 as Click gives them."""
     try:
-        app()
+        command = typer.main.get_command(app)
+        try:
+            code = command.main(prog_name="cs-mailchimp", standalone_mode=False)
+        except cli_errors.NoArgsIsHelpError as exc:
+            code = exc.exit_code  # Typer has printed the help already
+        except cli_errors.UsageError as exc:
+            where = exc.ctx.command_path if exc.ctx else "cs-mailchimp"
+            message = " ".join(exc.format_message().split())
+            typer.echo(f"error: {message} (see `{where} --help`)", err=True)
+            code = exc.exit_code
+        except cli_errors.ClickException as exc:
+            typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
+            code = exc.exit_code
+        except typer.Abort:
+            typer.echo("error: aborted", err=True)
+            code = 1
+        sys.exit(code if isinstance(code, int) else 0)
     finally:
         state.reset()
 

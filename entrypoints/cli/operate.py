@@ -117,7 +117,7 @@ def nightly(
 
         def show(outcome: NightlyOutcome) -> None:
             if not as_json:
-                mark = "ok" if outcome.ok else "FAILED"
+                mark = "ok" if outcome.ok else "busy" if outcome.busy else "FAILED"
                 typer.echo(f"{outcome.tenant_id}: {mark}: {outcome.message}")
 
         results = container.nightly_service().run(instant, on_result=show)
@@ -127,6 +127,7 @@ def nightly(
                 {
                     "tenant": o.tenant_id,
                     "ok": o.ok,
+                    **({"busy": True} if o.busy else {}),
                     "message": o.message,
                     **({"counts": o.report.counts.as_dict()} if o.report else {}),
                 }
@@ -134,7 +135,9 @@ def nightly(
             ],
         }
         emit(data, as_json, lambda: None if results else typer.echo("no tenant is due"))
-        failed = [o.tenant_id for o in results if not o.ok]
+        # A tenant another process is syncing right now is not a failure: a later run of
+        # the night takes it if that sync did not finish the night.
+        failed = [o.tenant_id for o in results if not o.ok and not o.busy]
         if failed:
             typer.echo(
                 f"error: the nightly sync failed for {len(failed)} tenant(s): {', '.join(failed)}",

@@ -5,8 +5,12 @@ the one-line `error: ...` on stderr (README: 2 bad input, 3 not found, 4 configu
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -378,3 +382,48 @@ def test_a_port_in_use_is_one_line_and_exit_4(world: World, command: str) -> Non
     out_of_range = world.cli(command, "--port", "99999")
     assert out_of_range.exit_code == 2
     assert "65535" in out_of_range.output
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["activity", "salon", "--limit", "abc"], "Invalid value for '--limit'"),
+        (["tenants", "add", "x"], "Missing option '--name'"),
+        (["sync"], "Missing argument 'tenant'"),
+        (["nosuchcmd"], "No such command 'nosuchcmd'"),
+        (["sync", "salon", "--bogus"], "No such option: --bogus"),
+    ],
+)
+def test_usage_errors_are_one_line_from_the_console_script(
+    tmp_path: Path, args: list[str], words: str
+) -> None:
+    """SPEC: failures exit non-zero with a one-line reason on stderr — usage errors too."""
+    script = Path(sys.executable).parent / "cs-mailchimp"
+    env = {**os.environ, "CS_MAILCHIMP_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    done = subprocess.run(
+        [str(script), *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
+    assert words in done.stderr
+    assert "--help`" in done.stderr
+
+
+def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
+    from calendarspots_mailchimp.adapters.persistence.database import Database
+
+    fresh = replace(world.settings, database_url=f"sqlite:///{tmp_path}/fresh.db")
+    assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
+        "database schema created (revision 0002)"
+    )
+    assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
+        "database schema is up to date (revision 0002)"
+    )
+    old_url = f"sqlite:///{tmp_path}/old.db"
+    old = Database(old_url)
+    old.upgrade("0001")
+    old.dispose()
+    result = cli_with(replace(world.settings, database_url=old_url), "db", "upgrade")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0002"

@@ -168,3 +168,31 @@ def test_a_tenant_another_process_is_syncing_is_reported_busy_not_failed_for_goo
     outcome = NightlyService(world.deps).run_one("montreal")
 
     assert (outcome.ok, outcome.busy, outcome.skipped) == (False, True, False)
+
+
+def test_nightly_says_busy_for_a_tenant_being_synced_and_does_not_fail(world: World) -> None:
+    connect(world, "montreal", "America/Montreal")
+    hold_lease(world, "montreal", "other-host:1:x", datetime.now(UTC) + timedelta(minutes=1))
+
+    result = world.cli("nightly", "--now", NIGHT_IN_MONTREAL)
+
+    assert result.exit_code == 0, result.output
+    assert "montreal: busy: tenant 'montreal' is being synced by another process" in result.stdout
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize("pretended", ["2031-03-04T09:55:00+00:00", "2020-03-04T09:55:00+00:00"])
+def test_a_pretended_instant_never_takes_over_a_live_lease(world: World, pretended: str) -> None:
+    """`--now` moves the schedule only: a lease held now, in real time, still holds."""
+    connect(world, "montreal", "America/Montreal")
+    hold_lease(world, "montreal", "other-host:1:x", datetime.now(UTC) + timedelta(minutes=1))
+
+    result = world.cli("nightly", "--now", pretended, "--json")
+
+    synced = json.loads(result.stdout)["synced"]
+    if synced:  # the pretended instant is inside the tenant's night
+        assert synced[0]["busy"] is True and synced[0]["ok"] is False
+    with world.deps.uow() as uow:
+        assert uow.scope("montreal").leases.holder() == "other-host:1:x"
+        runs = uow.scope("montreal").runs.latest(5)
+    assert [r.kind for r in runs] == [SyncKind.INITIAL]  # no nightly run started

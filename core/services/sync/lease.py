@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from calendarspots_mailchimp.core.errors import CalendarspotsError, SyncInProgress
 from calendarspots_mailchimp.core.model import SyncKind, SyncRun, SyncStatus, Tenant
-from calendarspots_mailchimp.core.services.deps import Deps
+from calendarspots_mailchimp.core.services.deps import Deps, real_now
 from calendarspots_mailchimp.core.services.sync.limits import LEASE_HEARTBEAT, LEASE_TTL
 from calendarspots_mailchimp.ports.mailchimp import MailChimpAccount
 from calendarspots_mailchimp.ports.repositories import TenantScope
@@ -70,7 +70,7 @@ def start(
     tenant_id = tenant.tenant_id
     now = deps.clock.now()
     with deps.uow() as uow:
-        if not _acquire(uow.scope(tenant_id), holder, now):
+        if not _acquire(uow.scope(tenant_id), holder, real_now(deps)):
             raise SyncInProgress(f"tenant {tenant_id!r} is being synced by another process")
         if kind == SyncKind.NIGHTLY:
             # Two schedulers may both have found the tenant due: the one that gets the
@@ -120,7 +120,7 @@ class Heartbeat:
     def _beat(self) -> None:
         while not self._stop.wait(LEASE_HEARTBEAT.total_seconds()):
             try:
-                now = self.deps.clock.now()
+                now = real_now(self.deps)
                 with self.deps.uow() as uow:
                     uow.scope(self.tenant_id).leases.acquire(self.holder, now, now + LEASE_TTL)
                     uow.commit()

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from calendarspots_mailchimp.core.model import LedgerEntry, MemberStatus
+from calendarspots_mailchimp.core.services.deps import real_now
 from calendarspots_mailchimp.core.services.sync.limits import LEASE_TTL
 from calendarspots_mailchimp.core.services.sync.optouts import mark_all, tell
 from calendarspots_mailchimp.core.services.sync.report import never_resubscribed, readable
@@ -108,7 +109,8 @@ def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> Non
         scope.ledger.upsert_many(entries)
         for email, status, marked_client in marked:
             tell(run, scope, email, status, marked_client, None)
-        scope.leases.acquire(run.holder, run.deps.clock.now(), run.deps.clock.now() + LEASE_TTL)
+        now = real_now(run.deps)
+        scope.leases.acquire(run.holder, now, now + LEASE_TTL)
         uow.commit()
     run.journal.published()
 
