@@ -105,7 +105,7 @@ def sync(
 
 def nightly(
     now: str = typer.Option(
-        "", "--now", help="Pretend it is this instant (ISO-8601; naive means UTC)."
+        "", "--now", help="Pretend it is this instant for the schedule (ISO-8601; naive means UTC)."
     ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:

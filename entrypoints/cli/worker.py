@@ -52,7 +52,7 @@ def worker(
 
 def enqueue(
     now: str = typer.Option(
-        "", "--now", help="Pretend it is this instant (ISO-8601; naive means UTC)."
+        "", "--now", help="Pretend it is this instant for the schedule (ISO-8601; naive means UTC)."
     ),
     broker: str = typer.Option("", "--broker", help="Overrides CS_MAILCHIMP_BROKER_URL."),
     queue: str = typer.Option("", "--queue", help="Overrides CS_MAILCHIMP_QUEUE."),
