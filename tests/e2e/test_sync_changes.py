@@ -300,3 +300,26 @@ def test_clients_without_names_are_added_even_when_the_owner_made_names_required
     report = sync(world)
     assert report["counts"]["updated"] == 1 and report["counts"]["failed"] == 0
     assert world.members(side.list_id)["nameless@example.com"]["merge_fields"]["LNAME"] == "Lafleur"
+
+
+def test_quiet_nights_after_an_onboarding_do_not_read_the_audience_again(world: World) -> None:
+    """The first night reads back what the onboarding wrote (every member changed then); the
+    next quiet nights read only what changed since, not that whole batch every night."""
+    from datetime import UTC, datetime
+
+    from calendarspots_mailchimp.ports.clock import FixedClock
+
+    side = connected(world, 2500)  # three pages of 1,000 members
+    members = "/3.0/lists/{list_id}/members"
+    clock = FixedClock(datetime.now(UTC))
+    world.container.clock.override(clock)
+    world.container.deps.reset()
+    pages = []
+    for _night in range(3):
+        clock.advance(days=1)
+        world.sim.stats.reset()
+        report = sync(world)
+        assert report["counts"]["unchanged"] == 2500
+        pages.append(world.sim.stats.count("GET", members))
+    assert pages == [3, 1, 1], pages
+    assert len(world.members(side.list_id)) == 2500

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from calendarspots_mailchimp.core.model import MemberStatus
+from calendarspots_mailchimp.core.services.deps import real_now
 from calendarspots_mailchimp.core.services.sync.limits import BACKFILL_MARGIN
 from calendarspots_mailchimp.core.services.sync.optouts import mark_all, tell
 from calendarspots_mailchimp.core.services.sync.run import Run
@@ -13,12 +14,15 @@ from calendarspots_mailchimp.core.services.sync.run import Run
 
 def backfill(run: Run, since: datetime | None) -> datetime | None:
     """Reads members MailChimp changed since `since` (all members when None) and applies
-    opt-outs to the client directory. Returns the checkpoint for the next run: the latest
-    `last_changed` MailChimp reported, or `since` when nothing changed. MailChimp's own
-    timestamps, not our clock: a pretended `nightly --now` or a skewed clock cannot make a
-    later run skip an opt-out."""
+    opt-outs to the client directory. Returns the checkpoint for the next run: when this
+    read began, by the real clock (a pretended `nightly --now` never moves it), or the latest
+    `last_changed` MailChimp reported if that is later (a clock behind MailChimp's). The
+    next run reads from BACKFILL_MARGIN before it, for a skewed clock or a change MailChimp
+    shows late; a checkpoint that stayed at the last change would have every night read
+    that whole last batch again (all members, after an onboarding)."""
     after = None if since is None else since - BACKFILL_MARGIN
     run.remote_complete = after is None
+    read_started = real_now(run.deps)
     changed: list[tuple[str, MemberStatus]] = []
     latest: datetime | None = None
     for member in run.account.members(run.audience_id, since_last_changed=after):
@@ -27,12 +31,7 @@ def backfill(run: Run, since: datetime | None) -> datetime | None:
         changed.append((key, member.status))
         if member.last_changed is not None and (latest is None or member.last_changed > latest):
             latest = member.last_changed
-    if latest is not None:
-        checkpoint = latest if since is None else max(latest, since)
-    else:
-        # Nothing changed: stay where we were; an audience read whole and found empty has no
-        # timestamp to offer, so our clock gives the first one.
-        checkpoint = since if since is not None else run.deps.clock.now()
+    checkpoint = max(t for t in (read_started, latest, since) if t is not None)
     if run.dry_run:
         _preview_opt_outs(run, changed)
         return checkpoint
