@@ -53,7 +53,13 @@ from typing import IO, Any
 import httpx
 import sqlalchemy as sa
 
-from benchmarks.stack import CLIENT_ID, POSTGRES_ADMIN_URL, client_rows
+from benchmarks.stack import (
+    CLIENT_ID,
+    POSTGRES_ADMIN_URL,
+    change_some,
+    client_rows,
+    upsert_clients,
+)
 from calendarspots_mailchimp.core.model import Client, ConnectionState
 from calendarspots_mailchimp.core.services.tenants import AddTenant, add_tenant
 from calendarspots_mailchimp.core.settings import Settings
@@ -66,7 +72,6 @@ TICKS = os.sysconf("SC_CLK_TCK")
 DONE = re.compile(r"Task csmc\.sync_tenant\[[^\]]+\] succeeded in [^:]+: (.*)$", re.MULTILINE)
 OUTCOME = re.compile(r"'outcome': '([^']+)'")
 TROUBLE = re.compile(r"^.*\b(ERROR|CRITICAL|Traceback|WARNING)\b.*$", re.MULTILINE)
-UPSERT_CHUNK = 5000
 
 
 def _say(text: str) -> None:
@@ -316,23 +321,11 @@ class World:
         data: dict[str, Any] = answer.json()
         return data
 
-    def upsert_clients(self, tenant_id: str, clients: Iterator[Client] | list[Client]) -> None:
-        store = self.container.deps().client_store
-        assert store is not None
-        chunk: list[Client] = []
-        for client in clients:
-            chunk.append(client)
-            if len(chunk) >= UPSERT_CHUNK:
-                store.upsert(tenant_id, chunk)
-                chunk = []
-        if chunk:
-            store.upsert(tenant_id, chunk)
+    def upsert_clients(self, tenant_id: str, clients: Iterator[Client]) -> None:
+        upsert_clients(self.container, tenant_id, clients)
 
     def change_some(self, tenant_id: str, total: int, share: float, version: int) -> int:
-        step = max(1, round(1 / share))
-        changed = [c for i, c in enumerate(client_rows(tenant_id, total, version)) if i % step == 0]
-        self.upsert_clients(tenant_id, changed)
-        return len(changed)
+        return change_some(self.container, tenant_id, total, share, version)
 
     def next_night(self, ids: list[str]) -> None:
         """Moves every tenant's last synced night back one day: tonight is due again."""

@@ -15,7 +15,7 @@ import sys
 import tempfile
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -62,6 +62,30 @@ def client_rows(tenant: str, count: int, version: int = 0) -> Iterator[Client]:
             last_name=f"D'Nom{i}",
             birthday=Birthday(1 + i % 12, 1 + i % 28, 1950 + i % 50),
         )
+
+
+def upsert_clients(container: Container, tenant_id: str, clients: Iterable[Client]) -> None:
+    """Writes clients into the embedded directory, 5,000 at a time."""
+    store = container.deps().client_store
+    assert store is not None
+    chunk: list[Client] = []
+    for client in clients:
+        chunk.append(client)
+        if len(chunk) >= 5000:
+            store.upsert(tenant_id, chunk)
+            chunk = []
+    if chunk:
+        store.upsert(tenant_id, chunk)
+
+
+def change_some(
+    container: Container, tenant_id: str, total: int, share: float, version: int
+) -> int:
+    """Edits the first name of every (1/share)-th client; returns how many."""
+    step = max(1, round(1 / share))
+    changed = [c for i, c in enumerate(client_rows(tenant_id, total, version)) if i % step == 0]
+    upsert_clients(container, tenant_id, changed)
+    return len(changed)
 
 
 @dataclass
@@ -150,24 +174,11 @@ class Stack:
             uow.commit()
         return audience.list_id
 
-    def upsert_clients(self, tenant_id: str, clients: Iterator[Client] | Sequence[Client]) -> None:
-        store = self.container.deps().client_store
-        assert store is not None
-        chunk: list[Client] = []
-        for client in clients:
-            chunk.append(client)
-            if len(chunk) >= 5000:
-                store.upsert(tenant_id, chunk)
-                chunk = []
-        if chunk:
-            store.upsert(tenant_id, chunk)
+    def upsert_clients(self, tenant_id: str, clients: Iterable[Client]) -> None:
+        upsert_clients(self.container, tenant_id, clients)
 
     def change_some(self, tenant_id: str, total: int, share: float, version: int) -> int:
-        """Edits the first name of every (1/share)-th client; returns how many."""
-        step = max(1, round(1 / share))
-        changed = [c for i, c in enumerate(client_rows(tenant_id, total, version)) if i % step == 0]
-        self.upsert_clients(tenant_id, changed)
-        return len(changed)
+        return change_some(self.container, tenant_id, total, share, version)
 
     # -- measured work -------------------------------------------------------------------------
     def child(self, action: str, **spec: Any) -> ChildResult:
