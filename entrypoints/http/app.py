@@ -87,8 +87,12 @@ class RedactWebhookSecrets(logging.Filter):
 
 
 _WEBHOOK_SECRET = re.compile(r"(/webhooks/mailchimp/[^/\s?\"']+/)[^/\s?\"']+")
-# The OAuth callback's one-time code and signed state are credentials too while they live.
-_OAUTH_PARAMS = re.compile(r"([?&](?:code|state)=)[^&\s\"']+")
+# The OAuth callback's one-time code and signed state are credentials too while they live;
+# so is anything a client wrongly puts in a query string under a secret-looking name.
+_OAUTH_PARAMS = re.compile(
+    r"([?&](?:code|state|[\w.-]*(?:token|secret|password|passwd|key|auth)[\w.-]*)=)[^&\s\"']+",
+    re.IGNORECASE,
+)
 
 
 def redact(text: str) -> str:

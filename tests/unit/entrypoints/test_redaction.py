@@ -15,6 +15,16 @@ def test_webhook_secrets_and_oauth_credentials_are_masked() -> None:
     assert redact("GET /tenants/salon/activity?limit=5") == "GET /tenants/salon/activity?limit=5"
 
 
+def test_secret_looking_query_parameters_are_masked_whatever_the_route() -> None:
+    line = "GET /tenants/salon/activity?limit=5&token=adm1n&X-Api-Key=k3y&kind=sync.failed"
+    assert redact(line) == (
+        "GET /tenants/salon/activity?limit=5&token=***&X-Api-Key=***&kind=sync.failed"
+    )
+    assert redact("GET /health?access_token=t0k&client_secret=s3c") == (
+        "GET /health?access_token=***&client_secret=***"
+    )
+
+
 def test_the_access_log_filter_masks_formatted_arguments() -> None:
     record = logging.LogRecord(
         "uvicorn.access",
