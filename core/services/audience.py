@@ -75,6 +75,17 @@ def _derived(secret_key: str, tenant_id: str, salt: str) -> str:
     return base64.urlsafe_b64encode(digest).rstrip(b"=").decode("ascii")
 
 
+def account_id_or_blank(account: MailChimpAccount) -> str:
+    """MailChimp's id of the account, or "" when the API root will not say: callers fall
+    back to data center and name, or ask again later. A revoked token still raises."""
+    try:
+        return account.account_id()
+    except TokenRevoked:
+        raise
+    except MailChimpError:
+        return ""
+
+
 def webhook_url(public_url: str, tenant_id: str, secret: str) -> str:
     return f"{public_url.rstrip('/')}{WEBHOOK_PATH}/{tenant_id}/{secret}"
 

@@ -187,11 +187,7 @@ class ConnectService:
         falls back to data center and account name): never a reason to refuse a connection."""
         account = self.deps.mailchimp.account(api_endpoint, token)
         try:
-            return account.account_id()
-        except TokenRevoked:
-            raise
-        except MailChimpError:
-            return ""
+            return contract.account_id_or_blank(account)
         finally:
             account.close()
 

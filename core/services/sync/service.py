@@ -121,11 +121,8 @@ class SyncService:
 def _learn_account_id(deps: Deps, tenant: Tenant, account: MailChimpAccount) -> None:
     """A tenant authorized before tenants kept MailChimp's account id learns it here, once, so
     a later re-authorization is told apart from an account switch by the id, not the name."""
-    try:
-        account_id = account.account_id()
-    except TokenRevoked:
-        raise
-    except MailChimpError:
+    account_id = contract.account_id_or_blank(account)
+    if not account_id:
         return  # asked again at the next sync
     with deps.uow() as uow:
         stored = uow.tenants.get(tenant.tenant_id)

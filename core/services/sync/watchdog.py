@@ -31,10 +31,10 @@ def watch_webhook(
             webhook_salt=contract.new_webhook_salt(),
             webhook_salt_previous=current.webhook_salt if legacy else "",
         )
-        spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, current)
+    # Before the salt is stored: a missing secret key fails here, with nothing changed.
+    spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, current)
+    if current is not tenant:
         _save_salts(deps, tenant, current.webhook_salt, current.webhook_salt_previous)
-    else:
-        spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, current)
     try:
         outcome = contract.ensure_webhook(
             account, audience_id, spec, deps.settings.public_url, tenant.webhook_id
