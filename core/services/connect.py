@@ -4,13 +4,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from calendarspots_mailchimp.core.errors import (
     AudienceContractError,
     AuthorizationError,
     CalendarspotsError,
     ConfigurationError,
+    NotFound,
 )
 from calendarspots_mailchimp.core.model import ActivityKind, ConnectionState, SyncKind, Tenant
 from calendarspots_mailchimp.core.services import audience as contract
@@ -21,8 +24,14 @@ from calendarspots_mailchimp.core.services.deps import (
     open_account,
     record_now,
 )
-from calendarspots_mailchimp.core.services.oauth_state import make_state, read_claims
+from calendarspots_mailchimp.core.services.oauth_state import (
+    make_link_token,
+    make_state,
+    read_claims,
+    read_link_token,
+)
 from calendarspots_mailchimp.core.services.sync import SyncReport, SyncService
+from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.ports.mailchimp import MailChimpError, TokenRevoked
 from calendarspots_mailchimp.ports.repositories import UnitOfWork
 
@@ -41,6 +50,21 @@ class ConnectResult:
         if self.sync is not None:
             data["sync"] = self.sync.as_json()
         return data
+
+
+@dataclass(frozen=True)
+class StartLink:
+    tenant_id: str
+    url: str
+    expires_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tenant": self.tenant_id,
+            "authorize_url": self.url,
+            "expires_at": self.expires_at.isoformat(),
+            "uses": 1,
+        }
 
 
 @dataclass
@@ -65,25 +89,59 @@ class ConnectService:
     def __init__(self, deps: Deps) -> None:
         self.deps = deps
 
-    def authorize_url(self, tenant_id: str, trusted: bool = True) -> str:
-        """`trusted`: whoever asked is known to manage the tenant (the operator's `connect`,
-        or a request the host or the admin token vouched for). Only a trusted link may move
-        an already-connected tenant to another MailChimp account."""
+    def authorize_url(self, tenant_id: str) -> str:
+        """MailChimp's authorize URL for the tenant, for a caller already known to manage it
+        (the host's auth, the admin token, or a redeemed start link)."""
+        settings = self._ready(tenant_id)
+        state = make_state(tenant_id, settings.secret_key, self.deps.clock.now())
+        return self.deps.mailchimp.oauth.authorize_url(settings.redirect_uri, state)
+
+    def start_link(self, tenant_id: str) -> StartLink:
+        """The one-use link (15 minutes) an operator hands the owner: it opens the start route
+        without any other credential."""
+        settings = self._ready(tenant_id)
+        token, expires_at = make_link_token(tenant_id, settings.secret_key, self.deps.clock.now())
+        query = urlencode({"tenant": tenant_id, "link_token": token})
+        return StartLink(
+            tenant_id, f"{settings.public_url}/oauth/mailchimp/start?{query}", expires_at
+        )
+
+    def redeem_start_link(self, tenant_id: str, token: str) -> str:
+        """MailChimp's authorize URL for a start link, spending it. A link that is forged,
+        expired, already used or made for another tenant raises NotFound, exactly like an
+        unknown tenant, and writes nothing."""
+        settings = self._ready(tenant_id)
+        try:
+            claims = read_link_token(token, settings.secret_key, self.deps.clock.now())
+        except AuthorizationError as exc:
+            raise NotFound(f"no tenant {tenant_id!r}") from exc
+        if claims.tenant_id != tenant_id:
+            raise NotFound(f"no tenant {tenant_id!r}")
+        url = self.authorize_url(tenant_id)
+        with self.deps.uow() as uow:
+            first_use = uow.oauth_states.use(
+                f"link:{claims.nonce}", tenant_id, claims.expires_at, self.deps.clock.now()
+            )
+            uow.commit()
+        if not first_use:
+            raise NotFound(f"no tenant {tenant_id!r}")
+        return url
+
+    def _ready(self, tenant_id: str) -> Settings:
         settings = self.deps.settings
         get_tenant(self.deps, tenant_id)
         if not settings.client_id:
             raise ConfigurationError(
                 "CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp"
             )
-        state = make_state(tenant_id, settings.secret_key, self.deps.clock.now(), trusted)
-        return self.deps.mailchimp.oauth.authorize_url(settings.redirect_uri, state)
+        return settings
 
     def callback(self, code: str, state: str, error: str = "") -> ConnectResult:
         """The OAuth redirect target. Never raises for the owner's sake: every outcome is a
         message; but a bad `state` raises AuthorizationError (nothing can be attributed)."""
         deps = self.deps
         claims = read_claims(state, deps.settings.secret_key, deps.clock.now())
-        tenant_id, trusted = claims.tenant_id, claims.trusted
+        tenant_id = claims.tenant_id
         tenant = get_tenant(deps, tenant_id)
         with deps.uow() as uow:
             first_use = uow.oauth_states.use(
@@ -117,46 +175,12 @@ class ConnectService:
         with deps.uow() as uow:
             scope = uow.scope(tenant_id)
             current = uow.tenants.get(tenant_id) or tenant
-            if current.account_id and not account_id and not trusted:
-                # Only MailChimp's id tells this account from one renamed to look like it.
-                message = (
-                    "MailChimp did not say which account was authorized, so it could not be "
-                    "confirmed as the one this business is connected to: click Authorize again "
-                    "in a moment."
-                )
-                journal.record(scope, ActivityKind.AUTHORIZATION_FAILED, message)
-                uow.commit()
-                journal.published()
-                return ConnectResult(False, message, tenant_id)
             if current.account_id and account_id:
                 new_account = current.account_id != account_id
             else:  # an id unknown on either side: the data center and the account name
                 new_account = current.api_endpoint != meta.api_endpoint or (
                     current.account_name != meta.account_name
                 )
-            if new_account and current.api_endpoint and not trusted:
-                # Whoever can open the public start link must not be able to point a connected
-                # tenant at their own MailChimp account and receive its clients.
-                connected_to = current.account_name or current.api_endpoint
-                offered = meta.account_name or meta.dc
-                if connected_to == offered:  # a look-alike: only the ids tell them apart
-                    connected_to = f"{connected_to} (id {current.account_id})"
-                    offered = f"{offered} (id {account_id or 'unknown'})"
-                message = (
-                    f"This business is connected to the MailChimp account {connected_to!r}; "
-                    f"switching it to {offered!r} was refused. To change accounts, an "
-                    f"operator runs `cs-mailchimp connect {tenant_id}` and the owner opens that link."
-                )
-                journal.record(
-                    scope,
-                    ActivityKind.AUTHORIZATION_FAILED,
-                    message,
-                    account=meta.account_name,
-                    current_account=current.account_name,
-                )
-                uow.commit()
-                journal.published()
-                return ConnectResult(False, message, tenant_id)
             if new_account:
                 # Another MailChimp account: nothing we remember about members applies, and
                 # the old account's webhook would call us for an audience we no longer serve.

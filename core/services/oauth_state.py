@@ -1,7 +1,9 @@
-"""The OAuth `state` parameter: names the tenant, signed and expiring (tamper-proof).
+"""Signed, expiring tokens: the OAuth `state` and the operator's start link.
 
 MailChimp requires an exact redirect_uri and tells apps to carry per-user data in `state`
-(API-NOTES §1.2), so the tenant travels there, signed with CS_MAILCHIMP_SECRET_KEY.
+(API-NOTES §1.2), so the tenant travels there, signed with CS_MAILCHIMP_SECRET_KEY. The start
+link that `cs-mailchimp connect` prints carries a token of the same shape, signed under another
+derived key, so neither can stand in for the other. Each carries a nonce so it can be spent once.
 """
 
 from __future__ import annotations
@@ -12,11 +14,16 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from calendarspots_mailchimp.core.errors import AuthorizationError, ConfigurationError
 
 STATE_TTL_SECONDS = 15 * 60
+LINK_TTL_SECONDS = 15 * 60
+
+_STATE = b"calendarspots-mailchimp oauth state\x00"
+_LINK = b"calendarspots-mailchimp start link\x00"
+_INVALID = "the authorization link is invalid: start again from Authorize"
 
 
 def _b64(data: bytes) -> str:
@@ -27,35 +34,55 @@ def _unb64(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
-def _key(secret_key: str) -> bytes:
+def _key(secret_key: str, purpose: bytes) -> bytes:
     if not secret_key:
         raise ConfigurationError(
             "CS_MAILCHIMP_SECRET_KEY is not set: refusing to store MailChimp tokens (the key "
             "encrypts them and signs the authorization link); set it, then authorize again"
         )
-    return hashlib.sha256(b"calendarspots-mailchimp oauth state\x00" + secret_key.encode()).digest()
-
-
-def make_state(tenant_id: str, secret_key: str, now: datetime, trusted: bool = False) -> str:
-    """`trusted`: the link was made for someone known to manage the tenant (an operator's
-    `connect`, or a request the host's auth or the admin token vouched for)."""
-    payload = {
-        "t": tenant_id,
-        "n": secrets.token_urlsafe(12),
-        "e": int(now.timestamp()) + STATE_TTL_SECONDS,
-        "p": 1 if trusted else 0,
-    }
-    body = _b64(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
-    sig = _b64(hmac.new(_key(secret_key), body.encode("ascii"), hashlib.sha256).digest())
-    return f"{body}.{sig}"
+    return hashlib.sha256(purpose + secret_key.encode()).digest()
 
 
 @dataclass(frozen=True)
 class StateClaims:
     tenant_id: str
-    trusted: bool
-    nonce: str  # the callback consumes it: a state is good for one authorization
+    nonce: str  # spent by its one use: a token is good once
     expires_at: datetime
+
+
+def _sign(tenant_id: str, key: bytes, now: datetime, ttl: int) -> str:
+    payload = {"t": tenant_id, "n": secrets.token_urlsafe(12), "e": int(now.timestamp()) + ttl}
+    body = _b64(json.dumps(payload, separators=(",", ":")).encode("utf-8"))
+    sig = _b64(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
+    return f"{body}.{sig}"
+
+
+def _verify(token: str, key: bytes, now: datetime) -> StateClaims:
+    body, _, sig = token.partition(".")
+    if not body or not body.isascii() or not sig.isascii():
+        raise AuthorizationError(_INVALID)
+    expected = _b64(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
+    if not hmac.compare_digest(sig.encode("ascii"), expected.encode("ascii")):
+        raise AuthorizationError(_INVALID)
+    try:
+        payload = json.loads(_unb64(body))
+        claims = StateClaims(
+            str(payload["t"]), str(payload["n"]), datetime.fromtimestamp(int(payload["e"]), UTC)
+        )
+    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, OSError) as exc:
+        raise AuthorizationError(_INVALID) from exc
+    if now > claims.expires_at:
+        raise AuthorizationError("the authorization link has expired: click Authorize again")
+    return claims
+
+
+def make_state(tenant_id: str, secret_key: str, now: datetime) -> str:
+    return _sign(tenant_id, _key(secret_key, _STATE), now, STATE_TTL_SECONDS)
+
+
+def read_claims(state: str, secret_key: str, now: datetime) -> StateClaims:
+    """Raises AuthorizationError if tampered, malformed or expired."""
+    return _verify(state, _key(secret_key, _STATE), now)
 
 
 def read_state(state: str, secret_key: str, now: datetime) -> str:
@@ -63,28 +90,14 @@ def read_state(state: str, secret_key: str, now: datetime) -> str:
     return read_claims(state, secret_key, now).tenant_id
 
 
-def read_claims(state: str, secret_key: str, now: datetime) -> StateClaims:
+def make_link_token(tenant_id: str, secret_key: str, now: datetime) -> tuple[str, datetime]:
+    """The token of the start link `connect` prints, and when it expires."""
+    token = _sign(tenant_id, _key(secret_key, _LINK), now, LINK_TTL_SECONDS)
+    return token, datetime.fromtimestamp(int(now.timestamp()), UTC) + timedelta(
+        seconds=LINK_TTL_SECONDS
+    )
+
+
+def read_link_token(token: str, secret_key: str, now: datetime) -> StateClaims:
     """Raises AuthorizationError if tampered, malformed or expired."""
-    body, _, sig = state.partition(".")
-    key = _key(secret_key)
-    if not body.isascii() or not sig.isascii():
-        raise AuthorizationError("the authorization link is invalid: start again from Authorize")
-    expected = _b64(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
-    if not body or not hmac.compare_digest(
-        sig.encode("ascii", "replace"), expected.encode("ascii")
-    ):
-        raise AuthorizationError("the authorization link is invalid: start again from Authorize")
-    try:
-        payload = json.loads(_unb64(body))
-        tenant_id = str(payload["t"])
-        nonce = str(payload["n"])
-        expires = int(payload["e"])
-        trusted = bool(payload.get("p", 0))
-        expires_at = datetime.fromtimestamp(expires, UTC)
-    except (ValueError, KeyError, TypeError, AttributeError, OverflowError, OSError) as exc:
-        raise AuthorizationError(
-            "the authorization link is invalid: start again from Authorize"
-        ) from exc
-    if now.timestamp() > expires:
-        raise AuthorizationError("the authorization link has expired: click Authorize again")
-    return StateClaims(tenant_id, trusted, nonce, expires_at)
+    return _verify(token, _key(secret_key, _LINK), now)

@@ -119,11 +119,15 @@ def run_demo(count: int) -> None:
         )
 
         with RunningServer(create_app(container), port=app_port).start() as web:
-            url = container.connect_service().authorize_url(TENANT)
-            say(f"[bold]3.[/] The owner clicks Authorize → {url.split('?')[0]}")
+            link = container.connect_service().start_link(TENANT)
+            say(
+                f"[bold]3.[/] The owner opens the one-use link `connect` printed "
+                f"({link.url.split('?')[0]}) and approves on MailChimp"
+            )
             started = time.monotonic()
             with httpx.Client(timeout=120) as browser:
-                to_callback = browser.get(url)  # MailChimp approves and redirects back
+                at_mailchimp = browser.get(link.url).headers["location"]
+                to_callback = browser.get(at_mailchimp)  # MailChimp approves, redirects back
                 location = to_callback.headers["location"]
                 result = browser.get(location, headers={"Accept": "application/json"}).json()
             colour = "green" if result["ok"] else "red"

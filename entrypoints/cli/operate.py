@@ -24,10 +24,18 @@ def connect(
     tenant: str = typer.Argument(..., help="Tenant id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
-    """Print the MailChimp authorization URL for the tenant's owner to open."""
+    """Print the link the tenant's owner opens to authorize MailChimp (one use, 15 minutes)."""
     with failures():
-        url = state.container().connect_service().authorize_url(tenant)
-        emit({"tenant": tenant, "authorize_url": url}, as_json, lambda: typer.echo(url))
+        link = state.container().connect_service().start_link(tenant)
+
+        def text() -> None:
+            typer.echo(link.url)
+            typer.echo(
+                f"One use, valid until {link.expires_at:%Y-%m-%d %H:%M} UTC (15 minutes).",
+                err=True,
+            )
+
+        emit(link.as_json(), as_json, text)
 
 
 def check(

@@ -136,21 +136,24 @@ def create_app(container: Container) -> Starlette:
         return hmac.compare_digest(token.strip().encode(), expected.encode())
 
     async def oauth_start(request: Request) -> Response:
+        """Redirects to MailChimp only for a caller vouched for (the host's auth hook, the
+        admin token) or holding the one-use link `connect` printed. Anything else is the same
+        404 for a known and an unknown tenant, and writes nothing: an open start route would
+        let anyone connect a business's client list to their own MailChimp account."""
         tenant_id = request.query_params.get("tenant", "").strip()
+        link_token = request.query_params.get("link_token", "")
         if not tenant_id:
             return problem(400, "the tenant query parameter is required")
-        # A host that plugs in its auth decides who may connect a tenant; standalone, the
-        # route is open (SPEC), so deployments must keep it behind the platform's login.
-        decided = container.hooks().authorize_request(
-            tenant_id, request.method, request.url.path, dict(request.headers)
-        )
-        if decided is False:
-            return problem(401, "not authorized")
-        trusted = decided is True or authorized(request, tenant_id)
+        connect = container.connect_service()
         try:
-            url = await run_in_threadpool(
-                container.connect_service().authorize_url, tenant_id, trusted
-            )
+            if link_token:
+                url = await run_in_threadpool(connect.redeem_start_link, tenant_id, link_token)
+            elif authorized(request, tenant_id):
+                url = await run_in_threadpool(connect.authorize_url, tenant_id)
+            else:
+                return not_found()
+        except NotFound:
+            return not_found()
         except CalendarspotsError as exc:
             return problem(http_status(exc), one_line(exc))
         return RedirectResponse(url, status_code=302)

@@ -69,3 +69,15 @@ Fonctionnalité: Autoriser calendarspots.com à accéder à MailChimp
     Et un compte MailChimp avec une seule liste "calendarspots" complète
     Quand le propriétaire clique sur Autoriser et confirme dans MailChimp
     Alors la liste compte 20 contacts "pending"
+
+  @R3
+  Scénario: Personne d'autre que le propriétaire ne peut relier la base clients à un compte MailChimp
+    Soit un compte MailChimp avec une seule liste "calendarspots" complète
+    Quand un inconnu ouvre la page d'autorisation de l'entreprise "salon" sans lien ni session
+    Alors il reçoit la même réponse que pour une entreprise qui n'existe pas
+    Et l'entreprise est dans l'état "not_connected"
+    Et le journal d'activité est vide
+    Quand le propriétaire ouvre le lien donné par l'opérateur
+    Alors il arrive sur la page d'autorisation de MailChimp
+    Quand il ouvre ce lien une seconde fois
+    Alors il reçoit la même réponse que pour une entreprise qui n'existe pas

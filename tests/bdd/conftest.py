@@ -117,13 +117,36 @@ def click_authorize(world: World, ctx: dict[str, Any]) -> None:
 @when("le propriétaire clique sur Autoriser, confirme, puis recharge la page de retour")
 def authorize_then_reload(world: World, ctx: dict[str, Any]) -> None:
     with httpx.Client(timeout=60) as browser:
-        start = browser.get(
-            f"{world.app_url}/oauth/mailchimp/start", params={"tenant": ctx["tenant"]}
-        )
+        start = browser.get(world.start_link(ctx["tenant"]))
         back = browser.get(start.headers["location"]).headers["location"]
         first = browser.get(back, headers={"Accept": "application/json"})
         assert first.json()["ok"] is True, first.text
         ctx["reloaded"] = browser.get(back, headers={"Accept": "application/json"}).json()
+
+
+@when(
+    parsers.parse(
+        "un inconnu ouvre la page d'autorisation de l'entreprise \"{tenant}\" sans lien ni session"
+    )
+)
+def stranger_opens_start(world: World, ctx: dict[str, Any], tenant: str) -> None:
+    start = f"{world.app_url}/oauth/mailchimp/start"
+    ctx["answer"] = httpx.get(start, params={"tenant": tenant})
+    ctx["nobody"] = httpx.get(start, params={"tenant": "entreprise-inconnue"})
+
+
+@when("le propriétaire ouvre le lien donné par l'opérateur")
+def owner_opens_operator_link(world: World, ctx: dict[str, Any]) -> None:
+    ctx["link"] = world.start_link(ctx["tenant"])
+    ctx["answer"] = httpx.get(ctx["link"])
+
+
+@when("il ouvre ce lien une seconde fois")
+def opens_link_again(world: World, ctx: dict[str, Any]) -> None:
+    ctx["answer"] = httpx.get(ctx["link"])
+    ctx["nobody"] = httpx.get(
+        f"{world.app_url}/oauth/mailchimp/start", params={"tenant": "entreprise-inconnue"}
+    )
 
 
 @when(parsers.parse('l\'opérateur lance "{command}"'))
@@ -275,6 +298,24 @@ def list_has_field(world: World, ctx: dict[str, Any], tag: str, kind: str) -> No
     assert ctx["cli"].exit_code == 0, ctx["cli"].output
     fields = {f["tag"]: f["type"] for f in world.sim.merge_fields(ctx["mc"].list_id)}
     assert fields.get(tag) == kind, fields
+
+
+@then("il reçoit la même réponse que pour une entreprise qui n'existe pas")
+def same_as_unknown(ctx: dict[str, Any]) -> None:
+    answer, nobody = ctx["answer"], ctx["nobody"]
+    assert answer.status_code == nobody.status_code == 404
+    assert answer.text == nobody.text and "location" not in answer.headers
+
+
+@then("il arrive sur la page d'autorisation de MailChimp")
+def lands_on_mailchimp(world: World, ctx: dict[str, Any]) -> None:
+    assert ctx["answer"].status_code == 302
+    assert ctx["answer"].headers["location"].startswith(f"{world.sim_url}/oauth2/authorize?")
+
+
+@then("le journal d'activité est vide")
+def activity_empty(world: World, ctx: dict[str, Any]) -> None:
+    assert world.kinds(ctx["tenant"]) == []
 
 
 @then(parsers.parse("l'entreprise est dans l'état \"{state}\""))

@@ -9,10 +9,11 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import typer.main
 from support.harness import World, sample_rows
@@ -174,14 +175,21 @@ def test_clients_list_shows_the_newsletter_status(world: World) -> None:
     failed(world.cli("clients", "list", "nobody"), 3, "no tenant 'nobody'")
 
 
-def test_connect_prints_the_authorization_url(world: World) -> None:
+def test_connect_prints_a_one_use_start_link_and_its_expiry(world: World) -> None:
     world.add_tenant("salon")
     data = ok_json(world.cli("connect", "salon", "--json"))
-    assert data["tenant"] == "salon"
-    assert data["authorize_url"].startswith(world.sim_url + "/oauth2/authorize?")
-    assert "response_type=code" in data["authorize_url"]
+    assert data["tenant"] == "salon" and data["uses"] == 1
+    assert data["authorize_url"].startswith(world.app_url + "/oauth/mailchimp/start?tenant=salon&")
+    expires = datetime.fromisoformat(data["expires_at"])
+    assert timedelta(minutes=14) < expires - datetime.now(UTC) <= timedelta(minutes=15)
     text = world.cli("connect", "salon")
-    assert text.stdout.startswith(world.sim_url + "/oauth2/authorize?")
+    assert text.stdout.startswith(world.app_url + "/oauth/mailchimp/start?")
+    assert "One use, valid until" in text.stderr and "(15 minutes)" in text.stderr
+    opened = httpx.get(text.stdout.strip())
+    assert opened.status_code == 302
+    assert opened.headers["location"].startswith(world.sim_url + "/oauth2/authorize?")
+    assert "response_type=code" in opened.headers["location"]
+    assert httpx.get(text.stdout.strip()).status_code == 404  # one use
     failed(world.cli("connect", "nobody"), 3, "no tenant 'nobody'")
 
 

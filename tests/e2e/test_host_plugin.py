@@ -134,4 +134,6 @@ def test_host_directory_auth_and_activity_hooks(hosted: tuple[World, HostPlugin]
     assert ("salon", "GET", "/tenants/salon/activity") in plugin.asked
     start = f"{world.app_url}/oauth/mailchimp/start"
     refused = httpx.get(start, params={"tenant": "rival"}, headers=owner)
-    assert refused.status_code == 401
+    assert refused.status_code == 404  # the host said no: the same answer as for nobody
+    allowed = httpx.get(start, params={"tenant": "salon"}, headers=owner)
+    assert allowed.status_code == 302

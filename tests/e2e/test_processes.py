@@ -132,7 +132,8 @@ def test_serve_and_simulator_as_real_processes(tmp_path: Path) -> None:
         assert sim.post("/_sim/stats/reset").status_code == 200
 
         with httpx.Client(timeout=120) as browser:
-            start = browser.get(f"{app_url}/oauth/mailchimp/start", params={"tenant": "salon"})
+            link = operator.json("connect", "salon")["authorize_url"]
+            start = browser.get(link)
             assert start.status_code == 302 and start.headers["location"].startswith(sim_url)
             approve = browser.get(start.headers["location"])
             assert approve.status_code == 302

@@ -182,7 +182,7 @@ def test_admin_routes_refuse_missing_and_wrong_tokens(world: World, token: str |
 def test_tampered_or_expired_oauth_state_is_refused_without_side_effects(world: World) -> None:
     world.add_tenant("salon")
     world.mailchimp()
-    start = httpx.get(f"{world.app_url}/oauth/mailchimp/start", params={"tenant": "salon"})
+    start = httpx.get(world.start_link("salon"))
     state = httpx.URL(start.headers["location"]).params["state"]
     body, _, sig = state.partition(".")
     expired = make_state(

@@ -96,12 +96,18 @@ class World:
         return MailChimpSide(account.account_id, lst.list_id)
 
     # -- acting like people --------------------------------------------------------------------
+    def start_link(self, tenant_id: str = "salon") -> str:
+        """The one-use link `cs-mailchimp connect TENANT` prints for the owner."""
+        result = self.cli("connect", tenant_id, "--json")
+        assert result.exit_code == 0, result.output
+        link: str = json.loads(result.stdout)["authorize_url"]
+        return link
+
     def authorize(self, tenant_id: str = "salon") -> dict[str, Any]:
-        """The owner clicks Authorize, approves on MailChimp, lands back on the callback."""
+        """The owner opens the link the operator gave, approves on MailChimp, lands back on
+        the callback."""
         with httpx.Client(timeout=60) as browser:
-            start = browser.get(
-                f"{self.app_url}/oauth/mailchimp/start", params={"tenant": tenant_id}
-            )
+            start = browser.get(self.start_link(tenant_id))
             assert start.status_code == 302, start.text
             at_mailchimp = browser.get(start.headers["location"])
             assert at_mailchimp.status_code == 302, at_mailchimp.text
