@@ -6,7 +6,7 @@ import typer
 
 from calendarspots_mailchimp.core.services.tenants import activity as read_activity
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
 
 
 def register(app: typer.Typer) -> None:

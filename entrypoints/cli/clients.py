@@ -11,7 +11,7 @@ from calendarspots_mailchimp.core.model import Client
 from calendarspots_mailchimp.core.services.clients import import_clients
 from calendarspots_mailchimp.core.services.deps import get_tenant
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
 
 app = typer.Typer(
     help="The embedded client directory (used when no host platform plugs in its own).",

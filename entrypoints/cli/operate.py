@@ -10,7 +10,7 @@ from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
 from calendarspots_mailchimp.core.services.sync import SyncReport
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures, pretend_now
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, pretend_now
 
 
 def register(app: typer.Typer) -> None:

@@ -11,7 +11,7 @@ import typer
 from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import failures
+from calendarspots_mailchimp.entrypoints.cli.common import failures
 
 
 def register(app: typer.Typer) -> None:

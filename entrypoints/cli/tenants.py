@@ -11,7 +11,7 @@ from calendarspots_mailchimp.core.services.tenants import (
     tenant_json,
 )
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
 
 app = typer.Typer(help="Add and list tenants (businesses).", no_args_is_help=True)
 

@@ -7,7 +7,7 @@ import os
 import typer
 
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures, pretend_now
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, pretend_now
 
 
 def register(app: typer.Typer) -> None:
