@@ -8,11 +8,11 @@ from calendarspots_mailchimp.core.services.tenants import activity as read_activ
 from calendarspots_mailchimp.entrypoints.cli import state
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
 
+# Top-level commands: main.py adds this app without a name.
+app = typer.Typer()
 
-def register(app: typer.Typer) -> None:
-    app.command("activity")(show_activity)
 
-
+@app.command("activity")
 def show_activity(
     tenant: str = typer.Argument(..., help="Tenant id."),
     limit: int = typer.Option(50, "--limit", help="How many entries, newest first (1-1000)."),

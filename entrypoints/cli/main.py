@@ -33,13 +33,14 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
+# Without a name, a module's commands are top-level commands; with one, a command group.
+app.add_typer(operate.app)
+app.add_typer(activity.app)
+app.add_typer(servers.app)
+app.add_typer(worker.app)
 app.add_typer(tenants.app, name="tenants")
 app.add_typer(clients.app, name="clients")
 app.add_typer(db.app, name="db")
-operate.register(app)
-activity.register(app)
-servers.register(app)
-worker.register(app)
 
 
 def main() -> None:

@@ -12,14 +12,11 @@ from calendarspots_mailchimp.core.services.sync import SyncReport
 from calendarspots_mailchimp.entrypoints.cli import state
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, pretend_now
 
-
-def register(app: typer.Typer) -> None:
-    app.command("connect")(connect)
-    app.command("check")(check)
-    app.command("sync")(sync)
-    app.command("nightly")(nightly)
+# Top-level commands: main.py adds this app without a name.
+app = typer.Typer()
 
 
+@app.command("connect")
 def connect(
     tenant: str = typer.Argument(..., help="Tenant id."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
@@ -30,6 +27,7 @@ def connect(
         emit({"tenant": tenant, "authorize_url": url}, as_json, lambda: typer.echo(url))
 
 
+@app.command("check")
 def check(
     tenant: str = typer.Argument(..., help="Tenant id."),
     fix: bool = typer.Option(False, "--fix", help="Create missing FNAME/LNAME/BIRTHDAY fields."),
@@ -63,6 +61,7 @@ def _print_report(report: SyncReport) -> None:
             typer.echo(f"  {problem.email}: {problem.reason}")
 
 
+@app.command("sync")
 def sync(
     tenant: str = typer.Argument(..., help="Tenant id."),
     full: bool = typer.Option(False, "--full", help="Send every client, ignoring the ledger."),
@@ -103,6 +102,7 @@ def sync(
             raise typer.Exit({"contract": 6, "revoked": 5}.get(report.failure, 11))
 
 
+@app.command("nightly")
 def nightly(
     now: str = typer.Option(
         "", "--now", help="Pretend it is this instant for the schedule (ISO-8601; naive means UTC)."

@@ -13,11 +13,8 @@ from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.cli import state
 from calendarspots_mailchimp.entrypoints.cli.common import failures
 
-
-def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
-    app.command("simulator")(simulator)
-    app.command("demo")(demo)
+# Top-level commands: main.py adds this app without a name.
+app = typer.Typer()
 
 
 def can_listen(host: str, port: int) -> None:
@@ -38,6 +35,7 @@ def can_listen(host: str, port: int) -> None:
         ) from exc
 
 
+@app.command("serve")
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8000, "--port", help="TCP port.", min=1, max=65535),
@@ -58,6 +56,7 @@ def serve(
         )
 
 
+@app.command("simulator")
 def simulator(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
     port: int = typer.Option(8001, "--port", help="TCP port.", min=1, max=65535),
@@ -143,6 +142,7 @@ def unreachable_from_mailchimp(settings: Settings) -> bool:
     return not address.is_global
 
 
+@app.command("demo")
 def demo(
     clients: int = typer.Option(300, "--clients", help="How many demo clients to create."),
 ) -> None:

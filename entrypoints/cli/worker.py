@@ -9,12 +9,11 @@ import typer
 from calendarspots_mailchimp.entrypoints.cli import state
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, pretend_now
 
-
-def register(app: typer.Typer) -> None:
-    app.command("worker")(worker)
-    app.command("enqueue")(enqueue)
+# Top-level commands: main.py adds this app without a name.
+app = typer.Typer()
 
 
+@app.command("worker")
 def worker(
     concurrency: int = typer.Option(2, "--concurrency", "-c", min=1, help="Worker processes."),
     beat: bool = typer.Option(
@@ -50,6 +49,7 @@ def worker(
         celery.worker_main(argv)
 
 
+@app.command("enqueue")
 def enqueue(
     now: str = typer.Option(
         "", "--now", help="Pretend it is this instant for the schedule (ISO-8601; naive means UTC)."
