@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -18,8 +20,8 @@ app = typer.Typer()
 
 @app.command("connect")
 def connect(
-    tenant: str = typer.Argument(..., help="Tenant id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the MailChimp authorization URL for the tenant's owner to open."""
     with failures():
@@ -29,9 +31,11 @@ def connect(
 
 @app.command("check")
 def check(
-    tenant: str = typer.Argument(..., help="Tenant id."),
-    fix: bool = typer.Option(False, "--fix", help="Create missing FNAME/LNAME/BIRTHDAY fields."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Create missing FNAME/LNAME/BIRTHDAY fields.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Check the audience: exactly one named as required, with EMAIL/FNAME/LNAME/BIRTHDAY."""
     with failures():
@@ -63,12 +67,14 @@ def _print_report(report: SyncReport) -> None:
 
 @app.command("sync")
 def sync(
-    tenant: str = typer.Argument(..., help="Tenant id."),
-    full: bool = typer.Option(False, "--full", help="Send every client, ignoring the ledger."),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Show what would be sent; change nothing."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    full: Annotated[
+        bool, typer.Option("--full", help="Send every client, ignoring the ledger.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; change nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Sync one tenant now (new and changed clients only, unless --full)."""
     with failures():
@@ -104,10 +110,14 @@ def sync(
 
 @app.command("nightly")
 def nightly(
-    now: str = typer.Option(
-        "", "--now", help="Pretend it is this instant for the schedule (ISO-8601; naive means UTC)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    now: Annotated[
+        str,
+        typer.Option(
+            "--now",
+            help="Pretend it is this instant for the schedule (ISO-8601; naive means UTC).",
+        ),
+    ] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Sync every connected tenant whose local night has come, once per local date."""
     with failures():
