@@ -5,10 +5,6 @@ from __future__ import annotations
 import sys
 
 import typer
-import typer.main
-
-# Typer carries its own copy of Click: its exceptions are the ones a command line raises.
-from typer._click import exceptions as cli_errors
 
 from calendarspots_mailchimp.entrypoints.cli import (
     activity,
@@ -45,21 +41,22 @@ app.add_typer(db.app, name="db")
 
 def main() -> None:
     """The console script. Usage errors, like every failure, are one `error:` line on stderr
-    (SPEC) rather than Click's framed block; exit code 2 as Click gives them."""
+    (SPEC) rather than Typer's framed block; exit code 2 as Typer gives them."""
     try:
-        command = typer.main.get_command(app)
         try:
-            code = command.main(prog_name="cs-mailchimp", standalone_mode=False)
-        except cli_errors.NoArgsIsHelpError as exc:
-            code = exc.exit_code  # Typer has printed the help already
-        except cli_errors.UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx else "cs-mailchimp"
+            # Not standalone: Typer raises its command-line errors here instead of printing them.
+            code = app(prog_name="cs-mailchimp", standalone_mode=False)
+        except typer.TyperException as exc:  # the public base of Typer's command-line errors
+            code = exc.exit_code
             message = " ".join(exc.format_message().split())
-            typer.echo(f"error: {message} (see `{where} --help`)", err=True)
-            code = exc.exit_code
-        except cli_errors.ClickException as exc:
-            typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
-            code = exc.exit_code
+            if not message:
+                pass  # a group given no command: its help is the answer, Typer printed it
+            elif code == 2:  # a usage error: it names the command whose help tells more
+                ctx = getattr(exc, "ctx", None)
+                where = ctx.command_path if ctx else "cs-mailchimp"
+                typer.echo(f"error: {message} (see `{where} --help`)", err=True)
+            else:
+                typer.echo(f"error: {message}", err=True)
         except typer.Abort:
             typer.echo("error: aborted", err=True)
             code = 1
