@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from calendarspots_mailchimp.core.services.tenants import activity as read_activity
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
+
+# Top-level commands: main.py adds this app without a name.
+app = typer.Typer()
 
 
-def register(app: typer.Typer) -> None:
-    app.command("activity")(show_activity)
-
-
+@app.command("activity")
 def show_activity(
-    tenant: str = typer.Argument(..., help="Tenant id."),
-    limit: int = typer.Option(50, "--limit", help="How many entries, newest first (1-1000)."),
-    kind: list[str] = typer.Option([], "--kind", help="Only these kinds (repeatable)."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    limit: Annotated[
+        int, typer.Option("--limit", help="How many entries, newest first (1-1000).")
+    ] = 50,
+    kind: Annotated[
+        list[str] | None, typer.Option("--kind", help="Only these kinds (repeatable).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Everything that touched the tenant's audience, newest first."""
     with failures():
-        entries, _total = read_activity(state.container().deps(), tenant, limit=limit, kinds=kind)
+        entries, _total = read_activity(
+            state.container().deps(), tenant, limit=limit, kinds=kind or ()
+        )
 
         def text() -> None:
             if not entries:

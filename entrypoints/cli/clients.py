@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Annotated
 
 import typer
 
@@ -11,7 +12,7 @@ from calendarspots_mailchimp.core.model import Client
 from calendarspots_mailchimp.core.services.clients import import_clients
 from calendarspots_mailchimp.core.services.deps import get_tenant
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
 
 app = typer.Typer(
     help="The embedded client directory (used when no host platform plugs in its own).",
@@ -32,11 +33,12 @@ def client_json(client: Client) -> dict[str, object]:
 
 @app.command("import")
 def import_(
-    tenant: str = typer.Argument(..., help="Tenant id."),
-    file: Path = typer.Argument(
-        ..., help="CSV with header email,first_name,last_name,birthday[,client_id]."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    file: Annotated[
+        Path,
+        typer.Argument(help="CSV with header email,first_name,last_name,birthday[,client_id]."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import clients from a CSV file: bad rows are reported with their line and skipped."""
     with failures():
@@ -60,8 +62,8 @@ def import_(
 
 @app.command("list")
 def list_(
-    tenant: str = typer.Argument(..., help="Tenant id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """List a tenant's clients with their newsletter status."""
     with failures():

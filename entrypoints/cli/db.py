@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import failures
+from calendarspots_mailchimp.entrypoints.cli.common import failures
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 

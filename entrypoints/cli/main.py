@@ -2,25 +2,20 @@
 
 from __future__ import annotations
 
-import json
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any
 
 import typer
-import typer.main
-from dependency_injector import providers
 
-# Typer carries its own copy of Click: its exceptions are the ones a command line raises.
-from typer._click import exceptions as cli_errors
-
-from calendarspots_mailchimp.core.errors import InvalidInput
-from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.container import Container
-from calendarspots_mailchimp.entrypoints.errors import exit_code, one_line
-from calendarspots_mailchimp.ports.clock import FixedClock
+from calendarspots_mailchimp.entrypoints.cli import (
+    activity,
+    clients,
+    db,
+    operate,
+    servers,
+    state,
+    tenants,
+    worker,
+)
 
 app = typer.Typer(
     name="cs-mailchimp",
@@ -34,82 +29,34 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-
-@contextmanager
-def failures() -> Iterator[None]:
-    """Every failure: one line on stderr, a non-zero exit code (entrypoints/errors.py)."""
-    try:
-        yield
-    except typer.Exit:
-        raise
-    except Exception as exc:
-        typer.echo(f"error: {one_line(exc)}", err=True)
-        raise typer.Exit(exit_code(exc)) from None
-
-
-def pretend_now(container: Container, now: str) -> datetime:
-    """`--now`: every service built from here on sees that instant (naive means UTC)."""
-    if now:
-        try:
-            at = datetime.fromisoformat(now)
-        except ValueError as exc:
-            raise InvalidInput(f"--now {now!r} is not an ISO-8601 date-time") from exc
-        at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        # The schedule sees the pretended instant; the activity log keeps the real time, so
-        # "newest first" stays true (only the first override counts as the real clock).
-        if container.real_clock() is None:
-            container.real_clock.override(providers.Object(container.clock()))
-        container.clock.override(FixedClock(at.astimezone(UTC)))
-        container.deps.reset()
-    return container.clock().now()
-
-
-def emit(data: Any, as_json: bool, text: Callable[[], None]) -> None:
-    if as_json:
-        typer.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        text()
-
-
-def _register() -> None:
-    from calendarspots_mailchimp.entrypoints.cli import (
-        activity,
-        clients,
-        db,
-        operate,
-        servers,
-        tenants,
-    )
-
-    app.add_typer(tenants.app, name="tenants")
-    app.add_typer(clients.app, name="clients")
-    app.add_typer(db.app, name="db")
-    operate.register(app)
-    activity.register(app)
-    servers.register(app)
-    __import__(f"{__package__}.worker", fromlist=["register"]).register(app)
-
-
-_register()
+# Without a name, a module's commands are top-level commands; with one, a command group.
+app.add_typer(operate.app)
+app.add_typer(activity.app)
+app.add_typer(servers.app)
+app.add_typer(worker.app)
+app.add_typer(tenants.app, name="tenants")
+app.add_typer(clients.app, name="clients")
+app.add_typer(db.app, name="db")
 
 
 def main() -> None:
     """The console script. Usage errors, like every failure, are one `error:` line on stderr
-    (SPEC) rather than Click's framed block; exit code 2 as Click gives them."""
+    (SPEC) rather than Typer's framed block; exit code 2 as Typer gives them."""
     try:
-        command = typer.main.get_command(app)
         try:
-            code = command.main(prog_name="cs-mailchimp", standalone_mode=False)
-        except cli_errors.NoArgsIsHelpError as exc:
-            code = exc.exit_code  # Typer has printed the help already
-        except cli_errors.UsageError as exc:
-            where = exc.ctx.command_path if exc.ctx else "cs-mailchimp"
+            # Not standalone: Typer raises its command-line errors here instead of printing them.
+            code = app(prog_name="cs-mailchimp", standalone_mode=False)
+        except typer.TyperException as exc:  # the public base of Typer's command-line errors
+            code = exc.exit_code
             message = " ".join(exc.format_message().split())
-            typer.echo(f"error: {message} (see `{where} --help`)", err=True)
-            code = exc.exit_code
-        except cli_errors.ClickException as exc:
-            typer.echo(f"error: {' '.join(exc.format_message().split())}", err=True)
-            code = exc.exit_code
+            if not message:
+                pass  # a group given no command: its help is the answer, Typer printed it
+            elif code == 2:  # a usage error: it names the command whose help tells more
+                ctx = getattr(exc, "ctx", None)
+                where = ctx.command_path if ctx else "cs-mailchimp"
+                typer.echo(f"error: {message} (see `{where} --help`)", err=True)
+            else:
+                typer.echo(f"error: {message}", err=True)
         except typer.Abort:
             typer.echo("error: aborted", err=True)
             code = 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
@@ -10,19 +12,16 @@ from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
 from calendarspots_mailchimp.core.services.sync import SyncReport
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures, pretend_now
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, pretend_now
+
+# Top-level commands: main.py adds this app without a name.
+app = typer.Typer()
 
 
-def register(app: typer.Typer) -> None:
-    app.command("connect")(connect)
-    app.command("check")(check)
-    app.command("sync")(sync)
-    app.command("nightly")(nightly)
-
-
+@app.command("connect")
 def connect(
-    tenant: str = typer.Argument(..., help="Tenant id."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Print the link the tenant's owner opens to authorize MailChimp (one use, 15 minutes)."""
     with failures():
@@ -38,10 +37,13 @@ def connect(
         emit(link.as_json(), as_json, text)
 
 
+@app.command("check")
 def check(
-    tenant: str = typer.Argument(..., help="Tenant id."),
-    fix: bool = typer.Option(False, "--fix", help="Create missing FNAME/LNAME/BIRTHDAY fields."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    fix: Annotated[
+        bool, typer.Option("--fix", help="Create missing FNAME/LNAME/BIRTHDAY fields.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Check the audience: exactly one named as required, with EMAIL/FNAME/LNAME/BIRTHDAY."""
     with failures():
@@ -71,13 +73,16 @@ def _print_report(report: SyncReport) -> None:
             typer.echo(f"  {problem.email}: {problem.reason}")
 
 
+@app.command("sync")
 def sync(
-    tenant: str = typer.Argument(..., help="Tenant id."),
-    full: bool = typer.Option(False, "--full", help="Send every client, ignoring the ledger."),
-    dry_run: bool = typer.Option(
-        False, "--dry-run", help="Show what would be sent; change nothing."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    full: Annotated[
+        bool, typer.Option("--full", help="Send every client, ignoring the ledger.")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would be sent; change nothing.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Sync one tenant now (new and changed clients only, unless --full)."""
     with failures():
@@ -111,11 +116,16 @@ def sync(
             raise typer.Exit({"contract": 6, "revoked": 5}.get(report.failure, 11))
 
 
+@app.command("nightly")
 def nightly(
-    now: str = typer.Option(
-        "", "--now", help="Pretend it is this instant for the schedule (ISO-8601; naive means UTC)."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    now: Annotated[
+        str,
+        typer.Option(
+            "--now",
+            help="Pretend it is this instant for the schedule (ISO-8601; naive means UTC).",
+        ),
+    ] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Sync every connected tenant whose local night has come, once per local date."""
     with failures():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
+from typing import Annotated
 from urllib.parse import urlsplit
 
 import typer
@@ -11,13 +12,10 @@ import typer
 from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import failures
+from calendarspots_mailchimp.entrypoints.cli.common import failures
 
-
-def register(app: typer.Typer) -> None:
-    app.command("serve")(serve)
-    app.command("simulator")(simulator)
-    app.command("demo")(demo)
+# Top-level commands: main.py adds this app without a name.
+app = typer.Typer()
 
 
 def can_listen(host: str, port: int) -> None:
@@ -38,9 +36,10 @@ def can_listen(host: str, port: int) -> None:
         ) from exc
 
 
+@app.command("serve")
 def serve(
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8000, "--port", help="TCP port.", min=1, max=65535),
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
 ) -> None:
     """Serve the plugin's HTTP app (webhooks, OAuth, activity) with uvicorn."""
     import uvicorn
@@ -58,29 +57,37 @@ def serve(
         )
 
 
+@app.command("simulator")
 def simulator(
-    host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on."),
-    port: int = typer.Option(8001, "--port", help="TCP port.", min=1, max=65535),
-    client_id: str = typer.Option(
-        "",
-        "--client-id",
-        envvar="CS_MAILCHIMP_CLIENT_ID",
-        help="OAuth client id the simulator accepts (default: CS_MAILCHIMP_CLIENT_ID or demo-client-id).",
-    ),
-    client_secret: str = typer.Option(
-        "",
-        "--client-secret",
-        envvar="CS_MAILCHIMP_CLIENT_SECRET",
-        show_default=False,
-        help="OAuth client secret the simulator accepts (default: CS_MAILCHIMP_CLIENT_SECRET).",
-    ),
-    list_name: str = typer.Option(
-        "calendarspots", "--list-name", help="Name of the audience created in the default account."
-    ),
-    no_seed: bool = typer.Option(
-        False, "--no-seed", help="Start empty (no default account or audience)."
-    ),
-    latency: float = typer.Option(0.0, "--latency", help="Seconds added to every API request."),
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8001,
+    client_id: Annotated[
+        str,
+        typer.Option(
+            "--client-id",
+            envvar="CS_MAILCHIMP_CLIENT_ID",
+            help="OAuth client id the simulator accepts (default: CS_MAILCHIMP_CLIENT_ID or demo-client-id).",
+        ),
+    ] = "",
+    client_secret: Annotated[
+        str,
+        typer.Option(
+            "--client-secret",
+            envvar="CS_MAILCHIMP_CLIENT_SECRET",
+            show_default=False,
+            help="OAuth client secret the simulator accepts (default: CS_MAILCHIMP_CLIENT_SECRET).",
+        ),
+    ] = "",
+    list_name: Annotated[
+        str,
+        typer.Option("--list-name", help="Name of the audience created in the default account."),
+    ] = "calendarspots",
+    no_seed: Annotated[
+        bool, typer.Option("--no-seed", help="Start empty (no default account or audience).")
+    ] = False,
+    latency: Annotated[
+        float, typer.Option("--latency", help="Seconds added to every API request.")
+    ] = 0.0,
 ) -> None:
     """Serve the bundled MailChimp simulator (OAuth + Marketing API v3 + a /_sim control API)."""
     import uvicorn
@@ -143,8 +150,11 @@ def unreachable_from_mailchimp(settings: Settings) -> bool:
     return not address.is_global
 
 
+@app.command("demo")
 def demo(
-    clients: int = typer.Option(300, "--clients", help="How many demo clients to create."),
+    clients: Annotated[
+        int, typer.Option("--clients", help="How many demo clients to create.")
+    ] = 300,
 ) -> None:
     """The whole story on embedded defaults: SQLite and the bundled simulator, no network."""
     from calendarspots_mailchimp.entrypoints.cli.demo import run_demo

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
 from calendarspots_mailchimp.core.services.tenants import (
@@ -11,25 +13,33 @@ from calendarspots_mailchimp.core.services.tenants import (
     tenant_json,
 )
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
 
 app = typer.Typer(help="Add and list tenants (businesses).", no_args_is_help=True)
 
 
 @app.command("add")
 def add(
-    tenant: str = typer.Argument(..., help="Tenant id (letters, digits, '.', '_', '-')."),
-    name: str = typer.Option(..., "--name", help="The business's name."),
-    timezone: str = typer.Option(..., "--timezone", help="IANA time zone, e.g. America/Montreal."),
-    double_opt_in: bool = typer.Option(
-        False, "--double-opt-in", help="New contacts get MailChimp's confirmation email (pending)."
-    ),
-    archive_removed: bool = typer.Option(
-        False,
-        "--archive-removed",
-        help="Archive in MailChimp the clients removed from the platform.",
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    tenant: Annotated[str, typer.Argument(help="Tenant id (letters, digits, '.', '_', '-').")],
+    name: Annotated[str, typer.Option("--name", help="The business's name.")],
+    timezone: Annotated[
+        str, typer.Option("--timezone", help="IANA time zone, e.g. America/Montreal.")
+    ],
+    double_opt_in: Annotated[
+        bool,
+        typer.Option(
+            "--double-opt-in",
+            help="New contacts get MailChimp's confirmation email (pending).",
+        ),
+    ] = False,
+    archive_removed: Annotated[
+        bool,
+        typer.Option(
+            "--archive-removed",
+            help="Archive in MailChimp the clients removed from the platform.",
+        ),
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Add a tenant."""
     with failures():
@@ -41,7 +51,7 @@ def add(
 
 
 @app.command("list")
-def list_(as_json: bool = typer.Option(False, "--json", help="Print JSON.")) -> None:
+def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List tenants with their connection state."""
     with failures():
         tenants = list_tenants(state.container().deps())

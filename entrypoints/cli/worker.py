@@ -3,32 +3,41 @@
 from __future__ import annotations
 
 import os
+from typing import Annotated
 
 import typer
 
 from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.main import emit, failures, pretend_now
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, pretend_now
+
+# Top-level commands: main.py adds this app without a name.
+app = typer.Typer()
 
 
-def register(app: typer.Typer) -> None:
-    app.command("worker")(worker)
-    app.command("enqueue")(enqueue)
-
-
+@app.command("worker")
 def worker(
-    concurrency: int = typer.Option(2, "--concurrency", "-c", min=1, help="Worker processes."),
-    beat: bool = typer.Option(
-        False, "--beat", help="Also enqueue due tenants every 10 minutes (run on ONE worker)."
-    ),
-    broker: str = typer.Option("", "--broker", help="Overrides CS_MAILCHIMP_BROKER_URL."),
-    queue: str = typer.Option("", "--queue", help="Overrides CS_MAILCHIMP_QUEUE."),
-    loglevel: str = typer.Option("INFO", "--loglevel"),
-    hostname: str = typer.Option(
-        "",
-        "--hostname",
-        "-n",
-        help="Celery node name (default: csmc-<pid>@<host>, unique per worker on a machine).",
-    ),
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, help="Worker processes.")
+    ] = 2,
+    beat: Annotated[
+        bool,
+        typer.Option(
+            "--beat", help="Also enqueue due tenants every 10 minutes (run on ONE worker)."
+        ),
+    ] = False,
+    broker: Annotated[
+        str, typer.Option("--broker", help="Overrides CS_MAILCHIMP_BROKER_URL.")
+    ] = "",
+    queue: Annotated[str, typer.Option("--queue", help="Overrides CS_MAILCHIMP_QUEUE.")] = "",
+    loglevel: Annotated[str, typer.Option("--loglevel")] = "INFO",
+    hostname: Annotated[
+        str,
+        typer.Option(
+            "--hostname",
+            "-n",
+            help="Celery node name (default: csmc-<pid>@<host>, unique per worker on a machine).",
+        ),
+    ] = "",
 ) -> None:
     """Start a Celery worker that runs one nightly sync task per tenant."""
     with failures():
@@ -50,13 +59,20 @@ def worker(
         celery.worker_main(argv)
 
 
+@app.command("enqueue")
 def enqueue(
-    now: str = typer.Option(
-        "", "--now", help="Pretend it is this instant for the schedule (ISO-8601; naive means UTC)."
-    ),
-    broker: str = typer.Option("", "--broker", help="Overrides CS_MAILCHIMP_BROKER_URL."),
-    queue: str = typer.Option("", "--queue", help="Overrides CS_MAILCHIMP_QUEUE."),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    now: Annotated[
+        str,
+        typer.Option(
+            "--now",
+            help="Pretend it is this instant for the schedule (ISO-8601; naive means UTC).",
+        ),
+    ] = "",
+    broker: Annotated[
+        str, typer.Option("--broker", help="Overrides CS_MAILCHIMP_BROKER_URL.")
+    ] = "",
+    queue: Annotated[str, typer.Option("--queue", help="Overrides CS_MAILCHIMP_QUEUE.")] = "",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Send one sync task per tenant whose local night has come (cron, or `worker --beat`)."""
     with failures():

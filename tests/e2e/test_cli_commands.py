@@ -418,6 +418,21 @@ def test_usage_errors_are_one_line_from_the_console_script(
     assert "--help`" in done.stderr
 
 
+@pytest.mark.parametrize(("args", "usage"), [([], "cs-mailchimp"), (["db"], "cs-mailchimp db")])
+def test_no_command_prints_the_help_from_the_console_script(
+    tmp_path: Path, args: list[str], usage: str
+) -> None:
+    """The program or a group given no command: its help on stdout, no error line, exit 2."""
+    script = Path(sys.executable).parent / "cs-mailchimp"
+    env = {**os.environ, "CS_MAILCHIMP_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    done = subprocess.run(
+        [str(script), *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
+    assert done.returncode == 2
+    assert done.stderr == ""
+    assert f"Usage: {usage} [OPTIONS] COMMAND [ARGS]..." in done.stdout
+
+
 def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
     from calendarspots_mailchimp.adapters.persistence.database import Database
 
