@@ -1,6 +1,6 @@
 """The MailChimp-facing port: OAuth, and one authorized account's audience operations.
 
-Facts behind these shapes are in shared/mailchimp/API-NOTES.md. The adapter maps MailChimp's
+Facts behind these shapes are in docs/mailchimp-api.md. The adapter maps MailChimp's
 problem+json errors to the exceptions below; services never see HTTP.
 """
 

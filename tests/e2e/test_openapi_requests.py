@@ -1,6 +1,6 @@
 """Every JSON body our MailChimp adapter sends during connect, check --fix, syncs (email
 changes, carried consent) and webhook installs/repairs validates against the official
-Marketing API request schemas (shared/mailchimp/openapi.yaml)."""
+Marketing API request schemas (the subset in tests/data/mailchimp-openapi-subset.json)."""
 
 from __future__ import annotations
 
@@ -55,7 +55,10 @@ def template_of(path: str) -> str:
     for pattern, template in TEMPLATES:
         if pattern.match(api_path):
             return template
-    raise AssertionError(f"{path} is not an operation of the Marketing API")
+    raise AssertionError(
+        f"{path} is not an operation in tests/data/mailchimp-openapi-subset.json"
+        " (a new MailChimp call? see tests/data/README.md)"
+    )
 
 
 TEMPLATES = _templates()

@@ -2,21 +2,21 @@
 
 A small validator for the keywords that spec uses in request bodies: $ref, type, enum,
 required, properties (unknown properties are errors unless additionalProperties allows them),
-items, additionalProperties, maxLength, minimum, maximum. The spec file is
-shared/mailchimp/openapi.yaml beside the repository (see SOURCE.txt there for its defects).
+items, additionalProperties, maxLength, minimum, maximum. The spec is the project's own
+subset of MailChimp's Marketing API document, tests/data/mailchimp-openapi-subset.json (its
+README says where it comes from, what it keeps and how to regenerate it).
 """
 
 from __future__ import annotations
 
+import json
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 __all__ = ["SPEC_PATH", "load_spec", "validate_request"]
 
-SPEC_PATH = Path(__file__).resolve().parents[3] / "shared" / "mailchimp" / "openapi.yaml"
+SPEC_PATH = Path(__file__).resolve().parents[1] / "data" / "mailchimp-openapi-subset.json"
 
 _TYPES: dict[str, tuple[type, ...]] = {
     "string": (str,),
@@ -30,9 +30,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
 
 @lru_cache(maxsize=1)
 def load_spec() -> dict[str, Any]:
-    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with SPEC_PATH.open(encoding="utf-8") as handle:
-        spec: dict[str, Any] = yaml.load(handle, Loader=loader)  # noqa: S506 - safe loaders only
+        spec: dict[str, Any] = json.load(handle)
     return spec
 
 
