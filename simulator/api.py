@@ -29,33 +29,6 @@ MAX_COUNT = 1000  # count: default 10, maximum 1000 (API-NOTES §2)
 MAX_BATCH = 500  # "Up to 500 members may be added or updated with each API call." (§5.1)
 LIST = "/3.0/lists/{list_id}"
 MEMBER = LIST + "/members/{subscriber_hash}"
-API_ROUTES: list[tuple[str, str]] = [
-    ("GET", "/3.0/"),
-    ("GET", "/3.0/ping"),
-    ("GET", "/3.0/lists"),
-    ("POST", "/3.0/lists"),
-    ("GET", LIST),
-    ("POST", LIST),
-    ("PATCH", LIST),
-    ("DELETE", LIST),
-    ("GET", LIST + "/members"),
-    ("POST", LIST + "/members"),
-    ("GET", MEMBER),
-    ("PUT", MEMBER),
-    ("PATCH", MEMBER),
-    ("DELETE", MEMBER),
-    ("POST", MEMBER + "/actions/delete-permanent"),
-    ("GET", LIST + "/merge-fields"),
-    ("POST", LIST + "/merge-fields"),
-    ("GET", LIST + "/merge-fields/{merge_id}"),
-    ("PATCH", LIST + "/merge-fields/{merge_id}"),
-    ("DELETE", LIST + "/merge-fields/{merge_id}"),
-    ("GET", LIST + "/webhooks"),
-    ("POST", LIST + "/webhooks"),
-    ("GET", LIST + "/webhooks/{webhook_id}"),
-    ("PATCH", LIST + "/webhooks/{webhook_id}"),
-    ("DELETE", LIST + "/webhooks/{webhook_id}"),
-]
 
 
 def _compile(template: str) -> re.Pattern[str]:
@@ -63,19 +36,39 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile(f"^{pattern}/?$" if template != "/3.0/" else "^/3.0/?$")
 
 
-_COMPILED = [(method, template, _compile(template)) for method, template in API_ROUTES]
+class RouteTable:
+    """(method, path template) -> handler. Each route is declared once, by @route on its handler;
+    the template is also the route's name in the statistics."""
 
+    def __init__(self) -> None:
+        self._routes: dict[tuple[str, str], tuple[re.Pattern[str], Handler]] = {}
 
-def match_route(method: str, path: str) -> tuple[str | None, dict[str, str], bool]:
-    """(template, path params, path known for another method)."""
-    other_method = False
-    for route_method, template, pattern in _COMPILED:
-        found = pattern.match(path)
-        if found:
-            if route_method == method:
-                return template, found.groupdict(), False
-            other_method = True
-    return None, {}, other_method
+    def route(self, method: str, template: str) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            if (method, template) in self._routes:
+                raise ValueError(f"route declared twice: {method} {template}")
+            self._routes[(method, template)] = (_compile(template), handler)
+            return handler
+
+        return register
+
+    @property
+    def routes(self) -> list[tuple[str, str]]:
+        return list(self._routes)
+
+    def match(self, method: str, path: str) -> tuple[str | None, dict[str, str], bool]:
+        """(template, path params, path known for another method)."""
+        other_method = False
+        for (route_method, template), (pattern, _handler) in self._routes.items():
+            found = pattern.match(path)
+            if found:
+                if route_method == method:
+                    return template, found.groupdict(), False
+                other_method = True
+        return None, {}, other_method
+
+    def handler(self, method: str, template: str) -> Handler:
+        return self._routes[(method, template)][1]
 
 
 @dataclass
@@ -105,7 +98,9 @@ class Call:
         return self.query.get(name, "false").lower() == "true"
 
 
-Handler = Callable[[Call], Awaitable[tuple[int, Any]]]
+Handler = Callable[["Api", Call], Awaitable[tuple[int, Any]]]
+ROUTES = RouteTable()
+route = ROUTES.route
 
 
 def _page(items: list[Any], call: Call) -> list[Any]:
@@ -165,33 +160,6 @@ class Api:
         self.limiter = limiter
         self.latency = latency
         self.validate_url = validate_url
-        self.handlers: dict[tuple[str, str], Handler] = {
-            ("GET", "/3.0/"): self.root,
-            ("GET", "/3.0/ping"): self.ping,
-            ("GET", "/3.0/lists"): self.get_lists,
-            ("POST", "/3.0/lists"): self.post_lists,
-            ("GET", LIST): self.get_list,
-            ("POST", LIST): self.batch,
-            ("PATCH", LIST): self.patch_list,
-            ("DELETE", LIST): self.delete_list,
-            ("GET", LIST + "/members"): self.get_members,
-            ("POST", LIST + "/members"): self.post_member,
-            ("GET", MEMBER): self.get_member,
-            ("PUT", MEMBER): self.put_member,
-            ("PATCH", MEMBER): self.patch_member,
-            ("DELETE", MEMBER): self.delete_member,
-            ("POST", MEMBER + "/actions/delete-permanent"): self.forget_member,
-            ("GET", LIST + "/merge-fields"): self.get_merge_fields,
-            ("POST", LIST + "/merge-fields"): self.post_merge_field,
-            ("GET", LIST + "/merge-fields/{merge_id}"): self.get_merge_field,
-            ("PATCH", LIST + "/merge-fields/{merge_id}"): self.patch_merge_field,
-            ("DELETE", LIST + "/merge-fields/{merge_id}"): self.delete_merge_field,
-            ("GET", LIST + "/webhooks"): self.get_webhooks,
-            ("POST", LIST + "/webhooks"): self.post_webhook,
-            ("GET", LIST + "/webhooks/{webhook_id}"): self.get_webhook,
-            ("PATCH", LIST + "/webhooks/{webhook_id}"): self.patch_webhook,
-            ("DELETE", LIST + "/webhooks/{webhook_id}"): self.delete_webhook,
-        }
 
     # -- entry point ---------------------------------------------------------------------
     async def handle(self, request: Request) -> Response:
@@ -247,7 +215,7 @@ class Api:
 
     async def _dispatch(self, request: Request, account: Account) -> Response:
         method, path = request.method, request.url.path
-        template, params, other = match_route(method, path)
+        template, params, other = ROUTES.match(method, path)
         if template is None:
             if other:
                 raise ApiError(
@@ -275,7 +243,7 @@ class Api:
                 VALIDATION_DETAIL,
                 [{"field": "count", "message": f"Must be less than or equal to {MAX_COUNT}."}],
             )
-        status, body = await self.handlers[(method, template)](call)
+        status, body = await ROUTES.handler(method, template)(self, call)
         if status == 204:
             return Response(status_code=204)
         body = apply_field_filters(body, query.get("fields"), query.get("exclude_fields"))
@@ -285,6 +253,7 @@ class Api:
         return self.store.list_for(call.account.account_id, call.params["list_id"])
 
     # -- root, lists ---------------------------------------------------------------------
+    @route("GET", "/3.0/")
     async def root(self, call: Call) -> tuple[int, Any]:
         account = call.account
         return 200, {
@@ -301,9 +270,11 @@ class Api:
             "_links": [],
         }
 
+    @route("GET", "/3.0/ping")
     async def ping(self, call: Call) -> tuple[int, Any]:
         return 200, {"health_status": "Everything's Chimpy!"}
 
+    @route("GET", "/3.0/lists")
     async def get_lists(self, call: Call) -> tuple[int, Any]:
         with self.store.lock:
             lists = [lst.to_json() for lst in self.store.lists_of(call.account.account_id)]
@@ -318,6 +289,7 @@ class Api:
             "_links": [],
         }
 
+    @route("POST", "/3.0/lists")
     async def post_lists(self, call: Call) -> tuple[int, Any]:
         body = call.json()
         required: dict[str, tuple[str, ...]] = {
@@ -346,10 +318,12 @@ class Api:
         )
         return 200, sim_list.to_json()
 
+    @route("GET", LIST)
     async def get_list(self, call: Call) -> tuple[int, Any]:
         with self.store.lock:
             return 200, self._list(call).to_json()
 
+    @route("PATCH", LIST)
     async def patch_list(self, call: Call) -> tuple[int, Any]:
         body = call.json()
         with self.store.lock:
@@ -369,11 +343,13 @@ class Api:
                     setattr(sim_list, key, body[key])
             return 200, sim_list.to_json()
 
+    @route("DELETE", LIST)
     async def delete_list(self, call: Call) -> tuple[int, Any]:
         self.store.delete_list(self._list(call).list_id)
         return 204, None
 
     # -- batch subscribe -----------------------------------------------------------------
+    @route("POST", LIST)
     async def batch(self, call: Call) -> tuple[int, Any]:
         body = call.json()
         members = body.get("members")
@@ -460,6 +436,7 @@ class Api:
         }
 
     # -- members -------------------------------------------------------------------------
+    @route("GET", LIST + "/members")
     async def get_members(self, call: Call) -> tuple[int, Any]:
         status = call.query.get("status")
         if status is not None and status not in MEMBER_STATUSES:
@@ -500,11 +477,13 @@ class Api:
             raise not_found()
         return member
 
+    @route("GET", MEMBER)
     async def get_member(self, call: Call) -> tuple[int, Any]:
         with self.store.lock:
             sim_list = self._list(call)
             return 200, sim_list.member_json(self._member(call, sim_list))
 
+    @route("POST", LIST + "/members")
     async def post_member(self, call: Call) -> tuple[int, Any]:
         body = call.json()
         email = body.get("email_address")
@@ -550,6 +529,7 @@ class Api:
         self.stats.record_member_writes()
         return result
 
+    @route("PUT", MEMBER)
     async def put_member(self, call: Call) -> tuple[int, Any]:
         body = call.json()
         status = _status_value(body, "status", WRITABLE_STATUSES)
@@ -585,6 +565,7 @@ class Api:
             member = self._write(sim_list, address, status, status_if_new, merges, call)[0]
             return 200, sim_list.member_json(member)
 
+    @route("PATCH", MEMBER)
     async def patch_member(self, call: Call) -> tuple[int, Any]:
         body = call.json()
         status = _status_value(body, "status", ("subscribed", "unsubscribed", "cleaned", "pending"))
@@ -608,12 +589,14 @@ class Api:
                 self.stats.record_member_writes()
             return 200, sim_list.member_json(member)
 
+    @route("DELETE", MEMBER)
     async def delete_member(self, call: Call) -> tuple[int, Any]:
         with self.store.lock:
             sim_list = self._list(call)
             archive(self.store, sim_list, self._member(call, sim_list))
         return 204, None
 
+    @route("POST", MEMBER + "/actions/delete-permanent")
     async def forget_member(self, call: Call) -> tuple[int, Any]:
         with self.store.lock:
             sim_list = self._list(call)
@@ -621,6 +604,7 @@ class Api:
         return 204, None
 
     # -- merge fields --------------------------------------------------------------------
+    @route("GET", LIST + "/merge-fields")
     async def get_merge_fields(self, call: Call) -> tuple[int, Any]:
         with self.store.lock:
             sim_list = self._list(call)
@@ -636,22 +620,26 @@ class Api:
             "_links": [],
         }
 
+    @route("POST", LIST + "/merge-fields")
     async def post_merge_field(self, call: Call) -> tuple[int, Any]:
         body = call.json()
         sim_list = self._list(call)
         return 200, self.store.create_merge_field(sim_list, body).to_json(sim_list.list_id)
 
+    @route("GET", LIST + "/merge-fields/{merge_id}")
     async def get_merge_field(self, call: Call) -> tuple[int, Any]:
         sim_list = self._list(call)
         merge_field = self.store.merge_field(sim_list, call.params["merge_id"])
         return 200, merge_field.to_json(sim_list.list_id)
 
+    @route("PATCH", LIST + "/merge-fields/{merge_id}")
     async def patch_merge_field(self, call: Call) -> tuple[int, Any]:
         body = call.json()
         sim_list = self._list(call)
         merge_field = self.store.patch_merge_field(sim_list, call.params["merge_id"], body)
         return 200, merge_field.to_json(sim_list.list_id)
 
+    @route("DELETE", LIST + "/merge-fields/{merge_id}")
     async def delete_merge_field(self, call: Call) -> tuple[int, Any]:
         self.store.delete_merge_field(self._list(call), call.params["merge_id"])
         return 204, None
@@ -669,6 +657,7 @@ class Api:
                 }],
             )  # fmt: skip
 
+    @route("GET", LIST + "/webhooks")
     async def get_webhooks(self, call: Call) -> tuple[int, Any]:
         with self.store.lock:
             sim_list = self._list(call)
@@ -680,6 +669,7 @@ class Api:
             "_links": [],
         }
 
+    @route("POST", LIST + "/webhooks")
     async def post_webhook(self, call: Call) -> tuple[int, Any]:
         body = call.json()
         sim_list = self._list(call)
@@ -689,12 +679,14 @@ class Api:
             self.store.check_webhook_body(sim_list, body, creating=True)
             return 200, self.store.add_webhook(sim_list, body).to_json(sim_list.list_id)
 
+    @route("GET", LIST + "/webhooks/{webhook_id}")
     async def get_webhook(self, call: Call) -> tuple[int, Any]:
         sim_list = self._list(call)
         return 200, self.store.webhook(sim_list, call.params["webhook_id"]).to_json(
             sim_list.list_id
         )
 
+    @route("PATCH", LIST + "/webhooks/{webhook_id}")
     async def patch_webhook(self, call: Call) -> tuple[int, Any]:
         body = call.json()
         sim_list = self._list(call)
@@ -706,11 +698,20 @@ class Api:
         webhook = self.store.update_webhook(sim_list, webhook_id, body)
         return 200, webhook.to_json(sim_list.list_id)
 
+    @route("DELETE", LIST + "/webhooks/{webhook_id}")
     async def delete_webhook(self, call: Call) -> tuple[int, Any]:
         sim_list = self._list(call)
         self.store.webhook(sim_list, call.params["webhook_id"])
         self.store.delete_webhook(sim_list.list_id, call.params["webhook_id"])
         return 204, None
+
+
+API_ROUTES: list[tuple[str, str]] = ROUTES.routes
+
+
+def match_route(method: str, path: str) -> tuple[str | None, dict[str, str], bool]:
+    """(template, path params, path known for another method)."""
+    return ROUTES.match(method, path)
 
 
 def _batch_error(
