@@ -7,6 +7,7 @@ import pytest
 
 from calendarspots_mailchimp.simulator import SimList, Simulator
 from calendarspots_mailchimp.simulator.api import API_ROUTES, match_route
+from calendarspots_mailchimp.simulator.api_routes import Call, Context, RouteTable
 
 LIST = "/3.0/lists/{list_id}"
 MEMBER = LIST + "/members/{subscriber_hash}"
@@ -42,6 +43,20 @@ EXPECTED_ROUTES = {
 def test_route_table_is_pinned_and_has_no_duplicates() -> None:
     assert len(API_ROUTES) == len(EXPECTED_ROUTES)
     assert set(API_ROUTES) == EXPECTED_ROUTES
+
+
+async def _handler(ctx: Context, call: Call) -> tuple[int, object]:
+    return 204, None
+
+
+def test_a_route_cannot_be_declared_twice() -> None:
+    first, second = RouteTable(), RouteTable()
+    first.route("GET", "/3.0/ping")(_handler)
+    with pytest.raises(ValueError, match=r"declared twice: GET /3\.0/ping"):
+        first.route("GET", "/3.0/ping")(_handler)
+    second.route("GET", "/3.0/ping")(_handler)
+    with pytest.raises(ValueError, match="declared twice"):
+        RouteTable.joined(first, second)
 
 
 @pytest.mark.parametrize(
@@ -84,7 +99,7 @@ def test_every_route_reaches_a_handler_and_counts_under_its_template(
     # Deleting the audience last keeps it for the other routes.
     for method, template in sorted(API_ROUTES, key=lambda r: r == ("DELETE", LIST)):
         path = template.format(**values).removeprefix("/3.0")
-        body = {} if method in ("POST", "PUT", "PATCH") else None
+        body: dict[str, object] | None = {} if method in ("POST", "PUT", "PATCH") else None
         answer = api.request(method, path, json=body)
         # No 405 (a route without handler) and no 500 (a handler reading the wrong params).
         assert answer.status_code in (200, 204, 400, 404), (method, template, answer.text)
