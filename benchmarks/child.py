@@ -14,9 +14,6 @@ from typing import Any
 
 from benchmarks.stack import ShiftedClock, client_rows
 from calendarspots_mailchimp.core.model import SyncKind, subscriber_hash
-from calendarspots_mailchimp.core.services.connect import CheckService
-from calendarspots_mailchimp.core.services.nightly import NightlyService
-from calendarspots_mailchimp.core.services.sync import SyncService
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import build_container
 
@@ -30,18 +27,17 @@ def _container(spec: dict[str, Any]) -> Any:
 
 
 def initial(spec: dict[str, Any]) -> dict[str, Any]:
-    deps = _container(spec).deps()
+    container = _container(spec)
     tenant = spec["tenant"]
-    check = CheckService(deps).check(tenant, fix=False, rediscover=True)
+    check = container.check_service().check(tenant, fix=False, rediscover=True)
     assert check.ok, check.message
-    report = SyncService(deps).sync(tenant, SyncKind.INITIAL)
+    report = container.sync_service().sync(tenant, SyncKind.INITIAL)
     assert report.ok, report.message
     return {"counts": report.counts.as_dict(), "message": report.message}
 
 
 def nightly(spec: dict[str, Any]) -> dict[str, Any]:
-    deps = _container(spec).deps()
-    outcome = NightlyService(deps).run_one(spec["tenant"])
+    outcome = _container(spec).nightly_service().run_one(spec["tenant"])
     assert outcome.ok and outcome.report is not None, outcome.message
     return {"counts": outcome.report.counts.as_dict(), "message": outcome.message}
 
@@ -53,20 +49,19 @@ def _fan_out(work: Callable[[str], bool], tenants: list[str], workers: int) -> d
 
 
 def fleet_onboard(spec: dict[str, Any]) -> dict[str, Any]:
-    deps = _container(spec).deps()
+    container = _container(spec)
 
     def one(tenant: str) -> bool:
-        if not CheckService(deps).check(tenant, fix=False, rediscover=True).ok:
+        if not container.check_service().check(tenant, fix=False, rediscover=True).ok:
             return False
-        return SyncService(deps).sync(tenant, SyncKind.INITIAL).ok
+        return bool(container.sync_service().sync(tenant, SyncKind.INITIAL).ok)
 
     return _fan_out(one, spec["tenants"], spec["workers"])
 
 
 def fleet_night(spec: dict[str, Any]) -> dict[str, Any]:
     container = _container(spec)
-    deps = container.deps()
-    service = NightlyService(deps)
+    service = container.nightly_service()
     due = [d.tenant_id for d in service.due(container.clock().now())]
     return _fan_out(lambda t: service.run_one(t).ok, due, spec["workers"])
 

@@ -61,7 +61,7 @@ from benchmarks.stack import (
     upsert_clients,
 )
 from calendarspots_mailchimp.core.model import Client, ConnectionState
-from calendarspots_mailchimp.core.services.tenants import AddTenant, add_tenant
+from calendarspots_mailchimp.core.services.tenants import AddTenant
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import Container, build_container
 from calendarspots_mailchimp.entrypoints.http.server import free_port
@@ -295,17 +295,17 @@ class World:
     def add_tenants(self, ids: list[str], clients: int, zone: str) -> None:
         """Each tenant its own MailChimp account with an empty `calendarspots` audience, a
         stored token, connected, never synced (the onboarding night pushes everything)."""
-        deps = self.container.deps()
         for tenant_id in ids:
             made = self._control(
                 "/_sim/accounts",
                 {"login": f"{tenant_id}@example.com", "account_name": tenant_id, "token": True},
             )
             self._control(f"/_sim/accounts/{made['account_id']}/lists", {"name": "calendarspots"})
-            add_tenant(deps, AddTenant(tenant_id, f"Salon {tenant_id}", zone))
+            self.container.tenants().add(AddTenant(tenant_id, f"Salon {tenant_id}", zone))
             self.upsert_clients(tenant_id, client_rows(tenant_id, clients))
-            with deps.uow() as uow:
-                uow.scope(tenant_id).token.put(deps.box().encrypt(str(made["token"])))
+            with self.container.uow()() as uow:
+                box = self.container.secret_box()
+                uow.scope(tenant_id).token.put(box.encrypt(str(made["token"])))
                 tenant = uow.tenants.get(tenant_id)
                 assert tenant is not None
                 uow.tenants.save(
@@ -329,8 +329,7 @@ class World:
 
     def next_night(self, ids: list[str]) -> None:
         """Moves every tenant's last synced night back one day: tonight is due again."""
-        deps = self.container.deps()
-        with deps.uow() as uow:
+        with self.container.uow()() as uow:
             for tenant_id in ids:
                 tenant = uow.tenants.get(tenant_id)
                 assert tenant is not None and tenant.last_sync_local_date is not None

@@ -13,8 +13,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from calendarspots_mailchimp.core.services.clients import ImportReport, import_clients
-from calendarspots_mailchimp.core.services.tenants import AddTenant, add_tenant
+from calendarspots_mailchimp.core.services.clients import ImportReport
+from calendarspots_mailchimp.core.services.tenants import AddTenant
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import build_container
 
@@ -50,14 +50,15 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     args = parser.parse_args()
     url = args.database_url or f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    deps = build_container(Settings(database_url=url)).deps()
-    add_tenant(deps, AddTenant(TENANT, "Bench salon", "America/Montreal"))
+    container = build_container(Settings(database_url=url))
+    container.tenants().add(AddTenant(TENANT, "Bench salon", "America/Montreal"))
+    clients = container.clients()
     data = make_csv(args.rows, args.bad)
     changed = make_csv(args.rows, args.bad, first="Nouveau")
     print(f"clients import: {args.rows} rows, {args.bad} bad, database {url.split('://')[0]}")
-    timed("first import (all new)", lambda: import_clients(deps, TENANT, data))
-    timed("same file again (nothing changes)", lambda: import_clients(deps, TENANT, data))
-    timed("every first name changed", lambda: import_clients(deps, TENANT, changed))
+    timed("first import (all new)", lambda: clients.import_csv(TENANT, data))
+    timed("same file again (nothing changes)", lambda: clients.import_csv(TENANT, data))
+    timed("every first name changed", lambda: clients.import_csv(TENANT, changed))
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from calendarspots_mailchimp.core.model import Birthday, Client, ConnectionState
-from calendarspots_mailchimp.core.services.tenants import AddTenant, add_tenant
+from calendarspots_mailchimp.core.services.tenants import AddTenant
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import Container, build_container
 from calendarspots_mailchimp.entrypoints.http.app import create_app
@@ -66,7 +66,7 @@ def client_rows(tenant: str, count: int, version: int = 0) -> Iterator[Client]:
 
 def upsert_clients(container: Container, tenant_id: str, clients: Iterable[Client]) -> None:
     """Writes clients into the embedded directory, 5,000 at a time."""
-    store = container.deps().client_store
+    store = container.client_store()
     assert store is not None
     chunk: list[Client] = []
     for client in clients:
@@ -155,15 +155,14 @@ class Stack:
         """A tenant with `clients` clients, an audience `calendarspots` and a stored token, as
         the OAuth callback leaves it (the callback's own cost is two login-host calls).
         Returns the audience id."""
-        deps = self.container.deps()
         account = self.sim.create_account(login=f"{tenant_id}@example.com", account_name=tenant_id)
         audience = self.sim.create_list(account.account_id, "calendarspots", with_birthday=True)
-        add_tenant(deps, AddTenant(tenant_id, f"Salon {tenant_id}", "UTC"))
+        self.container.tenants().add(AddTenant(tenant_id, f"Salon {tenant_id}", "UTC"))
         self.upsert_clients(tenant_id, client_rows(tenant_id, clients))
         token = self.sim.issue_token(account.account_id)
-        with deps.uow() as uow:
+        with self.container.uow()() as uow:
             scope = uow.scope(tenant_id)
-            scope.token.put(deps.box().encrypt(token))
+            scope.token.put(self.container.secret_box().encrypt(token))
             tenant = uow.tenants.get(tenant_id)
             assert tenant is not None
             uow.tenants.save(

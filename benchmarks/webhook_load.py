@@ -27,9 +27,8 @@ from pathlib import Path
 import httpx
 
 from calendarspots_mailchimp.core.model import Tenant
-from calendarspots_mailchimp.core.services.audience import webhook_secret
-from calendarspots_mailchimp.core.services.clients import import_clients
-from calendarspots_mailchimp.core.services.tenants import AddTenant, add_tenant
+from calendarspots_mailchimp.core.services.tenants import AddTenant
+from calendarspots_mailchimp.core.services.webhook_address import webhook_secret
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import build_container
 from calendarspots_mailchimp.entrypoints.http.server import free_port
@@ -59,13 +58,13 @@ def database(backend: str, postgres_url: str, folder: Path) -> Iterator[str]:
 
 
 def seed(url: str, clients: int) -> None:
-    deps = build_container(Settings(database_url=url, secret_key=KEY)).deps()
-    add_tenant(deps, AddTenant("salon", "Salon", "America/Montreal"))
+    container = build_container(Settings(database_url=url, secret_key=KEY))
+    container.tenants().add(AddTenant("salon", "Salon", "America/Montreal"))
     rows = ["email,first_name,last_name,birthday,client_id"]
     rows += [f"client{i}@example.com,Prénom{i},Nom{i},,c{i}" for i in range(clients)]
-    report = import_clients(deps, "salon", ("\n".join(rows) + "\n").encode())
+    report = container.clients().import_csv("salon", ("\n".join(rows) + "\n").encode())
     assert not report.errors, report.errors
-    with deps.uow() as uow:
+    with container.uow()() as uow:
         tenant = uow.tenants.get("salon")
         assert tenant is not None
         uow.tenants.save(replace(tenant, audience_id=LIST_ID, webhook_salt=SALT))

@@ -47,5 +47,9 @@ class SyncInProgress(CalendarspotsError):
     """Another process holds this tenant's sync lease."""
 
 
+class SyncFailed(CalendarspotsError):
+    """A sync (or a night of them) ended in failure; the report says why."""
+
+
 class Unauthorized(CalendarspotsError):
     """Admin or host authentication missing or wrong."""

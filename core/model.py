@@ -7,9 +7,10 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
-from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from calendarspots_mailchimp.core.activity import ActivityEntry as ActivityEntry
+from calendarspots_mailchimp.core.activity import ActivityKind as ActivityKind
 from calendarspots_mailchimp.core.errors import InvalidInput
 
 DEFAULT_LIST_NAME = "calendarspots"
@@ -44,33 +45,6 @@ class MemberStatus(StrEnum):
     def opted_out(self) -> bool:
         """R10: such a member must never be (re-)subscribed by a sync."""
         return self in (MemberStatus.UNSUBSCRIBED, MemberStatus.CLEANED)
-
-
-class ActivityKind(StrEnum):
-    """Kinds of activity entries (SPEC.md: stable names; add more, rename none)."""
-
-    AUTHORIZATION_GRANTED = "authorization.granted"
-    AUTHORIZATION_REVOKED = "authorization.revoked"
-    AUTHORIZATION_FAILED = "authorization.failed"
-    CHECK_PASSED = "check.passed"
-    CHECK_FAILED = "check.failed"
-    CHECK_FIXED = "check.fixed"
-    WEBHOOK_INSTALLED = "webhook.installed"
-    WEBHOOK_REPAIRED = "webhook.repaired"
-    WEBHOOK_REFUSED = "webhook.refused"
-    WEBHOOK_FAILED = "webhook.failed"
-    SYNC_SUCCEEDED = "sync.succeeded"
-    SYNC_PARTIAL = "sync.partial"
-    SYNC_FAILED = "sync.failed"
-    CONTACT_UNSUBSCRIBED = "contact.unsubscribed"
-    CONTACT_CLEANED = "contact.cleaned"
-    CONTACT_REJECTED = "contact.rejected"
-    CONTACT_REMOVED = "contact.removed"
-    CONTACT_EMAIL_CHANGED = "contact.email_changed"
-    MAILCHIMP_SUBSCRIBE_RECORDED = "mailchimp.subscribe.recorded"
-    MAILCHIMP_PROFILE_RECORDED = "mailchimp.profile.recorded"
-    MAILCHIMP_UPEMAIL_RECORDED = "mailchimp.upemail.recorded"
-    MAILCHIMP_CAMPAIGN_RECORDED = "mailchimp.campaign.recorded"
 
 
 # A pragmatic address check: one @, a dotted domain, no spaces. MailChimp applies stricter
@@ -178,7 +152,7 @@ class Client:
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
-@dataclass
+@dataclass(frozen=True)
 class Tenant:
     tenant_id: str
     name: str
@@ -273,21 +247,3 @@ class LedgerEntry:
     content_hash: str
     member_status: MemberStatus | None = None
     last_error: str = ""
-
-
-@dataclass(frozen=True)
-class ActivityEntry:
-    tenant_id: str
-    at: datetime
-    kind: ActivityKind | str
-    message: str
-    details: dict[str, Any] = field(default_factory=dict)
-    entry_id: int | None = None
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "kind": str(self.kind),
-            "message": self.message,
-            "details": self.details,
-        }

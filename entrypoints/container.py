@@ -1,23 +1,33 @@
-"""The composition root: the one place that names concrete things.
+"""The composition root: the one place that names concrete things and wires each use case
+with exactly its collaborators.
 
 pluggy decides *which* implementation answers each port (built-ins or a host's plugins);
-this container decides lifetime, configuration and test overrides
-(`with container.clock.override(FixedClock(...)):`).
+this container decides lifetime, configuration and test overrides: a test overrides one
+collaborator (`with container.clock.override(FixedClock(...)):`) and every use case built
+after that sees it, since use cases are factories. The process's runtime — the CLI's, the
+HTTP app's and a worker's — is one container, built on first use (`runtime()`).
 """
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable
 
 from dependency_injector import containers, providers
 
-from calendarspots_mailchimp.core.services.connect import CheckService, ConnectService
-from calendarspots_mailchimp.core.services.deps import Deps
-from calendarspots_mailchimp.core.services.inbound import InboundService
+from calendarspots_mailchimp.core.services.check import CheckService
+from calendarspots_mailchimp.core.services.clients import Clients
+from calendarspots_mailchimp.core.services.connect import ConnectService
+from calendarspots_mailchimp.core.services.links import StartLinks
 from calendarspots_mailchimp.core.services.nightly import NightlyService
 from calendarspots_mailchimp.core.services.sync import SyncService
+from calendarspots_mailchimp.core.services.sync.watchdog import WebhookSite
+from calendarspots_mailchimp.core.services.tenancy import Accounts
+from calendarspots_mailchimp.core.services.tenants import Tenants
+from calendarspots_mailchimp.core.services.webhooks.memory import InboxMemory
+from calendarspots_mailchimp.core.services.webhooks.service import InboundService
 from calendarspots_mailchimp.core.settings import Settings, load_settings
-from calendarspots_mailchimp.ports.clock import Clock, SystemClock
+from calendarspots_mailchimp.ports.clock import SystemClock
 from calendarspots_mailchimp.ports.plugins import Hooks, make_plugin_manager
 
 
@@ -27,42 +37,54 @@ class Container(containers.DeclarativeContainer):
     plugin_manager = providers.Singleton(make_plugin_manager, extra_plugins)
     hooks = providers.Singleton(Hooks, plugin_manager)
     clock = providers.Singleton(SystemClock)
-    real_clock: providers.Provider[Clock | None] = providers.Object(None)
 
-    uow_factory = providers.Singleton(
-        lambda hooks, settings: hooks.unit_of_work_factory(settings), hooks, settings
-    )
-    client_store = providers.Singleton(
-        lambda hooks, settings: hooks.client_store(settings), hooks, settings
-    )
-    directory = providers.Singleton(
-        lambda hooks, settings: hooks.client_directory(settings), hooks, settings
-    )
-    mailchimp = providers.Singleton(
-        lambda hooks, settings: hooks.mailchimp_connector(settings), hooks, settings
-    )
-    secret_box = providers.Singleton(
-        lambda hooks, settings: hooks.secret_box(settings), hooks, settings
-    )
+    # The ports, each answered by the plugins (a host's answer wins over the built-ins).
+    uow = providers.Singleton(Hooks.unit_of_work_factory, hooks, settings)
+    client_store = providers.Singleton(Hooks.client_store, hooks, settings)
+    directory = providers.Singleton(Hooks.client_directory, hooks, settings)
+    mailchimp = providers.Singleton(Hooks.mailchimp_connector, hooks, settings)
+    secret_box = providers.Singleton(Hooks.secret_box, hooks, settings)
 
-    deps = providers.Singleton(
-        Deps,
-        settings=settings,
-        uow=uow_factory,
-        directory=directory,
-        mailchimp=mailchimp,
-        box=secret_box.provider,
-        clock=clock,
-        real_clock=real_clock,
-        notify=hooks.provided.activity_recorded,
-        client_store=client_store,
+    # The use cases and what they share.
+    accounts = providers.Factory(Accounts, uow, mailchimp, secret_box)
+    webhook_site = providers.Factory(
+        WebhookSite, settings.provided.public_url, settings.provided.secret_key
     )
-
-    sync_service = providers.Factory(SyncService, deps)
-    connect_service = providers.Factory(ConnectService, deps)
-    check_service = providers.Factory(CheckService, deps)
-    inbound_service = providers.Factory(InboundService, deps)
-    nightly_service = providers.Factory(NightlyService, deps)
+    inbox_memory = providers.Singleton(InboxMemory)
+    tenants = providers.Factory(Tenants, uow, settings.provided.list_name)
+    clients = providers.Factory(Clients, uow, client_store, directory)
+    inbound_service = providers.Factory(
+        InboundService, uow, directory, clock, settings.provided.secret_key, inbox_memory
+    )
+    sync_service = providers.Factory(
+        SyncService,
+        uow,
+        accounts,
+        directory,
+        clock,
+        webhook_site,
+        inbound_service.provided.apply_pending,
+    )
+    check_service = providers.Factory(CheckService, uow, accounts, clock)
+    start_links = providers.Factory(StartLinks, uow, mailchimp.provided.oauth, clock, settings)
+    connect_service = providers.Factory(
+        ConnectService,
+        uow,
+        mailchimp.provided.oauth,
+        accounts,
+        secret_box,
+        clock,
+        settings,
+        check_service,
+        sync_service,
+    )
+    nightly_service = providers.Factory(
+        NightlyService,
+        uow,
+        sync_service,
+        settings.provided.night_start_hour,
+        settings.provided.night_end_hour,
+    )
 
 
 def build_container(
@@ -75,3 +97,24 @@ def build_container(
     if plugins:
         container.extra_plugins.override(providers.Object(plugins))
     return container
+
+
+_lock = threading.Lock()
+_runtime: Container | None = None
+
+
+def runtime() -> Container:
+    """This process's container, built on first use (so `--help` needs no settings, and a
+    worker builds it after the pool forked)."""
+    global _runtime
+    with _lock:
+        if _runtime is None:
+            _runtime = build_container()
+        return _runtime
+
+
+def use_runtime(container: Container | None) -> None:
+    """The demo and tests choose the process's container; None: build it anew on next use."""
+    global _runtime
+    with _lock:
+        _runtime = container

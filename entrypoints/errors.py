@@ -11,6 +11,7 @@ from calendarspots_mailchimp.core.errors import (
     InvalidInput,
     NotConnected,
     NotFound,
+    SyncFailed,
     SyncInProgress,
     Unauthorized,
 )
@@ -28,6 +29,7 @@ _TABLE: tuple[tuple[type[BaseException], int, int], ...] = (
     (SyncInProgress, 8, 409),
     (Unauthorized, 9, 401),
     (MailChimpError, 10, 502),
+    (SyncFailed, 11, 502),
     (CalendarspotsError, 1, 500),
 )
 

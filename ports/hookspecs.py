@@ -8,7 +8,7 @@ registered after the built-ins overrides them (built-ins mark themselves `trylas
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -28,8 +28,12 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec(firstresult=True)
-def csmc_unit_of_work_factory(settings: Settings) -> UnitOfWorkFactory | None:
-    """Provide the persistence: a callable that opens a new unit of work."""
+def csmc_unit_of_work_factory(
+    settings: Settings, published: Callable[[ActivityEntry], None]
+) -> UnitOfWorkFactory | None:
+    """Provide the persistence: a callable that opens a new unit of work. Each activity entry
+    a unit of work stores is handed to `published` after its transaction commits (never for
+    a rolled-back one)."""
 
 
 @hookspec(firstresult=True)

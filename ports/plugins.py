@@ -47,7 +47,10 @@ class Hooks:
         return value
 
     def unit_of_work_factory(self, settings: Settings) -> UnitOfWorkFactory:
-        value = self.pm.hook.csmc_unit_of_work_factory(settings=settings)
+        """Entries it stores reach `csmc_activity_recorded` once committed."""
+        value = self.pm.hook.csmc_unit_of_work_factory(
+            settings=settings, published=self.activity_recorded
+        )
         return self._one("persistence (csmc_unit_of_work_factory)", value)  # type: ignore[return-value]
 
     def client_store(self, settings: Settings) -> ClientStore:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import StaticPool
 
-from calendarspots_mailchimp.adapters.persistence.uow import SqlUnitOfWork
+from calendarspots_mailchimp.adapters.persistence.uow import Published, SqlUnitOfWork
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 # pg_advisory_xact_lock key for migrations: any constant shared by every process of the app.
@@ -108,11 +108,13 @@ class Database:
     def _key(self) -> str:
         return self.url.render_as_string(hide_password=False)
 
-    def unit_of_work_factory(self) -> Callable[[], SqlUnitOfWork]:
+    def unit_of_work_factory(
+        self, published: Published | None = None
+    ) -> Callable[[], SqlUnitOfWork]:
         sessions = self.sessions
 
         def open_unit_of_work() -> SqlUnitOfWork:
-            return SqlUnitOfWork(sessions)
+            return SqlUnitOfWork(sessions, published)
 
         return open_unit_of_work
 

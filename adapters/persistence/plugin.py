@@ -4,6 +4,7 @@ host platform's own implementations win."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
@@ -11,6 +12,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from calendarspots_mailchimp.adapters.persistence.client_directory import EmbeddedClientDirectory
 from calendarspots_mailchimp.adapters.persistence.database import Database
 from calendarspots_mailchimp.core.errors import ConfigurationError
+from calendarspots_mailchimp.core.model import ActivityEntry
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.ports.client_directory import ClientDirectory
 from calendarspots_mailchimp.ports.hookspecs import hookimpl
@@ -82,8 +84,10 @@ def dispose_all() -> None:
 
 
 @hookimpl(trylast=True)
-def csmc_unit_of_work_factory(settings: Settings) -> UnitOfWorkFactory:
-    return database_for(settings.database_url).unit_of_work_factory()
+def csmc_unit_of_work_factory(
+    settings: Settings, published: Callable[[ActivityEntry], None]
+) -> UnitOfWorkFactory:
+    return database_for(settings.database_url).unit_of_work_factory(published)
 
 
 @hookimpl(trylast=True)

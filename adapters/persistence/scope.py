@@ -75,10 +75,17 @@ class SqlTokenStore:
         self._session.execute(delete(TokenRecord).where(TokenRecord.tenant_id == self._tenant_id))
 
 
+def _ignore(entry: ActivityEntry) -> None:
+    return None
+
+
 class SqlActivityRepository:
-    def __init__(self, session: Session, tenant_id: str) -> None:
+    def __init__(
+        self, session: Session, tenant_id: str, added: Callable[[ActivityEntry], None] = _ignore
+    ) -> None:
         self._session = session
         self._tenant_id = tenant_id
+        self._added = added  # the unit of work collects entries to publish after commit
 
     def add(self, entry: ActivityEntry) -> ActivityEntry:
         _same_tenant(self._tenant_id, entry.tenant_id, "activity entry")
@@ -91,7 +98,9 @@ class SqlActivityRepository:
         )
         self._session.add(record)
         self._session.flush()
-        return replace(entry, entry_id=record.id)
+        stored = replace(entry, entry_id=record.id)
+        self._added(stored)
+        return stored
 
     def list(
         self, limit: int = 50, offset: int = 0, kinds: Sequence[str] = ()
@@ -147,10 +156,12 @@ class SqlSyncRunRepository:
 class SqlTenantScope:
     """Everything that belongs to one tenant, on the unit of work's session."""
 
-    def __init__(self, session: Session, tenant_id: str) -> None:
+    def __init__(
+        self, session: Session, tenant_id: str, added: Callable[[ActivityEntry], None] = _ignore
+    ) -> None:
         self.tenant_id = tenant_id
         self.token: TokenStore = SqlTokenStore(session, tenant_id)
-        self.activity: ActivityRepository = SqlActivityRepository(session, tenant_id)
+        self.activity: ActivityRepository = SqlActivityRepository(session, tenant_id, added)
         self.runs: SyncRunRepository = SqlSyncRunRepository(session, tenant_id)
         self.ledger: LedgerRepository = SqlLedgerRepository(session, tenant_id)
         self.inbox: WebhookInbox = SqlWebhookInbox(session, tenant_id)

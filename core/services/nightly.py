@@ -25,8 +25,8 @@ from calendarspots_mailchimp.core.model import (
     SyncStatus,
     Tenant,
 )
-from calendarspots_mailchimp.core.services.deps import Deps
 from calendarspots_mailchimp.core.services.sync import AlreadySynced, SyncReport, SyncService
+from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 
 RETRY_BASE = timedelta(minutes=15)
 
@@ -82,12 +82,20 @@ class NightlyOutcome:
 
 
 class NightlyService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    """`now` is an argument, not the clock: an operator's `nightly --now` pretends an instant
+    for the schedule only; the syncs it starts keep the real time."""
+
+    def __init__(
+        self, uow: UnitOfWorkFactory, sync: SyncService, night_start_hour: int, night_end_hour: int
+    ) -> None:
+        self.uow = uow
+        self.sync = sync
+        self.night_start_hour = night_start_hour
+        self.night_end_hour = night_end_hour
 
     def due(self, now: datetime) -> list[Due]:
-        settings = self.deps.settings
-        with self.deps.uow() as uow:
+        start_hour, end_hour = self.night_start_hour, self.night_end_hour
+        with self.uow() as uow:
             tenants = uow.tenants.list()
             dues: list[Due] = []
             for tenant in tenants:
@@ -95,19 +103,12 @@ class NightlyService:
                     uow.scope(tenant.tenant_id).runs.latest(10),
                     tenant,
                     now,
-                    settings.night_start_hour,
+                    start_hour,
                 )
-                due = night_status(
-                    tenant,
-                    now,
-                    settings.night_start_hour,
-                    settings.night_end_hour,
-                    failures,
-                    last_failure,
-                )
+                due = night_status(tenant, now, start_hour, end_hour, failures, last_failure)
                 if due is not None:
                     dues.append(due)
-        window = (settings.night_end_hour - settings.night_start_hour) * 60
+        window = (end_hour - start_hour) * 60
         return sorted(dues, key=lambda d: (start_offset(d.tenant_id, window), d.tenant_id))
 
     def run(
@@ -115,7 +116,7 @@ class NightlyService:
     ) -> list[NightlyOutcome]:
         outcomes = []
         for due in self.due(now):
-            outcome = self.run_one(due.tenant_id)
+            outcome = self.run_one(due.tenant_id, due.local_date)
             if outcome.skipped:
                 continue
             outcomes.append(outcome)
@@ -123,9 +124,10 @@ class NightlyService:
                 on_result(outcome)
         return outcomes
 
-    def run_one(self, tenant_id: str) -> NightlyOutcome:
+    def run_one(self, tenant_id: str, night: date | None = None) -> NightlyOutcome:
+        """`night`: the tenant-local date the schedule found due (None: today's, locally)."""
         try:
-            report = SyncService(self.deps).sync(tenant_id, SyncKind.NIGHTLY)
+            report = self.sync.sync(tenant_id, SyncKind.NIGHTLY, night=night)
         except AlreadySynced as exc:
             return NightlyOutcome(tenant_id, True, exc.message, skipped=True)
         except SyncInProgress as exc:

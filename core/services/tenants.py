@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.core.model import ActivityEntry, Tenant, validate_timezone
-from calendarspots_mailchimp.core.services.deps import Deps, get_tenant
+from calendarspots_mailchimp.core.services.tenancy import load_tenant
+from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -23,47 +24,54 @@ class AddTenant:
     list_name: str = ""
 
 
-def add_tenant(deps: Deps, cmd: AddTenant) -> Tenant:
-    if not _TENANT_ID.match(cmd.tenant_id):
-        raise InvalidInput(
-            f"tenant id {cmd.tenant_id!r} is not valid: 1-64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
+class Tenants:
+    """Adding and listing tenants, and reading their activity (R9)."""
+
+    def __init__(self, uow: UnitOfWorkFactory, default_list_name: str) -> None:
+        self.uow = uow
+        self.default_list_name = default_list_name
+
+    def add(self, cmd: AddTenant) -> Tenant:
+        if not _TENANT_ID.match(cmd.tenant_id):
+            raise InvalidInput(
+                f"tenant id {cmd.tenant_id!r} is not valid: 1-64 letters, digits, '.', '_' or "
+                "'-', starting with a letter or digit"
+            )
+        if not cmd.name.strip():
+            raise InvalidInput("a tenant needs a name (--name)")
+        tenant = Tenant(
+            tenant_id=cmd.tenant_id,
+            name=cmd.name.strip(),
+            timezone=validate_timezone(cmd.timezone),
+            list_name=cmd.list_name or self.default_list_name,
+            double_opt_in=cmd.double_opt_in,
+            archive_removed_clients=cmd.archive_removed_clients,
         )
-    if not cmd.name.strip():
-        raise InvalidInput("a tenant needs a name (--name)")
-    tenant = Tenant(
-        tenant_id=cmd.tenant_id,
-        name=cmd.name.strip(),
-        timezone=validate_timezone(cmd.timezone),
-        list_name=cmd.list_name or deps.settings.list_name,
-        double_opt_in=cmd.double_opt_in,
-        archive_removed_clients=cmd.archive_removed_clients,
-    )
-    with deps.uow() as uow:
-        uow.tenants.add(tenant)
-        uow.commit()
-    return tenant
+        with self.uow() as uow:
+            uow.tenants.add(tenant)
+            uow.commit()
+        return tenant
 
+    def get(self, tenant_id: str) -> Tenant:
+        return load_tenant(self.uow, tenant_id)
 
-def list_tenants(deps: Deps) -> list[Tenant]:
-    with deps.uow() as uow:
-        return sorted(uow.tenants.list(), key=lambda t: t.tenant_id)
+    def all(self) -> list[Tenant]:
+        with self.uow() as uow:
+            return sorted(uow.tenants.list(), key=lambda t: t.tenant_id)
 
-
-def activity(
-    deps: Deps, tenant_id: str, limit: int = 50, offset: int = 0, kinds: Sequence[str] = ()
-) -> tuple[list[ActivityEntry], int]:
-    """Newest first, with the total count for paging."""
-    if not 1 <= limit <= 1000:
-        raise InvalidInput("limit must be between 1 and 1000")
-    if not 0 <= offset <= 10_000_000:
-        raise InvalidInput("offset must be between 0 and 10000000")
-    get_tenant(deps, tenant_id)
-    with deps.uow() as uow:
-        scope = uow.scope(tenant_id)
-        return scope.activity.list(limit=limit, offset=offset, kinds=kinds), scope.activity.count(
-            kinds
-        )
+    def activity(
+        self, tenant_id: str, limit: int = 50, offset: int = 0, kinds: Sequence[str] = ()
+    ) -> tuple[list[ActivityEntry], int]:
+        """Newest first, with the total count for paging."""
+        if not 1 <= limit <= 1000:
+            raise InvalidInput("limit must be between 1 and 1000")
+        if not 0 <= offset <= 10_000_000:
+            raise InvalidInput("offset must be between 0 and 10000000")
+        load_tenant(self.uow, tenant_id)
+        with self.uow() as uow:
+            scope = uow.scope(tenant_id)
+            entries = scope.activity.list(limit=limit, offset=offset, kinds=kinds)
+            return entries, scope.activity.count(kinds)
 
 
 def tenant_json(tenant: Tenant) -> dict[str, object]:

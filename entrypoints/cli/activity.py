@@ -6,9 +6,8 @@ from typing import Annotated
 
 import typer
 
-from calendarspots_mailchimp.core.services.tenants import activity as read_activity
-from calendarspots_mailchimp.entrypoints.cli import state
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
+from calendarspots_mailchimp.entrypoints.container import runtime
 
 # Top-level commands: main.py adds this app without a name.
 app = typer.Typer()
@@ -27,9 +26,7 @@ def show_activity(
 ) -> None:
     """Everything that touched the tenant's audience, newest first."""
     with failures():
-        entries, _total = read_activity(
-            state.container().deps(), tenant, limit=limit, kinds=kind or ()
-        )
+        entries, _total = runtime().tenants().activity(tenant, limit=limit, kinds=kind or ())
 
         def text() -> None:
             if not entries:

@@ -9,10 +9,8 @@ import typer
 
 from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.core.model import Client
-from calendarspots_mailchimp.core.services.clients import import_clients
-from calendarspots_mailchimp.core.services.deps import get_tenant
-from calendarspots_mailchimp.entrypoints.cli import state
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
+from calendarspots_mailchimp.entrypoints.container import runtime
 
 app = typer.Typer(
     help="The embedded client directory (used when no host platform plugs in its own).",
@@ -46,7 +44,7 @@ def import_(
             data = file.read_bytes()
         except OSError as exc:
             raise InvalidInput(f"cannot read {file}: {exc.strerror}") from exc
-        report = import_clients(state.container().deps(), tenant, data)
+        report = runtime().clients().import_csv(tenant, data)
 
         def text() -> None:
             warned = f", {len(report.warnings)} kept with a warning" if report.warnings else ""
@@ -67,9 +65,7 @@ def list_(
 ) -> None:
     """List a tenant's clients with their newsletter status."""
     with failures():
-        deps = state.container().deps()
-        get_tenant(deps, tenant)
-        clients = sorted(deps.directory.clients(tenant), key=lambda c: c.email.lower())
+        clients = runtime().clients().list(tenant)
 
         def text() -> None:
             for c in clients:

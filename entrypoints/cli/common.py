@@ -10,12 +10,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import typer
-from dependency_injector import providers
 
 from calendarspots_mailchimp.core.errors import InvalidInput
-from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import exit_code, one_line
-from calendarspots_mailchimp.ports.clock import FixedClock
+from calendarspots_mailchimp.ports.clock import Clock
 
 
 @contextmanager
@@ -30,21 +28,16 @@ def failures() -> Iterator[None]:
         raise typer.Exit(exit_code(exc)) from None
 
 
-def pretend_now(container: Container, now: str) -> datetime:
-    """`--now`: every service built from here on sees that instant (naive means UTC)."""
-    if now:
-        try:
-            at = datetime.fromisoformat(now)
-        except ValueError as exc:
-            raise InvalidInput(f"--now {now!r} is not an ISO-8601 date-time") from exc
-        at = at if at.tzinfo else at.replace(tzinfo=UTC)
-        # The schedule sees the pretended instant; the activity log keeps the real time, so
-        # "newest first" stays true (only the first override counts as the real clock).
-        if container.real_clock() is None:
-            container.real_clock.override(providers.Object(container.clock()))
-        container.clock.override(FixedClock(at.astimezone(UTC)))
-        container.deps.reset()
-    return container.clock().now()
+def schedule_instant(now: str, clock: Clock) -> datetime:
+    """`--now`: the instant the schedule is asked about (naive means UTC); the clock's now
+    when not given. Only the schedule sees it: syncs, leases and activity keep the real time."""
+    if not now:
+        return clock.now()
+    try:
+        at = datetime.fromisoformat(now)
+    except ValueError as exc:
+        raise InvalidInput(f"--now {now!r} is not an ISO-8601 date-time") from exc
+    return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
 
 
 def emit(data: Any, as_json: bool, text: Callable[[], None]) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from calendarspots_mailchimp.entrypoints.cli import state
 from calendarspots_mailchimp.entrypoints.cli.common import failures
+from calendarspots_mailchimp.entrypoints.container import runtime
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 
@@ -14,10 +14,10 @@ app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=
 def upgrade() -> None:
     """Apply the migrations (also done automatically on first use)."""
     with failures():
-        container = state.container()
+        container = runtime()
         before = _revision(container.settings().database_url)
         # Opening a unit of work builds or upgrades the schema through the persistence plugin.
-        with container.uow_factory()() as uow:
+        with container.uow()() as uow:
             uow.tenants.list()
         after = _revision(container.settings().database_url)
         if before == after:

@@ -14,8 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from calendarspots_mailchimp.core.services.clients import import_clients
-from calendarspots_mailchimp.core.services.tenants import AddTenant, activity, add_tenant
+from calendarspots_mailchimp.core.services.tenants import AddTenant
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import build_container
 from calendarspots_mailchimp.entrypoints.http.app import create_app
@@ -101,7 +100,6 @@ def run_demo(count: int) -> None:
             admin_token=secrets.token_urlsafe(24),
         )
         container = build_container(settings)
-        deps = container.deps()
         say(f"[bold]1.[/] MailChimp simulator on {mailchimp.url}; database {workdir / 'demo.db'}")
         account = sim.create_account(login="owner@salon-belle.example", account_name="Salon Belle")
         audience = sim.create_list(account.account_id, name="calendarspots", with_birthday=True)
@@ -111,15 +109,15 @@ def run_demo(count: int) -> None:
             "with EMAIL, FNAME, LNAME and BIRTHDAY."
         )
 
-        add_tenant(deps, AddTenant(TENANT, "Salon Belle", "America/Montreal"))
-        report = import_clients(deps, TENANT, demo_csv(count).encode("utf-8"))
+        container.tenants().add(AddTenant(TENANT, "Salon Belle", "America/Montreal"))
+        report = container.clients().import_csv(TENANT, demo_csv(count).encode("utf-8"))
         say(
             f"[bold]2.[/] Tenant {TENANT}: {report.added} clients imported; "
             + "; ".join(f"line {e.line}: {e.reason}" for e in report.errors + report.warnings)
         )
 
         with RunningServer(create_app(container), port=app_port).start() as web:
-            link = container.connect_service().start_link(TENANT)
+            link = container.start_links().make(TENANT)
             say(
                 f"[bold]3.[/] The owner opens the one-use link `connect` printed "
                 f"({link.url.split('?')[0]}) and approves on MailChimp"
@@ -148,21 +146,21 @@ def run_demo(count: int) -> None:
                 f"   In MailChimp, {first} unsubscribes and {second} bounces; a third contact "
                 "edits their profile. MailChimp calls the webhook on " + web.url + "/webhooks/…"
             )
-            statuses = {c.email: c.newsletter.value for c in deps.directory.clients(TENANT)}
+            statuses = {c.email: c.newsletter.value for c in container.clients().list(TENANT)}
             say(
                 f"   Client database: {first} → [yellow]{statuses.get(first)}[/], "
                 f"{second} → [yellow]{statuses.get(second)}[/] (profile edit only recorded)."
             )
 
             changed = demo_csv(count).replace(",Zoé,", ",Zoë,", 3)
-            import_clients(deps, TENANT, changed.encode("utf-8"))
+            container.clients().import_csv(TENANT, changed.encode("utf-8"))
             night = container.sync_service().sync(TENANT)
             say(
                 f"[bold]5.[/] During the day a few clients change; at night: {night.message} "
                 f"({night.api_calls} MailChimp calls)."
             )
 
-        entries, total = activity(deps, TENANT, limit=12)
+        entries, total = container.tenants().activity(TENANT, limit=12)
         table = Table(title=f"Newsletters → View activity ({total} entries, newest first)")
         table.add_column("at")
         table.add_column("kind")

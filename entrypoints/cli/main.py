@@ -12,7 +12,6 @@ from calendarspots_mailchimp.entrypoints.cli import (
     db,
     operate,
     servers,
-    state,
     tenants,
     worker,
 )
@@ -43,26 +42,23 @@ def main() -> None:
     """The console script. Usage errors, like every failure, are one `error:` line on stderr
     (SPEC) rather than Typer's framed block; exit code 2 as Typer gives them."""
     try:
-        try:
-            # Not standalone: Typer raises its command-line errors here instead of printing them.
-            code = app(prog_name="cs-mailchimp", standalone_mode=False)
-        except typer.TyperException as exc:  # the public base of Typer's command-line errors
-            code = exc.exit_code
-            message = " ".join(exc.format_message().split())
-            if not message:
-                pass  # a group given no command: its help is the answer, Typer printed it
-            elif code == 2:  # a usage error: it names the command whose help tells more
-                ctx = getattr(exc, "ctx", None)
-                where = ctx.command_path if ctx else "cs-mailchimp"
-                typer.echo(f"error: {message} (see `{where} --help`)", err=True)
-            else:
-                typer.echo(f"error: {message}", err=True)
-        except typer.Abort:
-            typer.echo("error: aborted", err=True)
-            code = 1
-        sys.exit(code if isinstance(code, int) else 0)
-    finally:
-        state.reset()
+        # Not standalone: Typer raises its command-line errors here instead of printing them.
+        code = app(prog_name="cs-mailchimp", standalone_mode=False)
+    except typer.TyperException as exc:  # the public base of Typer's command-line errors
+        code = exc.exit_code
+        message = " ".join(exc.format_message().split())
+        if not message:
+            pass  # a group given no command: its help is the answer, Typer printed it
+        elif code == 2:  # a usage error: it names the command whose help tells more
+            ctx = getattr(exc, "ctx", None)
+            where = ctx.command_path if ctx else "cs-mailchimp"
+            typer.echo(f"error: {message} (see `{where} --help`)", err=True)
+        else:
+            typer.echo(f"error: {message}", err=True)
+    except typer.Abort:
+        typer.echo("error: aborted", err=True)
+        code = 1
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":  # pragma: no cover

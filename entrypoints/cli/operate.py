@@ -8,11 +8,17 @@ import typer
 from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn
 
+from calendarspots_mailchimp.core.errors import (
+    AudienceContractError,
+    CalendarspotsError,
+    NotConnected,
+    SyncFailed,
+)
 from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
 from calendarspots_mailchimp.core.services.sync import SyncReport
-from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, pretend_now
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant
+from calendarspots_mailchimp.entrypoints.container import runtime
 
 # Top-level commands: main.py adds this app without a name.
 app = typer.Typer()
@@ -25,7 +31,7 @@ def connect(
 ) -> None:
     """Print the link the tenant's owner opens to authorize MailChimp (one use, 15 minutes)."""
     with failures():
-        link = state.container().connect_service().start_link(tenant)
+        link = runtime().start_links().make(tenant)
 
         def text() -> None:
             typer.echo(link.url)
@@ -47,15 +53,14 @@ def check(
 ) -> None:
     """Check the audience: exactly one named as required, with EMAIL/FNAME/LNAME/BIRTHDAY."""
     with failures():
-        result = state.container().check_service().check(tenant, fix=fix)
+        result = runtime().check_service().check(tenant, fix=fix)
         emit(
             result.as_json(),
             as_json,
             lambda: typer.echo(("ok: " if result.ok else "") + result.message),
         )
         if not result.ok:
-            typer.echo(f"error: {' '.join(result.message.split())}", err=True)
-            raise typer.Exit(5 if "authorization-revoked" in result.problems else 6)
+            raise (NotConnected if result.revoked else AudienceContractError)(result.message)
 
 
 def _print_report(report: SyncReport) -> None:
@@ -86,7 +91,7 @@ def sync(
 ) -> None:
     """Sync one tenant now (new and changed clients only, unless --full)."""
     with failures():
-        service = state.container().sync_service()
+        service = runtime().sync_service()
         kind = SyncKind.FULL if full else SyncKind.MANUAL
         if as_json:
             report = service.sync(tenant, kind, full=full, dry_run=dry_run)
@@ -112,8 +117,11 @@ def sync(
                 report = service.sync(tenant, kind, full=full, dry_run=dry_run, progress=progress)
         emit(report.as_json(), as_json, lambda: _print_report(report))
         if not report.ok:
-            typer.echo(f"error: {' '.join(report.message.split())}", err=True)
-            raise typer.Exit({"contract": 6, "revoked": 5}.get(report.failure, 11))
+            failure: dict[str, type[CalendarspotsError]] = {
+                "contract": AudienceContractError,
+                "revoked": NotConnected,
+            }
+            raise failure.get(report.failure, SyncFailed)(report.message)
 
 
 @app.command("nightly")
@@ -129,8 +137,8 @@ def nightly(
 ) -> None:
     """Sync every connected tenant whose local night has come, once per local date."""
     with failures():
-        container = state.container()
-        instant = pretend_now(container, now)
+        container = runtime()
+        instant = schedule_instant(now, container.clock())
         results: list[NightlyOutcome] = []
 
         def show(outcome: NightlyOutcome) -> None:
@@ -157,8 +165,6 @@ def nightly(
         # the night takes it if that sync did not finish the night.
         failed = [o.tenant_id for o in results if not o.ok and not o.busy]
         if failed:
-            typer.echo(
-                f"error: the nightly sync failed for {len(failed)} tenant(s): {', '.join(failed)}",
-                err=True,
+            raise SyncFailed(
+                f"the nightly sync failed for {len(failed)} tenant(s): {', '.join(failed)}"
             )
-            raise typer.Exit(11)

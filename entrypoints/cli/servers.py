@@ -11,8 +11,8 @@ import typer
 
 from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.core.settings import Settings
-from calendarspots_mailchimp.entrypoints.cli import state
 from calendarspots_mailchimp.entrypoints.cli.common import failures
+from calendarspots_mailchimp.entrypoints.container import runtime
 
 # Top-level commands: main.py adds this app without a name.
 app = typer.Typer()
@@ -47,8 +47,8 @@ def serve(
     from calendarspots_mailchimp.entrypoints.http.app import create_app
 
     with failures():
-        container = state.container()
-        with container.uow_factory()() as uow:  # build the schema before the first request
+        container = runtime()
+        with container.uow()() as uow:  # build the schema before the first request
             uow.tenants.list()
         warn_missing_settings(container.settings())
         can_listen(host, port)

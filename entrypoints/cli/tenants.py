@@ -6,14 +6,9 @@ from typing import Annotated
 
 import typer
 
-from calendarspots_mailchimp.core.services.tenants import (
-    AddTenant,
-    add_tenant,
-    list_tenants,
-    tenant_json,
-)
-from calendarspots_mailchimp.entrypoints.cli import state
+from calendarspots_mailchimp.core.services.tenants import AddTenant, tenant_json
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
+from calendarspots_mailchimp.entrypoints.container import runtime
 
 app = typer.Typer(help="Add and list tenants (businesses).", no_args_is_help=True)
 
@@ -43,9 +38,10 @@ def add(
 ) -> None:
     """Add a tenant."""
     with failures():
-        created = add_tenant(
-            state.container().deps(),
-            AddTenant(tenant, name, timezone, double_opt_in, archive_removed),
+        created = (
+            runtime()
+            .tenants()
+            .add(AddTenant(tenant, name, timezone, double_opt_in, archive_removed))
         )
         emit(tenant_json(created), as_json, lambda: typer.echo(f"tenant {created.tenant_id} added"))
 
@@ -54,7 +50,7 @@ def add(
 def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
     """List tenants with their connection state."""
     with failures():
-        tenants = list_tenants(state.container().deps())
+        tenants = runtime().tenants().all()
 
         def text() -> None:
             if not tenants:

@@ -7,8 +7,8 @@ from typing import Annotated
 
 import typer
 
-from calendarspots_mailchimp.entrypoints.cli import state
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, pretend_now
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant
+from calendarspots_mailchimp.entrypoints.container import runtime
 
 # Top-level commands: main.py adds this app without a name.
 app = typer.Typer()
@@ -80,8 +80,8 @@ def enqueue(
         from calendarspots_mailchimp.entrypoints.worker.tasks import enqueue_due
 
         celery = make_celery(broker or None, queue or None)
-        container = state.container()
-        instant = pretend_now(container, now)
+        container = runtime()
+        instant = schedule_instant(now, container.clock())
         try:
             sent = enqueue_due(container, celery, instant)
         finally:

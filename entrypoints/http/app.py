@@ -10,7 +10,6 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from starlette.applications import Starlette
-from starlette.background import BackgroundTasks
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import (
@@ -23,8 +22,7 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from calendarspots_mailchimp.core.errors import CalendarspotsError, InvalidInput, NotFound
-from calendarspots_mailchimp.core.services.inbound import MAX_FIELDS, ForeignList
-from calendarspots_mailchimp.core.services.tenants import activity as read_activity
+from calendarspots_mailchimp.core.services.webhooks.events import MAX_FIELDS, ForeignList
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
@@ -48,6 +46,19 @@ def problem(status: int, message: str) -> JSONResponse:
 def not_found() -> Response:
     """Exactly what Starlette answers for a route that does not exist."""
     return PlainTextResponse("Not Found", status_code=404)
+
+
+async def read_body(request: Request) -> bytes | None:
+    """The body, or None past MAX_WEBHOOK_BODY (refused before reading it all when declared)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_WEBHOOK_BODY:
+        return None
+    body = bytearray()
+    async for chunk in request.stream():
+        body.extend(chunk)
+        if len(body) > MAX_WEBHOOK_BODY:
+            return None
+    return bytes(body)
 
 
 def parse_form(body: bytes) -> dict[str, str] | None:
@@ -107,12 +118,9 @@ def redact_access_log() -> None:
 
 
 def create_app(container: Container) -> Starlette:
-    def deps() -> Any:
-        return container.deps()
-
     async def health(request: Request) -> Response:
         def probe() -> None:
-            with container.uow_factory()() as uow:
+            with container.uow()() as uow:
                 uow.tenants.list()
 
         try:
@@ -144,12 +152,12 @@ def create_app(container: Container) -> Starlette:
         link_token = request.query_params.get("link_token", "")
         if not tenant_id:
             return problem(400, "the tenant query parameter is required")
-        connect = container.connect_service()
+        links = container.start_links()
         try:
             if link_token:
-                url = await run_in_threadpool(connect.redeem_start_link, tenant_id, link_token)
+                url = await run_in_threadpool(links.redeem, tenant_id, link_token)
             elif authorized(request, tenant_id):
-                url = await run_in_threadpool(connect.authorize_url, tenant_id)
+                url = await run_in_threadpool(links.authorize_url, tenant_id)
             else:
                 return not_found()
         except NotFound:
@@ -177,48 +185,30 @@ def create_app(container: Container) -> Starlette:
             return JSONResponse(result.as_json())
         return HTMLResponse(pages.callback_page(result.ok, result.message, lang))
 
-    recovered: set[str] = set()  # tenants whose leftover events this process has re-applied
-
-    def recover(tenant_id: str) -> None:
-        """Applies events stored but never applied (a crash, or a failure in an earlier
-        request); runs after the answer is sent."""
-        try:
-            count = container.inbound_service().apply_pending(tenant_id)
-        except Exception:
-            recovered.discard(tenant_id)
-            log.exception("re-applying stored webhook events for tenant %s failed", tenant_id)
-            return
-        if count:
-            log.info("re-applied %d stored webhook event(s) for tenant %s", count, tenant_id)
-
     async def webhook(request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
         secret = request.path_params["secret"]
         inbound = container.inbound_service()
-        try:
-            tenant = await run_in_threadpool(inbound.authenticate, tenant_id, secret)
-        except NotFound:
-            return not_found()
-        if request.method in ("GET", "HEAD"):
-            return PlainTextResponse("ok")  # MailChimp's URL validator (API-NOTES §6.2)
-        declared = request.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > MAX_WEBHOOK_BODY:
+        body = b"" if request.method in ("GET", "HEAD") else await read_body(request)
+        if body is None:
             return problem(413, "body too large")
-        body = bytearray()
-        async for chunk in request.stream():
-            body.extend(chunk)
-            if len(body) > MAX_WEBHOOK_BODY:
-                return problem(413, "body too large")
         if not body:
-            return PlainTextResponse("ok")  # some validators send an empty POST (§6.2)
+            # MailChimp's URL validator: a GET, or an empty POST (API-NOTES §6.2).
+            try:
+                await run_in_threadpool(inbound.authenticate, tenant_id, secret)
+            except NotFound:
+                return not_found()
+            return PlainTextResponse("ok")
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != FORM_TYPE:
             return problem(415, f"expected {FORM_TYPE}")
-        form = parse_form(bytes(body))
+        form = parse_form(body)
         if form is None:
             return problem(400, "malformed form body")
         try:
-            stored = await run_in_threadpool(inbound.store, tenant, form)
+            receipt = await run_in_threadpool(inbound.receive, tenant_id, secret, form)
+        except NotFound:
+            return not_found()
         except ForeignList as exc:
             # Refused and logged, but answered 2xx: a 4xx would make MailChimp retry for 75
             # minutes and may get the webhook disabled (API-NOTES §6.5).
@@ -229,34 +219,8 @@ def create_app(container: Container) -> Starlette:
             # Not stored: a 5xx makes MailChimp deliver it again later (API-NOTES §6.5).
             log.exception("storing a webhook event for tenant %s failed", tenant_id)
             return problem(503, "temporarily unavailable")
-        tasks = BackgroundTasks()
-        if tenant_id not in recovered:
-            recovered.add(tenant_id)
-            tasks.add_task(run_in_threadpool, recover, tenant_id)
-        if stored.event_id is None:
-            # A retry: our earlier answer may have been lost with the event left unapplied.
-            if not tasks.tasks:
-                tasks.add_task(run_in_threadpool, recover, tenant_id)
-            return JSONResponse(
-                {"ok": True, "outcome": "duplicate", "duplicate": True}, background=tasks
-            )
-        try:
-            receipt = await run_in_threadpool(
-                inbound.apply, stored.tenant, stored.event_id, stored.event
-            )
-        except Exception:
-            # Stored, so answer 200: the next event or the next sync applies it.
-            recovered.discard(tenant_id)
-            log.exception(
-                "applying webhook event %d for tenant %s failed; it stays stored",
-                stored.event_id,
-                tenant_id,
-            )
-            return JSONResponse(
-                {"ok": True, "outcome": "stored", "duplicate": False}, background=tasks
-            )
         return JSONResponse(
-            {"ok": True, "outcome": receipt.outcome, "duplicate": False}, background=tasks
+            {"ok": True, "outcome": receipt.outcome, "duplicate": receipt.duplicate}
         )
 
     async def activity(request: Request) -> Response:
@@ -275,7 +239,7 @@ def create_app(container: Container) -> Starlette:
         kinds = [k for k in request.query_params.getlist("kind") if k]
         try:
             entries, total = await run_in_threadpool(
-                read_activity, deps(), tenant_id, limit, offset, kinds
+                container.tenants().activity, tenant_id, limit, offset, kinds
             )
         except CalendarspotsError as exc:
             return problem(http_status(exc), one_line(exc))

@@ -12,16 +12,13 @@ fleet when CS_MAILCHIMP_LIMITER_URL names a Redis.
 
 from __future__ import annotations
 
-import threading
 from datetime import date, datetime
 from typing import Any
 
 from celery import Celery, Task
 
 from calendarspots_mailchimp.core.errors import NotFound
-from calendarspots_mailchimp.core.services.deps import get_tenant
-from calendarspots_mailchimp.core.services.nightly import NightlyService
-from calendarspots_mailchimp.entrypoints.container import Container, build_container
+from calendarspots_mailchimp.entrypoints.container import Container, runtime
 from calendarspots_mailchimp.entrypoints.worker.celery_app import (
     TASK_EXPIRES_S,
     make_celery,
@@ -32,29 +29,17 @@ ENQUEUE_TASK = "csmc.enqueue_due"
 
 app: Celery = make_celery()
 
-_lock = threading.Lock()
-_container: Container | None = None
-
-
-def container() -> Container:
-    """One container per worker process, built on first use (after the pool forked)."""
-    global _container
-    with _lock:
-        if _container is None:
-            _container = build_container()
-        return _container
-
 
 def sync_tenant_now(c: Container, tenant_id: str, local_date: str) -> dict[str, Any]:
     """The database lease keeps one sync per tenant at a time across workers, and a nightly
     run that gets the lease after another finished the night skips (SyncService)."""
     try:
-        tenant = get_tenant(c.deps(), tenant_id)
+        tenant = c.tenants().get(tenant_id)
     except NotFound:
         return {"tenant": tenant_id, "outcome": "gone"}
     if tenant.last_sync_local_date == date.fromisoformat(local_date):
         return {"tenant": tenant_id, "outcome": "already synced"}
-    outcome = NightlyService(c.deps()).run_one(tenant_id)
+    outcome = c.nightly_service().run_one(tenant_id, date.fromisoformat(local_date))
     if outcome.skipped:
         return {"tenant": tenant_id, "outcome": "already synced"}
     if outcome.busy:
@@ -68,7 +53,7 @@ def sync_tenant_now(c: Container, tenant_id: str, local_date: str) -> dict[str, 
 
 def enqueue_due(c: Container, celery: Celery, now: datetime) -> list[str]:
     """Sends one sync task per tenant due at `now`; returns their ids."""
-    dues = NightlyService(c.deps()).due(now)
+    dues = c.nightly_service().due(now)
     for due in dues:
         celery.send_task(
             SYNC_TASK,
@@ -80,10 +65,10 @@ def enqueue_due(c: Container, celery: Celery, now: datetime) -> list[str]:
 
 @app.task(name=SYNC_TASK, bind=True)  # type: ignore[untyped-decorator]
 def sync_tenant(self: Task, tenant_id: str, local_date: str) -> dict[str, Any]:
-    return sync_tenant_now(container(), tenant_id, local_date)
+    return sync_tenant_now(runtime(), tenant_id, local_date)
 
 
 @app.task(name=ENQUEUE_TASK, bind=True)  # type: ignore[untyped-decorator]
 def enqueue(self: Task) -> list[str]:
-    c = container()
+    c = runtime()
     return enqueue_due(c, app, c.clock().now())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -50,12 +51,10 @@ def some_clients(world: World, ctx: dict[str, Any], count: int) -> None:
 
 @given("l'entreprise a choisi de reconfirmer sa liste")
 def double_opt_in(world: World, ctx: dict[str, Any]) -> None:
-    deps = world.deps
-    with deps.uow() as uow:
+    with world.uow() as uow:
         tenant = uow.tenants.get(ctx["tenant"])
         assert tenant is not None
-        tenant.double_opt_in = True
-        uow.tenants.save(tenant)
+        uow.tenants.save(replace(tenant, double_opt_in=True))
         uow.commit()
 
 
@@ -275,11 +274,11 @@ def one_webhook(world: World, ctx: dict[str, Any], source: str) -> None:
 @then("le jeton MailChimp est conservé chiffré")
 def token_encrypted(world: World, ctx: dict[str, Any]) -> None:
     tokens = world.sim.tokens_of(ctx["mc"].account_id)
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         stored = uow.scope(ctx["tenant"]).token.get()
     assert stored is not None
     assert all(token.encode() not in stored for token in tokens)
-    assert world.deps.box().decrypt(stored) in tokens
+    assert world.box.decrypt(stored) in tokens
 
 
 KINDS = r'(?P<kinds>"[^"]+"(?:(?:, | et | puis )"[^"]+")*)'

@@ -8,7 +8,7 @@ import pytest
 from support.harness import World
 
 from calendarspots_mailchimp.core.model import ActivityKind
-from calendarspots_mailchimp.core.services.deps import record_now
+from calendarspots_mailchimp.core.services.tenancy import record_alone
 
 pytestmark = pytest.mark.R9
 
@@ -17,8 +17,9 @@ def seeded(world: World) -> World:
     world.add_tenant("salon")
     world.add_tenant("other")
     for i in range(7):
-        record_now(
-            world.deps,
+        record_alone(
+            world.uow,
+            world.clock,
             "salon",
             ActivityKind.CONTACT_UNSUBSCRIBED,
             f"c{i}@example.com unsubscribed",
@@ -28,8 +29,9 @@ def seeded(world: World) -> World:
             reason="manual",
             source="webhook",
         )
-        record_now(
-            world.deps,
+        record_alone(
+            world.uow,
+            world.clock,
             "salon",
             ActivityKind.MAILCHIMP_PROFILE_RECORDED,
             f"p{i}@example.com profile",
@@ -37,7 +39,7 @@ def seeded(world: World) -> World:
             merges={"FNAME": f"Gisèle{i}"},
             source="webhook",
         )
-    record_now(world.deps, "other", ActivityKind.CHECK_PASSED, "other's entry")
+    record_alone(world.uow, world.clock, "other", ActivityKind.CHECK_PASSED, "other's entry")
     return world
 
 

@@ -155,7 +155,7 @@ def test_tenants_add_refuses_bad_input(world: World) -> None:
 def test_clients_list_shows_the_newsletter_status(world: World) -> None:
     world.add_tenant("salon")
     world.import_rows("salon", sample_rows(3))
-    world.deps.client_store.set_newsletter(
+    world.container.client_store().set_newsletter(
         "salon", "client1@example.com", NewsletterStatus.UNSUBSCRIBED
     )
     listed = ok_json(world.cli("clients", "list", "salon", "--json"))
@@ -253,7 +253,7 @@ def test_sync_dry_run_shows_the_plan_and_changes_nothing(world: World) -> None:
     rows[1] = (rows[1][0], "Renamed", rows[1][2], rows[1][3])
     rows[4] = (rows[4][0], "Gone", rows[4][2], rows[4][3])
     world.import_rows("salon", rows)  # client5 is new
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         ledger_before = uow.scope("salon").ledger.get_many(f"c{i:06d}" for i in range(6))
     kinds_before = world.kinds("salon")
     world.sim.stats.reset()
@@ -272,7 +272,7 @@ def test_sync_dry_run_shows_the_plan_and_changes_nothing(world: World) -> None:
 
     assert world.sim.stats.member_writes == 0
     assert all(method == "GET" for method, _ in world.sim.stats.requests)
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         assert uow.scope("salon").ledger.get_many(f"c{i:06d}" for i in range(6)) == ledger_before
     assert world.kinds("salon") == kinds_before
     assert "client5@example.com" not in world.members(side.list_id)
@@ -293,12 +293,12 @@ def test_sync_and_full_sync(world: World) -> None:
 
 def test_sync_failures_exit_6_and_a_held_lease_exits_8(world: World) -> None:
     side = connected(world, rows=2)
-    with world.deps.uow() as uow:
-        now = world.deps.clock.now()
+    with world.uow() as uow:
+        now = world.clock.now()
         assert uow.scope("salon").leases.acquire("someone-else", now, now + timedelta(minutes=5))
         uow.commit()
     failed(world.cli("sync", "salon"), 8, "being synced by another process")
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         uow.scope("salon").leases.release("someone-else")
         uow.commit()
     world.sim.rename_list(side.list_id, "renamed")
@@ -350,13 +350,13 @@ def test_mailchimp_errors_exit_10(world: World) -> None:
 
 def cli_with(settings: Any, *args: str) -> Result:
     """The CLI on a container of its own (not the world's), built from these settings."""
-    from calendarspots_mailchimp.entrypoints.cli import state
+    from calendarspots_mailchimp.entrypoints.container import use_runtime
 
-    state.use(lambda: build_container(settings))
+    use_runtime(build_container(settings))
     try:
         return CliRunner().invoke(app, list(args), catch_exceptions=False)
     finally:
-        state.use(build_container)
+        use_runtime(None)
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,7 @@ JSON = {"Accept": "application/json"}
 
 
 def stored_token(world: World, tenant: str = "salon") -> bytes | None:
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         return uow.scope(tenant).token.get()
 
 
@@ -40,7 +40,7 @@ def test_callback_does_every_step_and_logs_each(world: World) -> None:
     assert "12 contacts added" in result["message"]
     token = stored_token(world)
     assert token is not None
-    assert world.deps.box().decrypt(token) in world.sim.tokens_of(side.account_id)
+    assert world.box.decrypt(token) in world.sim.tokens_of(side.account_id)
     assert all(t.encode() not in token for t in world.sim.tokens_of(side.account_id))
     tenant = world.tenant()
     assert tenant.state == ConnectionState.CONNECTED
@@ -75,14 +75,14 @@ def test_reauthorizing_replaces_the_token_without_a_second_webhook(world: World)
     world.import_rows("salon", sample_rows(5))
     side = world.mailchimp()
     assert world.authorize("salon")["ok"]
-    first_token = world.deps.box().decrypt(stored_token(world) or b"")
+    first_token = world.box.decrypt(stored_token(world) or b"")
     first_hook = world.tenant().webhook_id
     world.sim.stats.reset()
 
     again = world.authorize("salon")
 
     assert again["ok"] is True, again
-    second_token = world.deps.box().decrypt(stored_token(world) or b"")
+    second_token = world.box.decrypt(stored_token(world) or b"")
     assert second_token != first_token
     assert second_token in world.sim.tokens_of(side.account_id)
     hooks = world.sim.webhooks(side.list_id)
@@ -366,7 +366,7 @@ def test_a_sync_learns_the_account_id_of_a_tenant_connected_without_it(world: Wo
     world.import_rows("salon", sample_rows(2))
     side = world.mailchimp()
     assert world.authorize("salon")["ok"]
-    with world.deps.uow() as uow:  # as schema 0001 left it
+    with world.uow() as uow:  # as schema 0001 left it
         tenant = uow.tenants.get("salon")
         assert tenant is not None
         uow.tenants.save(replace(tenant, account_id=""))

@@ -85,7 +85,9 @@ def test_reimport_updates_by_client_id_else_by_email(world: World, tmp_path: Pat
         "keep@example.com,Kim,Lee,07-14,K1",
     ]
     assert import_json(world, write(tmp_path, "one.csv", first))["added"] == 3
-    world.deps.client_store.set_newsletter("salon", "keep@example.com", NewsletterStatus.CLEANED)
+    world.container.client_store().set_newsletter(
+        "salon", "keep@example.com", NewsletterStatus.CLEANED
+    )
 
     again = [
         HEADER,

@@ -81,7 +81,6 @@ def test_refused_members_end_in_a_partial_sync_with_readable_reasons(world: Worl
     world.import_rows(TENANT, rows)
     odd = Client("birthday-1", "anniv@example.com", "Anne", "Iversaire", DayMonthBirthday())  # type: ignore[arg-type]
     world.container.directory.override(providers.Object(PlusOne(world.container.directory(), odd)))
-    world.container.deps.reset()
 
     report = sync(world)
 
@@ -133,7 +132,6 @@ def test_faults_end_with_every_member_present_once(world: World) -> None:
         sleep=sleep,
     )
     world.container.mailchimp.override(providers.Object(connector))
-    world.container.deps.reset()
     world.add_tenant(TENANT)
     side = world.mailchimp()
     assert world.authorize(TENANT)["ok"]

@@ -42,7 +42,7 @@ def child_env(world: World) -> dict[str, str]:
 
 
 def ledger_rows(world: World) -> int:
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         return len(uow.scope(TENANT).ledger.all_client_ids())
 
 
@@ -96,7 +96,7 @@ def test_a_sync_killed_between_batches_is_completed_by_the_next_run(
 
     # The killed process still holds the lease in the database, but it is dead on this host:
     # the next sync takes over at once (SPEC: a crashed sync resumes).
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         assert uow.scope(TENANT).leases.holder() is not None
     world.sim.stats.reset()
 
@@ -113,8 +113,8 @@ def test_a_sync_killed_between_batches_is_completed_by_the_next_run(
     assert len(members) == CLIENTS
     assert len({m["email_address"].lower() for m in members}) == CLIENTS
     assert {m["status"] for m in members} == {"subscribed"}
-    clients = {c.client_id: c for c in world.deps.directory.clients(TENANT)}
-    with world.deps.uow() as uow:
+    clients = {c.client_id: c for c in world.container.directory().clients(TENANT)}
+    with world.uow() as uow:
         scope = uow.scope(TENANT)
         entries = scope.ledger.get_many(scope.ledger.all_client_ids())
         runs = scope.runs.latest(3)

@@ -186,9 +186,9 @@ def test_tampered_or_expired_oauth_state_is_refused_without_side_effects(world: 
     state = httpx.URL(start.headers["location"]).params["state"]
     body, _, sig = state.partition(".")
     expired = make_state(
-        "salon", world.settings.secret_key, world.deps.clock.now() - timedelta(minutes=20)
+        "salon", world.settings.secret_key, world.clock.now() - timedelta(minutes=20)
     )
-    forged = make_state("salon", "another-key-entirely-000", world.deps.clock.now())
+    forged = make_state("salon", "another-key-entirely-000", world.clock.now())
     for bad in (f"{body}.{sig[::-1]}", f"{body}x.{sig}", expired, forged, "", "a.b.c"):
         answer = httpx.get(
             f"{world.app_url}/oauth/mailchimp/callback",
@@ -200,6 +200,6 @@ def test_tampered_or_expired_oauth_state_is_refused_without_side_effects(world: 
     assert "expired" in answer.text or "invalid" in answer.text
     tenant = world.tenant()
     assert (tenant.state, tenant.api_endpoint, tenant.webhook_id) == ("not_connected", "", "")
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         assert uow.scope("salon").token.get() is None
     assert world.kinds() == []

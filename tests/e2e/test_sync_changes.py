@@ -221,8 +221,6 @@ def test_a_pretended_future_night_does_not_hide_a_later_opt_out(world: World) ->
     side = connected(world, 5)
     future = world.cli("nightly", "--now", "2031-03-04T09:30:00+00:00", "--json")
     assert future.exit_code == 0, future.output
-    world.container.clock.reset_override()
-    world.container.deps.reset()
     assert not isinstance(world.container.clock(), FixedClock)
     for hook in world.sim.webhooks(side.list_id):  # the delivery gets lost
         world.sim.delete_webhook(side.list_id, hook["id"])
@@ -313,7 +311,6 @@ def test_quiet_nights_after_an_onboarding_do_not_read_the_audience_again(world: 
     members = "/3.0/lists/{list_id}/members"
     clock = FixedClock(datetime.now(UTC))
     world.container.clock.override(clock)
-    world.container.deps.reset()
     pages = []
     for _night in range(3):
         clock.advance(days=1)

@@ -62,7 +62,6 @@ def remove_clients(world: World, *client_ids: str, added: tuple[Client, ...] = (
     inner = world.container.directory()
     platform = WithoutSome(inner, set(client_ids), list(added))
     world.container.directory.override(providers.Object(platform))
-    world.container.deps.reset()
 
 
 def statuses(world: World, list_id: str) -> dict[str, str]:

@@ -10,7 +10,6 @@ import pytest
 from support.harness import World, sample_rows
 
 from calendarspots_mailchimp.core.model import SyncKind, SyncStatus
-from calendarspots_mailchimp.core.services.nightly import NightlyService
 from calendarspots_mailchimp.ports.clock import FixedClock
 
 # 04:55 in Montreal (inside the 01:00-05:00 window whatever the tenant's start offset),
@@ -39,7 +38,7 @@ def test_nightly_syncs_only_the_tenant_whose_night_has_come(world: World) -> Non
     assert synced[0]["ok"] is True
     assert str(world.tenant("montreal").last_sync_local_date) == "2031-03-04"
     assert world.tenant("paris").last_sync_local_date == paris_before
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         runs = uow.scope("montreal").runs.latest(1)
     assert (runs[0].kind, runs[0].status) == (SyncKind.NIGHTLY, SyncStatus.SUCCEEDED)
 
@@ -72,7 +71,7 @@ def test_a_failed_nightly_says_so_on_stderr(world: World) -> None:
 
 
 def hold_lease(world: World, tenant: str, holder: str, until: datetime) -> None:
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         assert uow.scope(tenant).leases.acquire(holder, datetime.now(UTC), until)
         uow.commit()
 
@@ -98,7 +97,7 @@ def test_an_expired_lease_is_taken_over(world: World) -> None:
 
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["status"] == "succeeded"
-    with world.deps.uow() as uow:  # released at the end: anyone may take it now
+    with world.uow() as uow:  # released at the end: anyone may take it now
         assert uow.scope("salon").leases.acquire("next", datetime.now(UTC), datetime.now(UTC))
 
 
@@ -108,8 +107,7 @@ def test_a_second_scheduler_that_found_the_tenant_due_skips_once_the_night_is_do
     connect(world, "montreal", "America/Montreal")
     at = datetime.fromisoformat(NIGHT_IN_MONTREAL)
     world.container.clock.override(FixedClock(at))
-    world.container.deps.reset()
-    first, second = NightlyService(world.deps), NightlyService(world.deps)
+    first, second = world.container.nightly_service(), world.container.nightly_service()
     assert [d.tenant_id for d in second.due(at)] == ["montreal"]  # both see it due
     assert first.run_one("montreal").ok
     world.sim.stats.reset()
@@ -118,7 +116,7 @@ def test_a_second_scheduler_that_found_the_tenant_due_skips_once_the_night_is_do
 
     assert late.skipped and late.ok
     assert world.sim.stats.total_api_requests == 0
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         nightly = [r for r in uow.scope("montreal").runs.latest(10) if r.kind == SyncKind.NIGHTLY]
     assert len(nightly) == 1
 
@@ -131,22 +129,23 @@ def test_the_heartbeat_keeps_a_long_run_s_lease_and_stops_with_it(
     world.add_tenant("salon")
     clock = FixedClock(datetime(2031, 3, 4, 9, 0, tzinfo=UTC))
     world.container.clock.override(clock)
-    world.container.deps.reset()
-    deps = world.deps
+    uow = world.uow
     monkeypatch.setattr(lease, "LEASE_HEARTBEAT", timedelta(milliseconds=20))
     holder = lease.new_holder()
-    with deps.uow() as uow:
-        assert uow.scope("salon").leases.acquire(holder, clock.now(), clock.now() + lease.LEASE_TTL)
-        uow.commit()
+    with uow() as unit:
+        assert unit.scope("salon").leases.acquire(
+            holder, clock.now(), clock.now() + lease.LEASE_TTL
+        )
+        unit.commit()
 
     def free_for_someone_else() -> bool:
         now = clock.now()
-        with deps.uow() as uow:
-            taken = uow.scope("salon").leases.acquire("someone-else", now, now)
-            uow.rollback()
+        with uow() as unit:
+            taken = unit.scope("salon").leases.acquire("someone-else", now, now)
+            unit.rollback()
         return taken
 
-    with lease.Heartbeat(deps, "salon", holder):
+    with lease.Heartbeat(uow, clock, "salon", holder):
         clock.advance(minutes=10)  # far past the TTL: only the beats keep it
         time.sleep(0.3)
         assert not free_for_someone_else()
@@ -158,14 +157,14 @@ def test_a_tenant_another_process_is_syncing_is_reported_busy_not_failed_for_goo
     world: World,
 ) -> None:
     connect(world, "montreal", "America/Montreal")
-    with world.deps.uow() as uow:
-        now = world.deps.clock.now()
+    with world.uow() as uow:
+        now = world.clock.now()
         assert uow.scope("montreal").leases.acquire(
             "other-host:1:x", now, now + timedelta(minutes=1)
         )
         uow.commit()
 
-    outcome = NightlyService(world.deps).run_one("montreal")
+    outcome = world.container.nightly_service().run_one("montreal")
 
     assert (outcome.ok, outcome.busy, outcome.skipped) == (False, True, False)
 
@@ -192,7 +191,7 @@ def test_a_pretended_instant_never_takes_over_a_live_lease(world: World, pretend
     synced = json.loads(result.stdout)["synced"]
     if synced:  # the pretended instant is inside the tenant's night
         assert synced[0]["busy"] is True and synced[0]["ok"] is False
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         assert uow.scope("montreal").leases.holder() == "other-host:1:x"
         runs = uow.scope("montreal").runs.latest(5)
     assert [r.kind for r in runs] == [SyncKind.INITIAL]  # no nightly run started

@@ -11,7 +11,7 @@ import pytest
 from support.harness import MailChimpSide, World, sample_rows
 
 from calendarspots_mailchimp.core.model import ConnectionState
-from calendarspots_mailchimp.core.services.audience import webhook_secret
+from calendarspots_mailchimp.core.services.webhook_address import webhook_secret
 
 TENANT = "salon"
 
@@ -197,7 +197,7 @@ def with_a_0001_secret(world: World, side: MailChimpSide) -> str:
     hook = world.sim.webhooks(side.list_id)[0]
     legacy_url = f"{world.app_url}/webhooks/mailchimp/{TENANT}/stored-by-0001"
     world.sim.edit_webhook(side.list_id, hook["id"], url=legacy_url)
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         tenant = uow.tenants.get(TENANT)
         assert tenant is not None
         uow.tenants.save(replace(tenant, webhook_salt="plain:stored-by-0001"))
@@ -257,7 +257,7 @@ def test_during_a_move_both_addresses_are_accepted_and_no_other(world: World) ->
     """A sync stopped between storing the new salt and MailChimp taking the new URL leaves
     both addresses working, so no delivery is refused meanwhile."""
     connected(world)
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         tenant = uow.tenants.get(TENANT)
         assert tenant is not None
         moving = replace(tenant, webhook_salt="new-salt", webhook_salt_previous="plain:old-secret")

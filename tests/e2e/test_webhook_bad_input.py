@@ -12,8 +12,8 @@ import pytest
 from support.databases import fresh_database
 from support.harness import World, make_world, sample_rows
 
-from calendarspots_mailchimp.core.services.audience import webhook_secret
-from calendarspots_mailchimp.core.services.tenants import AddTenant, add_tenant
+from calendarspots_mailchimp.core.services.tenants import AddTenant
+from calendarspots_mailchimp.core.services.webhook_address import webhook_secret
 
 FORM = "application/x-www-form-urlencoded"
 LIST_ID = "aud0000001"
@@ -26,9 +26,9 @@ def salon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
         world = make_world(url)
         try:
             for tenant_id, audience in (("salon", LIST_ID), ("other", "aud0000002")):
-                add_tenant(world.deps, AddTenant(tenant_id, tenant_id, "America/Montreal"))
+                world.container.tenants().add(AddTenant(tenant_id, tenant_id, "America/Montreal"))
                 world.import_rows(tenant_id, sample_rows(3))
-                with world.deps.uow() as uow:
+                with world.uow() as uow:
                     tenant = uow.tenants.get(tenant_id)
                     assert tenant is not None
                     uow.tenants.save(

@@ -10,8 +10,6 @@ import httpx
 import pytest
 from support.harness import MailChimpSide, World, sample_rows
 
-from calendarspots_mailchimp.core.services.inbound import InboundService
-
 pytestmark = [pytest.mark.R7, pytest.mark.R8]
 
 
@@ -103,7 +101,7 @@ def test_mailchimp_validator_gets_200_and_empty_post_too(world: World) -> None:
 def test_an_event_stored_but_never_applied_is_applied_by_the_next_delivery(world: World) -> None:
     side = connect(world)
     tenant = world.tenant()
-    inbound = InboundService(world.deps)
+    inbound = world.container.inbound_service()
     form = {
         "type": "unsubscribe",
         "fired_at": "2026-01-01 10:00:00",
@@ -130,7 +128,7 @@ def test_an_event_stored_but_never_applied_is_applied_by_the_next_delivery(world
 def test_apply_and_recovery_racing_apply_once(world: World) -> None:
     side = connect(world, rows=1)
     tenant = world.tenant()
-    inbound = InboundService(world.deps)
+    inbound = world.container.inbound_service()
     form: dict[str, Any] = {
         "type": "cleaned",
         "data[list_id]": side.list_id,

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from support.harness import World, sample_rows
 
-from calendarspots_mailchimp.core.services.audience import webhook_secret
+from calendarspots_mailchimp.core.services.webhook_address import webhook_secret
 
 EVENTS = 200
 CONCURRENCY = 20
@@ -22,7 +22,7 @@ LIST_ID = "aud0000001"
 def test_concurrent_deliveries_apply_each_event_exactly_once(world: World) -> None:
     world.add_tenant("salon")
     world.import_rows("salon", sample_rows(EVENTS))
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         tenant = uow.tenants.get("salon")
         assert tenant is not None
         tenant = replace(tenant, audience_id=LIST_ID, webhook_salt="load-salt")
@@ -56,5 +56,5 @@ def test_concurrent_deliveries_apply_each_event_exactly_once(world: World) -> No
     assert Counter(e.details["email"] for e in entries) == {f["data[email]"]: 1 for f in forms}
     statuses = Counter(str(c.newsletter) for c in world.clients().values())
     assert statuses == {"unsubscribed": EVENTS // 2, "cleaned": EVENTS // 2}
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         assert uow.scope("salon").inbox.pending() == []

@@ -60,9 +60,8 @@ def connect_tenant(world: World, tenant_id: str, zone: str) -> None:
     world.import_rows(tenant_id, sample_rows(5, start=0))
     side = world.mailchimp(login=f"{tenant_id}@example.com")
     token = world.sim.issue_token(side.account_id)
-    deps = world.deps
-    with deps.uow() as uow:
-        uow.scope(tenant_id).token.put(deps.box().encrypt(token))
+    with world.uow() as uow:
+        uow.scope(tenant_id).token.put(world.box.encrypt(token))
         tenant = uow.tenants.get(tenant_id)
         assert tenant is not None
         uow.tenants.save(
@@ -169,7 +168,7 @@ def test_two_workers_sync_each_tenant_exactly_once(pg_world: World, tmp_path: Pa
     outcomes = completions(logs)
     assert sum("'outcome': 'synced'" in o for o in outcomes) == TENANTS, outcomes
     assert not [o for o in outcomes if "'outcome': 'failed'" in o]
-    with world.deps.uow() as uow:
+    with world.uow() as uow:
         for tenant_id in tenants:
             runs = uow.scope(tenant_id).runs.latest(10)
             assert [(r.kind, r.status) for r in runs] == [
@@ -193,8 +192,8 @@ def test_workers_keep_a_shared_account_within_its_connection_limit(
         world.add_tenant(tenant_id, timezone=zone)
         world.import_rows(tenant_id, sample_rows(1500, start=1500 * n))
         token = world.sim.issue_token(side.account_id)
-        with world.deps.uow() as uow:
-            uow.scope(tenant_id).token.put(world.deps.box().encrypt(token))
+        with world.uow() as uow:
+            uow.scope(tenant_id).token.put(world.box.encrypt(token))
             tenant = uow.tenants.get(tenant_id)
             assert tenant is not None
             connected = replace(

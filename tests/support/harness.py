@@ -14,15 +14,19 @@ import httpx
 from typer.testing import CliRunner, Result
 
 from calendarspots_mailchimp.core.model import Client, LedgerEntry
-from calendarspots_mailchimp.core.services.clients import import_clients
-from calendarspots_mailchimp.core.services.deps import get_tenant
-from calendarspots_mailchimp.core.services.tenants import AddTenant, activity, add_tenant
+from calendarspots_mailchimp.core.services.tenants import AddTenant
 from calendarspots_mailchimp.core.settings import Settings
-from calendarspots_mailchimp.entrypoints.cli import state
 from calendarspots_mailchimp.entrypoints.cli.main import app as cli_app
-from calendarspots_mailchimp.entrypoints.container import Container, build_container
+from calendarspots_mailchimp.entrypoints.container import (
+    Container,
+    build_container,
+    use_runtime,
+)
 from calendarspots_mailchimp.entrypoints.http.app import create_app
 from calendarspots_mailchimp.entrypoints.http.server import RunningServer, free_port
+from calendarspots_mailchimp.ports.clock import Clock
+from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
+from calendarspots_mailchimp.ports.security import SecretBox
 from calendarspots_mailchimp.simulator import Simulator, serve_in_thread
 
 CLIENT_ID = "test-client-id"
@@ -65,8 +69,19 @@ class World:
 
     # -- set-up --------------------------------------------------------------------------------
     @property
-    def deps(self) -> Any:
-        return self.container.deps()
+    def uow(self) -> UnitOfWorkFactory:
+        uow: UnitOfWorkFactory = self.container.uow()
+        return uow
+
+    @property
+    def box(self) -> SecretBox:
+        box: SecretBox = self.container.secret_box()
+        return box
+
+    @property
+    def clock(self) -> Clock:
+        clock: Clock = self.container.clock()
+        return clock
 
     def add_tenant(
         self,
@@ -75,13 +90,12 @@ class World:
         double_opt_in: bool = False,
         archive_removed: bool = False,
     ) -> None:
-        add_tenant(
-            self.deps,
-            AddTenant(tenant_id, f"Salon {tenant_id}", timezone, double_opt_in, archive_removed),
+        self.container.tenants().add(
+            AddTenant(tenant_id, f"Salon {tenant_id}", timezone, double_opt_in, archive_removed)
         )
 
     def import_rows(self, tenant_id: str, rows: Sequence[tuple[str, str, str, str]]) -> None:
-        report = import_clients(self.deps, tenant_id, csv_for(rows))
+        report = self.container.clients().import_csv(tenant_id, csv_for(rows))
         assert not report.errors, report.errors
 
     def mailchimp(
@@ -120,11 +134,11 @@ class World:
         return result
 
     def cli(self, *args: str) -> Result:
-        state.use(lambda: self.container)
+        use_runtime(self.container)
         try:
             return CliRunner().invoke(cli_app, list(args), catch_exceptions=False)
         finally:
-            state.use(build_container)
+            use_runtime(None)
 
     def sync_json(self, tenant_id: str, *flags: str, exit_code: int = 0) -> dict[str, Any]:
         """`cs-mailchimp sync TENANT --json [flags]`, its exit code checked, its report parsed."""
@@ -135,26 +149,28 @@ class World:
 
     # -- looking -------------------------------------------------------------------------------
     def ledger(self, tenant_id: str = "salon") -> dict[str, LedgerEntry]:
-        with self.deps.uow() as uow:
+        with self.uow() as uow:
             scope = uow.scope(tenant_id)
             return scope.ledger.get_many(scope.ledger.all_client_ids())
 
     def clients(self, tenant_id: str = "salon") -> dict[str, Client]:
-        return {c.email.lower(): c for c in self.deps.directory.clients(tenant_id)}
+        return {c.email.lower(): c for c in self.container.directory().clients(tenant_id)}
 
     def kinds(self, tenant_id: str = "salon", limit: int = 200) -> list[str]:
-        entries, _ = activity(self.deps, tenant_id, limit=limit)
+        entries, _ = self.container.tenants().activity(tenant_id, limit=limit)
         return [str(e.kind) for e in entries]
 
     def entries(self, tenant_id: str = "salon", kind: str | None = None) -> list[Any]:
-        entries, _ = activity(self.deps, tenant_id, limit=500, kinds=[kind] if kind else [])
+        entries, _ = self.container.tenants().activity(
+            tenant_id, limit=500, kinds=[kind] if kind else []
+        )
         return entries
 
     def members(self, list_id: str) -> dict[str, dict[str, Any]]:
         return {m["email_address"].lower(): m for m in self.sim.members(list_id)}
 
     def tenant(self, tenant_id: str = "salon") -> Any:
-        return get_tenant(self.deps, tenant_id)
+        return self.container.tenants().get(tenant_id)
 
     def close(self) -> None:
         for server in reversed(self.servers):

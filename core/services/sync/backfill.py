@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import datetime
 
 from calendarspots_mailchimp.core.model import MemberStatus
-from calendarspots_mailchimp.core.services.deps import real_now
 from calendarspots_mailchimp.core.services.sync.limits import BACKFILL_MARGIN
 from calendarspots_mailchimp.core.services.sync.optouts import mark_all, tell
 from calendarspots_mailchimp.core.services.sync.run import Run
@@ -22,7 +21,7 @@ def backfill(run: Run, since: datetime | None) -> datetime | None:
     that whole last batch again (all members, after an onboarding)."""
     after = None if since is None else since - BACKFILL_MARGIN
     run.remote_complete = after is None
-    read_started = real_now(run.deps)
+    read_started = run.clock.now()
     changed: list[tuple[str, MemberStatus]] = []
     latest: datetime | None = None
     for member in run.account.members(run.audience_id, since_last_changed=after):
@@ -38,13 +37,13 @@ def backfill(run: Run, since: datetime | None) -> datetime | None:
     if not changed:
         return checkpoint
     opted_out = [(email, status) for email, status in changed if status.opted_out]
-    with run.deps.uow() as uow:
+    with run.uow() as uow:
         ledger = uow.scope(run.tenant.tenant_id).ledger
         known = {email: ledger.find_by_email(email) for email, _ in opted_out}
     # The client directory may be the same database: it is written outside our unit of
     # work, never while that holds a write transaction.
     marked = mark_all(run, opted_out)
-    with run.deps.uow() as uow:
+    with run.uow() as uow:
         scope = uow.scope(run.tenant.tenant_id)
         for email, status, client in marked:
             tell(run, scope, email, status, client, known[email])
@@ -57,7 +56,6 @@ def backfill(run: Run, since: datetime | None) -> datetime | None:
             if email in recorded and recorded[email] != status:
                 scope.ledger.set_member_status(email, status)
         uow.commit()
-    run.journal.published()
     return checkpoint
 
 
@@ -67,7 +65,7 @@ def _preview_opt_outs(run: Run, changed: list[tuple[str, MemberStatus]]) -> None
     if not opted_out:
         run.plan["opt_out"] = []
         return
-    with run.deps.uow() as uow:
+    with run.uow() as uow:
         recorded = uow.scope(run.tenant.tenant_id).ledger.member_statuses(e for e, _ in opted_out)
     run.plan["opt_out"] = [
         f"{email}: {status.value} in MailChimp"

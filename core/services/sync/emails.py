@@ -13,7 +13,8 @@ from calendarspots_mailchimp.core.model import (
     NewsletterStatus,
 )
 from calendarspots_mailchimp.core.services.sync.report import ClientProblem, readable
-from calendarspots_mailchimp.core.services.sync.run import ACTIVE, Run, ledger_entry
+from calendarspots_mailchimp.core.services.sync.run import Run, ledger_entry
+from calendarspots_mailchimp.core.services.sync.verdict import ACTIVE
 from calendarspots_mailchimp.ports.mailchimp import (
     MemberError,
     MemberErrorKind,
@@ -124,10 +125,9 @@ def _change_failed(
 def _save_entry(
     run: Run, entry: LedgerEntry, activity: tuple[ActivityKind, str, dict[str, Any]] | None = None
 ) -> None:
-    with run.deps.uow() as uow:
+    with run.uow() as uow:
         scope = uow.scope(run.tenant.tenant_id)
         scope.ledger.upsert_many([entry])
         if activity is not None:
-            run.journal.record(scope, activity[0], activity[1], **activity[2])
+            run.record(scope, activity[0], activity[1], **activity[2])
         uow.commit()
-    run.journal.published()

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from calendarspots_mailchimp.core.errors import AudienceContractError, CalendarspotsError
 from calendarspots_mailchimp.core.model import (
@@ -15,15 +14,18 @@ from calendarspots_mailchimp.core.model import (
     SyncStatus,
     Tenant,
 )
-from calendarspots_mailchimp.core.services.deps import Deps, Journal
+from calendarspots_mailchimp.core.services.sync.lease import local_date
 from calendarspots_mailchimp.core.services.sync.limits import MAX_DETAILS
 from calendarspots_mailchimp.core.services.sync.report import SyncReport, failed_report, summary
 from calendarspots_mailchimp.core.services.sync.run import Run
+from calendarspots_mailchimp.core.services.tenancy import record
+from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.mailchimp import (
     AudienceNotFound,
     MailChimpAccount,
     MailChimpError,
 )
+from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 
 REVOKED = (
     "MailChimp refused the plugin's authorization (it was revoked). The owner must "
@@ -33,14 +35,13 @@ REVOKED = (
 
 @dataclass
 class Ending:
-    deps: Deps
+    uow: UnitOfWorkFactory
+    clock: Clock
     tenant: Tenant
     run: SyncRun
     account: MailChimpAccount
-    # The watchdog's journal, never the stages' own: entries a failed stage left unpublished
-    # were rolled back with it.
-    journal: Journal
     dry_run: bool
+    night: date | None  # the local date a nightly run synced for (see lease.start)
 
     def succeeded(
         self, state: Run, audience_id: str, checked_at: datetime | None, webhook_problem: str
@@ -63,9 +64,9 @@ class Ending:
         )
         if self.dry_run:
             return report
-        now = self.deps.clock.now()
+        now = self.clock.now()
         run.status, run.finished_at, run.counts, run.message = status, now, counts, message
-        with self.deps.uow() as uow:
+        with self.uow() as uow:
             scope = uow.scope(tenant.tenant_id)
             scope.runs.save(run)
             current = uow.tenants.get(tenant.tenant_id) or tenant
@@ -73,14 +74,15 @@ class Ending:
                 current,
                 audience_id=audience_id,
                 last_sync_at=now,
-                last_sync_local_date=now.astimezone(ZoneInfo(tenant.timezone)).date(),
+                last_sync_local_date=self.night or local_date(tenant, now),
                 members_checked_at=checked_at,
             )
             if updated.state == ConnectionState.NEEDS_ATTENTION:
                 updated = updated.with_state(ConnectionState.CONNECTED)
             uow.tenants.save(updated)
-            self.journal.record(
+            record(
                 scope,
+                now,
                 ActivityKind.SYNC_PARTIAL if partial else ActivityKind.SYNC_SUCCEEDED,
                 message,
                 run=str(run.kind),
@@ -89,7 +91,6 @@ class Ending:
                 api_calls=self.account.api_calls,
             )
             uow.commit()
-        self.journal.published()
         return report
 
     def revoked(self) -> SyncReport:
@@ -134,24 +135,25 @@ class Ending:
         self, message: str, state: ConnectionState | None, extra: list[tuple[ActivityKind, str]]
     ) -> None:
         run, tenant = self.run, self.tenant
-        run.status, run.finished_at, run.message = SyncStatus.FAILED, self.deps.clock.now(), message
-        with self.deps.uow() as uow:
+        now = self.clock.now()
+        run.status, run.finished_at, run.message = SyncStatus.FAILED, now, message
+        with self.uow() as uow:
             scope = uow.scope(tenant.tenant_id)
             scope.runs.save(run)
             if state is not None:
                 current = uow.tenants.get(tenant.tenant_id) or tenant
                 uow.tenants.save(current.with_state(state, message))
             for kind, text in extra:
-                self.journal.record(scope, kind, text)
-            self.journal.record(
+                record(scope, now, kind, text)
+            record(
                 scope,
+                now,
                 ActivityKind.SYNC_FAILED,
                 f"Sync failed: {message}",
                 run=str(self.run.kind),
                 api_calls=self.account.api_calls,
             )
             uow.commit()
-        self.journal.published()
 
     def _report(self, message: str, dry_run: bool, failure: str) -> SyncReport:
         return failed_report(

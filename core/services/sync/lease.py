@@ -7,16 +7,15 @@ import os
 import socket
 import threading
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from types import TracebackType
 from zoneinfo import ZoneInfo
 
 from calendarspots_mailchimp.core.errors import CalendarspotsError, SyncInProgress
 from calendarspots_mailchimp.core.model import SyncKind, SyncRun, SyncStatus, Tenant
-from calendarspots_mailchimp.core.services.deps import Deps, real_now
 from calendarspots_mailchimp.core.services.sync.limits import LEASE_HEARTBEAT, LEASE_TTL
-from calendarspots_mailchimp.ports.mailchimp import MailChimpAccount
-from calendarspots_mailchimp.ports.repositories import TenantScope
+from calendarspots_mailchimp.ports.clock import Clock
+from calendarspots_mailchimp.ports.repositories import TenantScope, UnitOfWorkFactory
 
 log = logging.getLogger(__name__)
 
@@ -58,44 +57,50 @@ def _acquire(scope: TenantScope, holder: str, now: datetime) -> bool:
     return False
 
 
+def local_date(tenant: Tenant, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(tenant.timezone)).date()
+
+
 def start(
-    deps: Deps,
+    uow: UnitOfWorkFactory,
+    clock: Clock,
     tenant: Tenant,
-    account: MailChimpAccount,
     kind: SyncKind,
     dry_run: bool,
     holder: str,
+    night: date | None,
 ) -> SyncRun:
-    """Takes the tenant's lease for `holder` and opens the run (kept in memory by a dry run)."""
+    """Takes the tenant's lease for `holder` and opens the run (kept in memory by a dry run).
+    `night`: the local date a nightly run syncs for (the schedule's, which `nightly --now`
+    may pretend); None means the tenant's local date now."""
     tenant_id = tenant.tenant_id
-    now = deps.clock.now()
-    with deps.uow() as uow:
-        if not _acquire(uow.scope(tenant_id), holder, real_now(deps)):
+    now = clock.now()
+    with uow() as unit:
+        if not _acquire(unit.scope(tenant_id), holder, now):
             raise SyncInProgress(f"tenant {tenant_id!r} is being synced by another process")
         if kind == SyncKind.NIGHTLY:
             # Two schedulers may both have found the tenant due: the one that gets the
             # lease second must see the night is done (R4: once per local night).
-            current = uow.tenants.get(tenant_id) or tenant
-            tonight = now.astimezone(ZoneInfo(current.timezone)).date()
+            current = unit.tenants.get(tenant_id) or tenant
+            tonight = night or local_date(current, now)
             if current.last_sync_local_date == tonight:
-                uow.scope(tenant_id).leases.release(holder)
-                uow.commit()
-                account.close()
+                unit.scope(tenant_id).leases.release(holder)
+                unit.commit()
                 raise AlreadySynced(f"tenant {tenant_id!r} already synced for {tonight}")
-        _close_interrupted(uow.scope(tenant_id), now)
+        _close_interrupted(unit.scope(tenant_id), now)
         run = (
             SyncRun(tenant_id, kind, now)
             if dry_run
-            else uow.scope(tenant_id).runs.add(SyncRun(tenant_id, kind, now))
+            else unit.scope(tenant_id).runs.add(SyncRun(tenant_id, kind, now))
         )
-        uow.commit()
+        unit.commit()
     return run
 
 
-def release(deps: Deps, tenant_id: str, holder: str) -> None:
-    with deps.uow() as uow:
-        uow.scope(tenant_id).leases.release(holder)
-        uow.commit()
+def release(uow: UnitOfWorkFactory, tenant_id: str, holder: str) -> None:
+    with uow() as unit:
+        unit.scope(tenant_id).leases.release(holder)
+        unit.commit()
 
 
 def _close_interrupted(scope: TenantScope, now: datetime) -> None:
@@ -112,18 +117,18 @@ class Heartbeat:
     """Keeps the lease while the run lives: renewed every LEASE_HEARTBEAT, so a short
     LEASE_TTL frees a tenant soon after its holder dies, however long a healthy run takes."""
 
-    def __init__(self, deps: Deps, tenant_id: str, holder: str) -> None:
-        self.deps, self.tenant_id, self.holder = deps, tenant_id, holder
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, tenant_id: str, holder: str) -> None:
+        self.uow, self.clock, self.tenant_id, self.holder = uow, clock, tenant_id, holder
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._beat, name=f"lease:{tenant_id}", daemon=True)
 
     def _beat(self) -> None:
         while not self._stop.wait(LEASE_HEARTBEAT.total_seconds()):
             try:
-                now = real_now(self.deps)
-                with self.deps.uow() as uow:
-                    uow.scope(self.tenant_id).leases.acquire(self.holder, now, now + LEASE_TTL)
-                    uow.commit()
+                now = self.clock.now()
+                with self.uow() as unit:
+                    unit.scope(self.tenant_id).leases.acquire(self.holder, now, now + LEASE_TTL)
+                    unit.commit()
             except Exception:  # a missed beat is retried at the next one
                 log.warning("sync lease heartbeat missed for tenant %s", self.tenant_id)
 

@@ -16,8 +16,8 @@ def mark_all(run: Run, opted_out: list[tuple[str, MemberStatus]]) -> list[Marked
 
 def _mark(run: Run, email: str, status: MemberStatus) -> Client | None:
     if status == MemberStatus.UNSUBSCRIBED:
-        return run.deps.directory.mark_unsubscribed(run.tenant.tenant_id, email)
-    return run.deps.directory.mark_cleaned(run.tenant.tenant_id, email)
+        return run.directory.mark_unsubscribed(run.tenant.tenant_id, email)
+    return run.directory.mark_cleaned(run.tenant.tenant_id, email)
 
 
 def tell(
@@ -35,7 +35,7 @@ def tell(
         run.counts.unsubscribed += 1
     else:
         run.counts.cleaned += 1
-    run.journal.record(
+    run.record(
         scope,
         ActivityKind.CONTACT_UNSUBSCRIBED if unsubscribed else ActivityKind.CONTACT_CLEANED,
         f"{email} {'unsubscribed' if unsubscribed else 'was cleaned (invalid address)'} in "

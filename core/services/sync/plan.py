@@ -13,13 +13,12 @@ from calendarspots_mailchimp.core.model import (
     is_valid_email,
 )
 from calendarspots_mailchimp.core.services.sync.limits import LOOKUP_LIMIT
-from calendarspots_mailchimp.core.services.sync.report import never_resubscribed
-from calendarspots_mailchimp.core.services.sync.run import ACTIVE, EmailChange, Run, Write
-from calendarspots_mailchimp.ports.mailchimp import MemberWrite
+from calendarspots_mailchimp.core.services.sync.run import EmailChange, Run, Write
+from calendarspots_mailchimp.core.services.sync.verdict import Facts, decide, refused_again
 
 
 def plan_chunk(run: Run, chunk: Sequence[Client]) -> list[Write]:
-    with run.deps.uow() as uow:
+    with run.uow() as uow:
         ledger = uow.scope(run.tenant.tenant_id).ledger.get_many(c.client_id for c in chunk)
     candidates: list[tuple[Client, LedgerEntry | None]] = []
     unknown: list[str] = []
@@ -109,67 +108,23 @@ def _left_the_audience(run: Run, key: str, entry: LedgerEntry | None) -> bool:
     return entry.member_status == MemberStatus.ARCHIVED or run.remote_complete
 
 
-def refused_again(entry: LedgerEntry) -> str:
-    return (
-        f"refused by MailChimp at an earlier sync ({entry.last_error}); not sent again until "
-        "the client's details change"
-    )
-
-
 def _plan_one(run: Run, client: Client, entry: LedgerEntry | None) -> Write | None:
-    email = client.email.strip()
-    if _left_the_audience(run, email.lower(), entry):
-        assert entry is not None
-        if entry.content_hash != client.content_hash() or run.full:
-            run.skip(
-                client,
-                "no longer in the MailChimp audience under this address (archived, deleted or "
-                "moved to another address there): not added again; update the client by hand "
-                "if relevant",
-            )
-        else:
-            run.counts.unchanged += 1
-        return None
-    known = run.known(email.lower(), entry)
-    if known is not None and known.opted_out:
-        # R10: never re-subscribed; names are not pushed either (a cleaned member
-        # cannot be edited at all, API-NOTES §4.3).
-        if entry is None or entry.content_hash != client.content_hash() or run.full:
-            run.skip(client, never_resubscribed(known))
-        else:
-            run.counts.unchanged += 1
-        return None
-    if client.newsletter != NewsletterStatus.SUBSCRIBED and known not in ACTIVE:
-        # Opted out in the client database and not active in MailChimp: never (re-)added.
-        # When MailChimp has the member active — someone who subscribed again through a
-        # MailChimp form after an opt-out — MailChimp holds the consent: the sync keeps the
-        # member's own status below and never sends an opt-out of its own.
-        if entry is None or entry.content_hash != client.content_hash():
-            run.skip(client, f"{client.newsletter.value} in the client database")
-        else:
-            run.counts.unchanged += 1
-        return None
-    if entry is not None and run.refused_before(client, entry):
-        # Reported at every sync until the client's details change (README).
-        run.skip(client, refused_again(entry))
-        return None
-    unchanged = (
-        entry is not None
-        and entry.content_hash == client.content_hash()
-        and (entry.member_status is not None or bool(entry.last_error))
+    key = client.email.strip().lower()
+    verdict = decide(
+        Facts(
+            client,
+            entry,
+            run.known(key, entry),
+            _left_the_audience(run, key, entry),
+            entry is not None and run.refused_before(client, entry),
+            run.full,
+            run.new_status(),
+        )
     )
-    if unchanged and not run.full:
+    if verdict.skip:
+        run.skip(client, verdict.skip)
+        return None
+    if verdict.send is None:
         run.counts.unchanged += 1
         return None
-    # An active member keeps its own status: the sync never changes consent. Anyone else
-    # (new, archived, transactional) gets what a new contact gets (R10).
-    status = known if known in ACTIVE and known is not None else run.new_status()
-    existing = known is not None and known != MemberStatus.ARCHIVED
-    merges = client.merge_fields()
-    if known is None:
-        # Nothing to clear on a member MailChimp does not have: empty values are left out
-        # rather than sent as "" (whether MailChimp takes "" for a birthday field is
-        # unconfirmed, API-NOTES §10). An archived member coming back may hold old values,
-        # so it gets them all.
-        merges = {tag: value for tag, value in merges.items() if value}
-    return Write(client, MemberWrite(email, status, merges), existing)
+    return Write(client, verdict.send, verdict.existing)

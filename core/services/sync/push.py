@@ -13,8 +13,6 @@ from collections.abc import Iterable, Iterator, Sequence
 from typing import TypeVar
 
 from calendarspots_mailchimp.core.model import LedgerEntry, MemberStatus
-from calendarspots_mailchimp.core.services.deps import real_now
-from calendarspots_mailchimp.core.services.sync.limits import LEASE_TTL
 from calendarspots_mailchimp.core.services.sync.optouts import mark_all, tell
 from calendarspots_mailchimp.core.services.sync.report import never_resubscribed, readable
 from calendarspots_mailchimp.core.services.sync.run import Run, Write, ledger_entry
@@ -104,15 +102,12 @@ def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> Non
         # again every night (MailChimp would refuse it forever), a changed one is.
         entries.append(ledger_entry(client, None, reason))
     marked = mark_all(run, opt_outs)
-    with run.deps.uow() as uow:
+    with run.uow() as uow:
         scope = uow.scope(run.tenant.tenant_id)
         scope.ledger.upsert_many(entries)
         for email, status, marked_client in marked:
             tell(run, scope, email, status, marked_client, None)
-        now = real_now(run.deps)
-        scope.leases.acquire(run.holder, now, now + LEASE_TTL)
         uow.commit()
-    run.journal.published()
 
 
 def _status_if_opted_out(run: Run, email: str) -> MemberStatus | None:

@@ -13,14 +13,14 @@ _ARCHIVABLE = (MemberStatus.SUBSCRIBED, MemberStatus.UNSUBSCRIBED, MemberStatus.
 
 
 def removed_clients(run: Run) -> None:
-    with run.deps.uow() as uow:
+    with run.uow() as uow:
         known_ids = uow.scope(run.tenant.tenant_id).ledger.all_client_ids()
     gone = sorted(known_ids - run.seen_ids)
     if not gone or run.dry_run:
         if gone:
             run.plan["skip"].extend(f"client {cid}: removed from the platform" for cid in gone)
         return
-    with run.deps.uow() as uow:
+    with run.uow() as uow:
         entries = uow.scope(run.tenant.tenant_id).ledger.get_many(gone)
     archived: list[str] = []
     refused: list[dict[str, str]] = []
@@ -37,7 +37,7 @@ def removed_clients(run: Run) -> None:
                 refused.append({"email": entry.email, "reason": exc.error.message})
                 continue
             archived.append(entry.email)
-    with run.deps.uow() as uow:
+    with run.uow() as uow:
         scope = uow.scope(run.tenant.tenant_id)
         scope.ledger.delete_many(gone)
         action = (
@@ -45,7 +45,7 @@ def removed_clients(run: Run) -> None:
             if run.tenant.archive_removed_clients
             else "left as they are in MailChimp"
         )
-        run.journal.record(
+        run.record(
             scope,
             ActivityKind.CONTACT_REMOVED,
             f"{len(gone)} client(s) removed from the platform are no longer synced; {action}.",
@@ -55,4 +55,3 @@ def removed_clients(run: Run) -> None:
             not_archived=refused[:MAX_DETAILS],
         )
         uow.commit()
-    run.journal.published()

@@ -4,20 +4,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from calendarspots_mailchimp.core.model import (
+    ActivityEntry,
+    ActivityKind,
     Client,
     LedgerEntry,
     MemberStatus,
     SyncCounts,
     Tenant,
 )
-from calendarspots_mailchimp.core.services.deps import Deps, Journal
 from calendarspots_mailchimp.core.services.sync.report import ClientProblem
+from calendarspots_mailchimp.core.services.tenancy import record
+from calendarspots_mailchimp.ports.client_directory import ClientDirectory
+from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.mailchimp import MailChimpAccount, MemberWrite
+from calendarspots_mailchimp.ports.repositories import TenantScope, UnitOfWorkFactory
 
 Progress = Callable[[str, int], None]
-ACTIVE = (MemberStatus.SUBSCRIBED, MemberStatus.PENDING)
 
 
 def no_progress(stage: str, n: int) -> None:
@@ -38,27 +43,29 @@ class EmailChange:
 
 
 class Run:
-    """State of one sync run."""
+    """State of one sync run, and the collaborators its stages use."""
 
     def __init__(
         self,
-        deps: Deps,
+        uow: UnitOfWorkFactory,
+        directory: ClientDirectory,
+        clock: Clock,
         tenant: Tenant,
         account: MailChimpAccount,
         audience_id: str,
         full: bool,
         dry_run: bool,
         progress: Progress,
-        holder: str,
     ) -> None:
-        self.deps = deps
+        self.uow = uow
+        self.directory = directory
+        self.clock = clock
         self.tenant = tenant
         self.account = account
         self.audience_id = audience_id
         self.full = full
         self.dry_run = dry_run
         self.progress = progress
-        self.holder = holder
         self.counts = SyncCounts()
         self.problems: list[ClientProblem] = []
         self.remote: dict[str, MemberStatus] = {}  # lowercase email -> status read this run
@@ -69,7 +76,11 @@ class Run:
         self.seen_emails: set[str] = set()
         self.email_changes: list[EmailChange] = []
         self.plan: dict[str, list[str]] = {"create": [], "update": [], "skip": []}
-        self.journal = Journal(deps)
+
+    def record(
+        self, scope: TenantScope, kind: ActivityKind, message: str, **details: Any
+    ) -> ActivityEntry:
+        return record(scope, self.clock.now(), kind, message, **details)
 
     def new_status(self) -> MemberStatus:
         # The help page's step 6: a tenant may choose reconfirmation (double opt-in).

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from itertools import chain
 
 from calendarspots_mailchimp.core.errors import (
     AudienceContractError,
     CalendarspotsError,
 )
-from calendarspots_mailchimp.core.model import Audience, SyncKind, SyncRun, Tenant
+from calendarspots_mailchimp.core.model import Audience, SyncKind, Tenant
 from calendarspots_mailchimp.core.services import audience as contract
-from calendarspots_mailchimp.core.services.deps import Deps, Journal, get_tenant, open_account
-from calendarspots_mailchimp.core.services.inbound import InboundService
 from calendarspots_mailchimp.core.services.sync import lease
 from calendarspots_mailchimp.core.services.sync.backfill import backfill
 from calendarspots_mailchimp.core.services.sync.emails import change_emails
@@ -24,18 +23,43 @@ from calendarspots_mailchimp.core.services.sync.push import batched, push
 from calendarspots_mailchimp.core.services.sync.removed import removed_clients
 from calendarspots_mailchimp.core.services.sync.report import SyncReport
 from calendarspots_mailchimp.core.services.sync.run import Progress, Run, no_progress
-from calendarspots_mailchimp.core.services.sync.watchdog import preview_webhook, watch_webhook
+from calendarspots_mailchimp.core.services.sync.watchdog import (
+    Watch,
+    WebhookSite,
+    preview_webhook,
+    watch_webhook,
+)
+from calendarspots_mailchimp.core.services.tenancy import Accounts, load_tenant
+from calendarspots_mailchimp.ports.client_directory import ClientDirectory
+from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.mailchimp import (
     AudienceNotFound,
     MailChimpAccount,
     MailChimpError,
     TokenRevoked,
 )
+from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
+
+# Applies a tenant's stored but unapplied webhook events; returns how many it applied.
+ApplyPending = Callable[[str], int]
 
 
 class SyncService:
-    def __init__(self, deps: Deps) -> None:
-        self.deps = deps
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        accounts: Accounts,
+        directory: ClientDirectory,
+        clock: Clock,
+        site: WebhookSite,
+        apply_pending: ApplyPending,
+    ) -> None:
+        self.uow = uow
+        self.accounts = accounts
+        self.directory = directory
+        self.clock = clock
+        self.site = site
+        self.apply_pending = apply_pending
 
     def sync(
         self,
@@ -45,46 +69,50 @@ class SyncService:
         dry_run: bool = False,
         progress: Progress = no_progress,
         audience_checked: bool = False,
+        night: date | None = None,
     ) -> SyncReport:
         """`audience_checked`: the caller has just run the R1/R2 check (the connect flow), so
-        the run trusts the tenant's audience id instead of reading lists and fields again."""
-        deps = self.deps
-        tenant = get_tenant(deps, tenant_id)
-        account = open_account(deps, tenant)
-        holder = lease.new_holder()
-        run = lease.start(deps, tenant, account, kind, dry_run, holder)
+        the run trusts the tenant's audience id instead of reading lists and fields again.
+        `night`: for a nightly run, the tenant-local date the schedule found due."""
+        tenant = load_tenant(self.uow, tenant_id)
+        account = self.accounts.open(tenant)
         try:
-            heartbeat = lease.Heartbeat(deps, tenant_id, holder)
-            state = Run(
-                deps,
-                tenant,
-                account,
-                "",  # set once the audience is checked
-                full or kind in (SyncKind.INITIAL, SyncKind.FULL),
-                dry_run,
-                progress,
-                holder,
-            )
-            with heartbeat:
-                report = self._sync(state, run, audience_checked and bool(tenant.audience_id))
+            holder = lease.new_holder()
+            run = lease.start(self.uow, self.clock, tenant, kind, dry_run, holder, night)
+            try:
+                state = Run(
+                    self.uow,
+                    self.directory,
+                    self.clock,
+                    tenant,
+                    account,
+                    "",  # set once the audience is checked
+                    full or kind in (SyncKind.INITIAL, SyncKind.FULL),
+                    dry_run,
+                    progress,
+                )
+                ending = Ending(self.uow, self.clock, tenant, run, account, dry_run, night)
+                with lease.Heartbeat(self.uow, self.clock, tenant_id, holder):
+                    return self._sync(state, ending, audience_checked and bool(tenant.audience_id))
+            finally:
+                lease.release(self.uow, tenant_id, holder)
         finally:
-            lease.release(deps, tenant_id, holder)
             account.close()
-        return report
 
-    def _sync(self, state: Run, run: SyncRun, audience_checked: bool) -> SyncReport:
-        deps, tenant, account = self.deps, state.tenant, state.account
-        journal = Journal(deps)
-        ending = Ending(deps, tenant, run, account, journal, state.dry_run)
+    def _sync(self, state: Run, ending: Ending, audience_checked: bool) -> SyncReport:
+        tenant, account = state.tenant, state.account
         try:
             state.audience_id = _checked_audience(account, tenant, audience_checked).audience_id
             if not tenant.account_id and not state.dry_run:
-                _learn_account_id(deps, tenant, account)
+                state.tenant = self._learn_account_id(tenant, account)
             webhook_problem = ""
             if not state.dry_run:
-                webhook_problem = watch_webhook(deps, tenant, account, state.audience_id, journal)
+                watch = Watch(self.uow, self.clock, self.site)
+                state.tenant, webhook_problem = watch_webhook(
+                    watch, state.tenant, account, state.audience_id
+                )
             else:
-                would = preview_webhook(deps, tenant, account, state.audience_id)
+                would = preview_webhook(self.site, tenant, account, state.audience_id)
                 state.plan["webhook"] = [would] if would else []
             checked_at = self._stages(state)
         except TokenRevoked:
@@ -103,11 +131,11 @@ class SyncService:
         if not state.dry_run:
             # Webhook events stored but never applied (a crash after MailChimp got its
             # 200) are applied before MailChimp is read back.
-            InboundService(self.deps).apply_pending(tenant.tenant_id)
+            self.apply_pending(tenant.tenant_id)
         state.progress("backfill", 0)
         checked_at = backfill(state, since)
         state.progress("plan", 0)
-        clients = self.deps.directory.clients(tenant.tenant_id)
+        clients = self.directory.clients(tenant.tenant_id)
         planned = (plan_chunk(state, chunk) for chunk in batched(clients, BATCH_SIZE))
         if state.dry_run:
             preview(state, planned)
@@ -117,19 +145,18 @@ class SyncService:
         removed_clients(state)
         return checked_at
 
-
-def _learn_account_id(deps: Deps, tenant: Tenant, account: MailChimpAccount) -> None:
-    """A tenant authorized before tenants kept MailChimp's account id learns it here, once, so
-    a later re-authorization is told apart from an account switch by the id, not the name."""
-    account_id = contract.account_id_or_blank(account)
-    if not account_id:
-        return  # asked again at the next sync
-    with deps.uow() as uow:
-        stored = uow.tenants.get(tenant.tenant_id)
-        if stored is not None and not stored.account_id:
-            uow.tenants.save(replace(stored, account_id=account_id))
-            uow.commit()
-    tenant.account_id = account_id
+    def _learn_account_id(self, tenant: Tenant, account: MailChimpAccount) -> Tenant:
+        """A tenant authorized before tenants kept MailChimp's account id learns it here,
+        once, so a later re-authorization is told apart from an account switch by the id."""
+        account_id = contract.account_id_or_blank(account)
+        if not account_id:
+            return tenant  # asked again at the next sync
+        with self.uow() as uow:
+            stored = uow.tenants.get(tenant.tenant_id)
+            if stored is not None and not stored.account_id:
+                uow.tenants.save(replace(stored, account_id=account_id))
+                uow.commit()
+        return replace(tenant, account_id=account_id)
 
 
 def _checked_audience(account: MailChimpAccount, tenant: Tenant, trusted: bool) -> Audience:

@@ -2,130 +2,174 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from calendarspots_mailchimp.core.model import ActivityKind, Tenant
-from calendarspots_mailchimp.core.services import audience as contract
-from calendarspots_mailchimp.core.services.deps import Deps, Journal
+from calendarspots_mailchimp.core.services.sync.webhook_repair import WebhookOutcome, ensure_webhook
+from calendarspots_mailchimp.core.services.tenancy import record
+from calendarspots_mailchimp.core.services.webhook_address import (
+    LEGACY_SALT_PREFIX,
+    WEBHOOK_PATH,
+    new_webhook_salt,
+    webhook_spec,
+)
+from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.mailchimp import (
     AudienceNotFound,
     MailChimpAccount,
     MailChimpError,
     TokenRevoked,
 )
+from calendarspots_mailchimp.ports.repositories import TenantScope, UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class WebhookSite:
+    """Where MailChimp calls us, and the key each tenant's secret is derived from."""
+
+    public_url: str
+    secret_key: str
+
+
+@dataclass(frozen=True)
+class Watch:
+    uow: UnitOfWorkFactory
+    clock: Clock
+    site: WebhookSite
+
+
+def with_address(tenant: Tenant) -> Tenant:
+    """The tenant with a webhook address to install: a new salt when it has none, or only a
+    secret stored by schema 0001 (that old one stays accepted until MailChimp is known to
+    call the new one)."""
+    legacy = tenant.webhook_salt.startswith(LEGACY_SALT_PREFIX)
+    if tenant.webhook_salt and not legacy:
+        return tenant
+    return replace(
+        tenant,
+        webhook_salt=new_webhook_salt(),
+        webhook_salt_previous=tenant.webhook_salt if legacy else "",
+    )
 
 
 def watch_webhook(
-    deps: Deps, tenant: Tenant, account: MailChimpAccount, audience_id: str, journal: Journal
-) -> str:
-    """Returns a problem message when the webhook could not be put right, else ''."""
-    current = tenant
-    legacy = current.webhook_salt.startswith(contract.LEGACY_SALT_PREFIX)
-    moving = legacy or bool(current.webhook_salt_previous)  # a move this sync finishes
-    if not current.webhook_salt or legacy:
-        # A new address: stored before the webhook is created, since MailChimp checks the URL
-        # with a GET while creating it (API-NOTES §6.2). The old one (a secret stored by
-        # schema 0001) stays accepted until MailChimp is known to call the new one.
-        current = replace(
-            current,
-            webhook_salt=contract.new_webhook_salt(),
-            webhook_salt_previous=current.webhook_salt if legacy else "",
-        )
+    watch: Watch, tenant: Tenant, account: MailChimpAccount, audience_id: str
+) -> tuple[Tenant, str]:
+    """The tenant as the webhook now stands, and a problem message when the webhook could not
+    be put right (else '')."""
+    moving = tenant.webhook_salt.startswith(LEGACY_SALT_PREFIX) or bool(
+        tenant.webhook_salt_previous
+    )  # a move this sync finishes
+    current = with_address(tenant)
     # Before the salt is stored: a missing secret key fails here, with nothing changed.
-    spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, current)
+    spec = webhook_spec(watch.site.public_url, watch.site.secret_key, current)
     if current is not tenant:
-        _save_salts(deps, tenant, current.webhook_salt, current.webhook_salt_previous)
+        # Stored before the webhook is created: MailChimp checks the URL with a GET while
+        # creating it (API-NOTES §6.2).
+        _save_salts(watch.uow, current)
     try:
-        outcome = contract.ensure_webhook(
-            account, audience_id, spec, deps.settings.public_url, tenant.webhook_id
+        outcome = ensure_webhook(
+            account, audience_id, spec, watch.site.public_url, tenant.webhook_id
         )
     except (TokenRevoked, AudienceNotFound):
         raise
     except MailChimpError as exc:
-        return _webhook_failed(deps, tenant, journal, exc)
-    with deps.uow() as uow:
-        scope = uow.scope(tenant.tenant_id)
+        return current, _webhook_failed(watch, tenant, exc)
+    current = replace(
+        current,
+        webhook_id=outcome.webhook.webhook_id,
+        webhook_salt_previous="",  # MailChimp calls the new address now
+        audience_id=audience_id,
+    )
+    with watch.uow() as uow:
         stored = uow.tenants.get(tenant.tenant_id) or current
         uow.tenants.save(
             replace(
                 stored,
-                webhook_id=outcome.webhook.webhook_id,
+                webhook_id=current.webhook_id,
                 webhook_salt=current.webhook_salt,
-                webhook_salt_previous="",  # MailChimp calls the new address now
+                webhook_salt_previous="",
                 audience_id=audience_id,
             )
         )
-        if outcome.action == "installed":
-            journal.record(
-                scope,
-                ActivityKind.WEBHOOK_INSTALLED,
-                "The webhook was added to your MailChimp audience. Please do not "
-                "delete or edit it.",
-                webhook_id=outcome.webhook.webhook_id,
-            )
-        elif outcome.action == "repaired" and moving and outcome.what == ("URL changed",):
-            journal.record(
-                scope,
-                ActivityKind.WEBHOOK_REPAIRED,
-                "The MailChimp webhook was given a new address: its secret is no longer "
-                "stored in the database. Nothing to do.",
-                what=list(outcome.what),
-                webhook_id=outcome.webhook.webhook_id,
-            )
-        elif outcome.action == "repaired":
-            journal.record(
-                scope,
-                ActivityKind.WEBHOOK_REPAIRED,
-                "The MailChimp webhook was altered in MailChimp "
-                f"({', '.join(outcome.what) or 'changed'}); it was restored. Please do not "
-                "delete or edit it (Audience → Settings → Webhooks).",
-                what=list(outcome.what),
-                webhook_id=outcome.webhook.webhook_id,
-            )
+        _tell(uow.scope(tenant.tenant_id), watch.clock, outcome, moving)
         uow.commit()
-    journal.published()
-    tenant.webhook_id = outcome.webhook.webhook_id
-    tenant.webhook_salt = current.webhook_salt
-    tenant.webhook_salt_previous = ""
-    tenant.audience_id = audience_id
-    return ""
+    return current, ""
 
 
-def _save_salts(deps: Deps, tenant: Tenant, salt: str, previous: str) -> None:
-    with deps.uow() as uow:
-        stored = uow.tenants.get(tenant.tenant_id) or tenant
-        uow.tenants.save(replace(stored, webhook_salt=salt, webhook_salt_previous=previous))
-        uow.commit()
-    tenant.webhook_salt, tenant.webhook_salt_previous = salt, previous
+def _tell(scope: TenantScope, clock: Clock, outcome: WebhookOutcome, moving: bool) -> None:
+    hook_id = outcome.webhook.webhook_id
+    if outcome.action == "installed":
+        record(
+            scope,
+            clock.now(),
+            ActivityKind.WEBHOOK_INSTALLED,
+            "The webhook was added to your MailChimp audience. Please do not delete or edit it.",
+            webhook_id=hook_id,
+        )
+    elif outcome.action == "repaired" and moving and outcome.what == ("URL changed",):
+        record(
+            scope,
+            clock.now(),
+            ActivityKind.WEBHOOK_REPAIRED,
+            "The MailChimp webhook was given a new address: its secret is no longer stored in "
+            "the database. Nothing to do.",
+            what=list(outcome.what),
+            webhook_id=hook_id,
+        )
+    elif outcome.action == "repaired":
+        record(
+            scope,
+            clock.now(),
+            ActivityKind.WEBHOOK_REPAIRED,
+            "The MailChimp webhook was altered in MailChimp "
+            f"({', '.join(outcome.what) or 'changed'}); it was restored. Please do not delete "
+            "or edit it (Audience → Settings → Webhooks).",
+            what=list(outcome.what),
+            webhook_id=hook_id,
+        )
 
 
-def _webhook_failed(deps: Deps, tenant: Tenant, journal: Journal, exc: MailChimpError) -> str:
+def _save_salts(uow: UnitOfWorkFactory, tenant: Tenant) -> None:
+    with uow() as unit:
+        stored = unit.tenants.get(tenant.tenant_id) or tenant
+        unit.tenants.save(
+            replace(
+                stored,
+                webhook_salt=tenant.webhook_salt,
+                webhook_salt_previous=tenant.webhook_salt_previous,
+            )
+        )
+        unit.commit()
+
+
+def _webhook_failed(watch: Watch, tenant: Tenant, exc: MailChimpError) -> str:
     # The contacts still go out; the webhook is tried again at the next sync.
     message = (
         f"The webhook could not be installed in MailChimp ({exc.detail or exc.title}). "
-        "MailChimp must be able to reach "
-        f"{deps.settings.public_url}: check that the plugin's web server is running. "
-        "It will be tried again at the next sync."
+        f"MailChimp must be able to reach {watch.site.public_url}: check that the plugin's "
+        "web server is running. It will be tried again at the next sync."
     )
-    with deps.uow() as uow:
-        journal.record(uow.scope(tenant.tenant_id), ActivityKind.WEBHOOK_FAILED, message)
+    with watch.uow() as uow:
+        record(uow.scope(tenant.tenant_id), watch.clock.now(), ActivityKind.WEBHOOK_FAILED, message)
         uow.commit()
-    journal.published()
     return message
 
 
-def preview_webhook(deps: Deps, tenant: Tenant, account: MailChimpAccount, audience_id: str) -> str:
+def preview_webhook(
+    site: WebhookSite, tenant: Tenant, account: MailChimpAccount, audience_id: str
+) -> str:
     """A dry run's view of R5: what the watchdog would do, without doing it ('' if nothing)."""
     if not tenant.webhook_salt:
         return "the webhook would be installed"
-    if tenant.webhook_salt.startswith(contract.LEGACY_SALT_PREFIX):
+    if tenant.webhook_salt.startswith(LEGACY_SALT_PREFIX):
         return "the webhook would be given a new address (its secret leaves the database)"
-    spec = contract.webhook_spec(deps.settings.public_url, deps.settings.secret_key, tenant)
-    prefix = f"{deps.settings.public_url.rstrip('/')}{contract.WEBHOOK_PATH}/{tenant.tenant_id}/"
+    spec = webhook_spec(site.public_url, site.secret_key, tenant)
+    prefix = f"{site.public_url.rstrip('/')}{WEBHOOK_PATH}/{tenant.tenant_id}/"
     hooks = account.webhooks(audience_id)
-    ours = [h for h in hooks if h.webhook_id == tenant.webhook_id or h.url.startswith(prefix)]
-    if len(ours) == 1 and ours[0].matches(spec):
+    mine = [h for h in hooks if h.webhook_id == tenant.webhook_id or h.url.startswith(prefix)]
+    if len(mine) == 1 and mine[0].matches(spec):
         return ""
-    if not ours:
+    if not mine:
         return "the webhook is missing: it would be put back"
     return "the webhook was edited or duplicated: it would be repaired"

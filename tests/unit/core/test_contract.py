@@ -6,11 +6,8 @@ import pytest
 
 from calendarspots_mailchimp.core.errors import AudienceContractError, ConfigurationError
 from calendarspots_mailchimp.core.model import MergeField, Tenant
-from calendarspots_mailchimp.core.services.audience import (
-    field_problems,
-    find_audience,
-    webhook_secret,
-)
+from calendarspots_mailchimp.core.services.audience import field_problems, find_audience
+from calendarspots_mailchimp.core.services.webhook_address import webhook_secret
 from calendarspots_mailchimp.ports.mailchimp import AudienceSummary
 
 

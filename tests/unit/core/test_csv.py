@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from calendarspots_mailchimp.core.errors import InvalidInput
-from calendarspots_mailchimp.core.services.clients import parse_csv
+from calendarspots_mailchimp.core.services.client_rows import parse_csv
 
 
 def test_good_rows_land_and_bad_rows_are_reported_with_their_line() -> None:

@@ -96,8 +96,7 @@ def test_failed_night_is_retried_later_with_backoff() -> None:
 
 
 def test_disconnected_tenants_never_run() -> None:
-    t = tenant("America/Montreal")
-    t.state = ConnectionState.NEEDS_REAUTHORIZATION
+    t = tenant("America/Montreal").with_state(ConnectionState.NEEDS_REAUTHORIZATION)
     assert night_status(t, local("America/Montreal", 2026, 6, 10, 4, 30), 1, 5) is None
 
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from calendarspots_mailchimp.core.errors import InvalidInput
-from calendarspots_mailchimp.core.services.inbound import idempotency_key, parse_event
+from calendarspots_mailchimp.core.services.webhooks.events import idempotency_key, parse_event
 
 UNSUBSCRIBE = {
     "type": "unsubscribe",

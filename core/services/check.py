@@ -1,0 +1,159 @@
+"""`check [--fix]`: the audience contract (R1, R2; R6 for a known audience)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from calendarspots_mailchimp.core.errors import AudienceContractError
+from calendarspots_mailchimp.core.model import ActivityKind, ConnectionState, Tenant
+from calendarspots_mailchimp.core.services import audience as contract
+from calendarspots_mailchimp.core.services.tenancy import (
+    Accounts,
+    load_tenant,
+    record,
+    record_alone,
+)
+from calendarspots_mailchimp.ports.clock import Clock
+from calendarspots_mailchimp.ports.mailchimp import MailChimpAccount, TokenRevoked
+from calendarspots_mailchimp.ports.repositories import UnitOfWork, UnitOfWorkFactory
+
+REVOKED = (
+    "MailChimp refused the plugin's authorization (it was revoked). The owner must authorize again."
+)
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    message: str
+    audience_id: str = ""
+    problems: list[str] = field(default_factory=list)
+    fixed: list[str] = field(default_factory=list)
+
+    @property
+    def revoked(self) -> bool:
+        return "authorization-revoked" in self.problems
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "message": self.message,
+            "audience_id": self.audience_id,
+            "problems": self.problems,
+            "fixed": self.fixed,
+        }
+
+
+class CheckService:
+    def __init__(self, uow: UnitOfWorkFactory, accounts: Accounts, clock: Clock) -> None:
+        self.uow = uow
+        self.accounts = accounts
+        self.clock = clock
+
+    def check(self, tenant_id: str, fix: bool = False, rediscover: bool = False) -> CheckResult:
+        """`rediscover` finds the audience by name again, as after a re-authorization; a
+        different audience than before resets the ledger."""
+        tenant = load_tenant(self.uow, tenant_id)
+        account = self.accounts.open(tenant)
+        try:
+            return self._check(
+                replace(tenant, audience_id="") if rediscover else tenant, account, fix
+            )
+        except TokenRevoked:
+            self._flag(
+                tenant,
+                ConnectionState.NEEDS_REAUTHORIZATION,
+                REVOKED,
+                ActivityKind.AUTHORIZATION_REVOKED,
+            )
+            return CheckResult(False, REVOKED, problems=["authorization-revoked"])
+        finally:
+            account.close()
+
+    def _check(self, tenant: Tenant, account: MailChimpAccount, fix: bool) -> CheckResult:
+        try:
+            audience, problems = contract.check_audience(account, tenant, tenant.list_name)
+        except AudienceContractError as exc:
+            self._flag(
+                tenant,
+                ConnectionState.NEEDS_ATTENTION,
+                exc.message,
+                ActivityKind.CHECK_FAILED,
+                problems=list(exc.problems),
+            )
+            return CheckResult(False, exc.message, problems=list(exc.problems))
+        fixed: list[str] = []
+        if fix and problems:
+            fixed = contract.fix_fields(account, audience.audience_id, problems)
+            if fixed:
+                record_alone(
+                    self.uow,
+                    self.clock,
+                    tenant.tenant_id,
+                    ActivityKind.CHECK_FIXED,
+                    f"Added the missing audience field(s) {', '.join(fixed)} in MailChimp.",
+                    fields=fixed,
+                )
+            problems = [p for p in problems if p.tag not in fixed]
+        if problems:
+            message = contract.describe_field_problems(tenant, problems)
+            described = [p.describe() for p in problems]
+            self._flag(
+                tenant,
+                ConnectionState.NEEDS_ATTENTION,
+                message,
+                ActivityKind.CHECK_FAILED,
+                audience_id=audience.audience_id,
+                problems=described,
+            )
+            return CheckResult(False, message, audience.audience_id, described, fixed)
+        message = (
+            f"the audience {tenant.list_name!r} (id {audience.audience_id}) has EMAIL, "
+            "FNAME, LNAME and BIRTHDAY"
+        )
+        with self.uow() as uow:
+            current = _adopt(uow, tenant, audience.audience_id)
+            state = (
+                ConnectionState.CONNECTED
+                if current.state == ConnectionState.NEEDS_ATTENTION
+                else current.state
+            )
+            uow.tenants.save(current.with_state(state))
+            record(
+                uow.scope(tenant.tenant_id),
+                self.clock.now(),
+                ActivityKind.CHECK_PASSED,
+                f"Check passed: {message}.",
+                audience_id=audience.audience_id,
+            )
+            uow.commit()
+        return CheckResult(True, message, audience.audience_id, [], fixed)
+
+    def _flag(
+        self,
+        tenant: Tenant,
+        state: ConnectionState,
+        message: str,
+        kind: ActivityKind,
+        **details: Any,
+    ) -> None:
+        with self.uow() as uow:
+            current = uow.tenants.get(tenant.tenant_id) or tenant
+            if details.get("audience_id"):
+                # The audience was found (only its fields are wrong): remember it, so that
+                # `check --fix` works on it rather than on one deleted before.
+                current = _adopt(uow, tenant, str(details["audience_id"]))
+            uow.tenants.save(current.with_state(state, message))
+            record(uow.scope(tenant.tenant_id), self.clock.now(), kind, message, **details)
+            uow.commit()
+
+
+def _adopt(uow: UnitOfWork, tenant: Tenant, audience_id: str) -> Tenant:
+    """The tenant's audience is now `audience_id`; a different one than before starts with an
+    empty ledger (nothing remembered about the old audience's members applies)."""
+    current = uow.tenants.get(tenant.tenant_id) or tenant
+    if current.audience_id and current.audience_id != audience_id:
+        uow.scope(tenant.tenant_id).ledger.clear()
+        current = replace(current, webhook_id="", members_checked_at=None)
+    return replace(current, audience_id=audience_id)

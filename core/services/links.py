@@ -1,0 +1,90 @@
+"""The way into authorization (R3): MailChimp's authorize URL for a caller vouched for, and
+the one-use start link an operator hands the owner (`cs-mailchimp connect`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlencode
+
+from calendarspots_mailchimp.core.errors import AuthorizationError, ConfigurationError, NotFound
+from calendarspots_mailchimp.core.services.oauth_state import (
+    make_link_token,
+    make_state,
+    read_link_token,
+)
+from calendarspots_mailchimp.core.services.tenancy import load_tenant
+from calendarspots_mailchimp.core.settings import Settings
+from calendarspots_mailchimp.ports.clock import Clock
+from calendarspots_mailchimp.ports.mailchimp import MailChimpOAuth
+from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
+
+
+@dataclass(frozen=True)
+class StartLink:
+    tenant_id: str
+    url: str
+    expires_at: datetime
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "tenant": self.tenant_id,
+            "authorize_url": self.url,
+            "expires_at": self.expires_at.isoformat(),
+            "uses": 1,
+        }
+
+
+class StartLinks:
+    def __init__(
+        self, uow: UnitOfWorkFactory, oauth: MailChimpOAuth, clock: Clock, settings: Settings
+    ) -> None:
+        self.uow = uow
+        self.oauth = oauth
+        self.clock = clock
+        self.settings = settings
+
+    def authorize_url(self, tenant_id: str) -> str:
+        """MailChimp's authorize URL for the tenant, for a caller already known to manage it
+        (the host's auth, the admin token, or a redeemed start link)."""
+        self._ready(tenant_id)
+        state = make_state(tenant_id, self.settings.secret_key, self.clock.now())
+        return self.oauth.authorize_url(self.settings.redirect_uri, state)
+
+    def make(self, tenant_id: str) -> StartLink:
+        """The one-use link (15 minutes) an operator hands the owner: it opens the start route
+        without any other credential."""
+        self._ready(tenant_id)
+        token, expires_at = make_link_token(tenant_id, self.settings.secret_key, self.clock.now())
+        query = urlencode({"tenant": tenant_id, "link_token": token})
+        url = f"{self.settings.public_url}/oauth/mailchimp/start?{query}"
+        return StartLink(tenant_id, url, expires_at)
+
+    def redeem(self, tenant_id: str, token: str) -> str:
+        """MailChimp's authorize URL for a start link, spending it. A link that is forged,
+        expired, already used or made for another tenant raises NotFound, exactly like an
+        unknown tenant, and writes nothing."""
+        self._ready(tenant_id)
+        try:
+            claims = read_link_token(token, self.settings.secret_key, self.clock.now())
+        except AuthorizationError as exc:
+            raise NotFound(f"no tenant {tenant_id!r}") from exc
+        if claims.tenant_id != tenant_id:
+            raise NotFound(f"no tenant {tenant_id!r}")
+        url = self.authorize_url(tenant_id)
+        with self.uow() as uow:
+            first_use = uow.oauth_states.use(
+                f"link:{claims.nonce}", tenant_id, claims.expires_at, self.clock.now()
+            )
+            uow.commit()
+        if not first_use:
+            raise NotFound(f"no tenant {tenant_id!r}")
+        return url
+
+    def _ready(self, tenant_id: str) -> None:
+        load_tenant(self.uow, tenant_id)
+        if not self.settings.client_id:
+            raise ConfigurationError(
+                "CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp"
+            )

@@ -1,0 +1,94 @@
+"""What one client needs in MailChimp: a pure decision from what the platform has, what the
+ledger remembers and what MailChimp's status is known to be (R6, R10; SPEC "What a sync
+sends"). plan.py gathers those facts; nothing here reads or writes anything."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from calendarspots_mailchimp.core.model import (
+    Client,
+    LedgerEntry,
+    MemberStatus,
+    NewsletterStatus,
+)
+from calendarspots_mailchimp.core.services.sync.report import never_resubscribed
+from calendarspots_mailchimp.ports.mailchimp import MemberWrite
+
+ACTIVE = (MemberStatus.SUBSCRIBED, MemberStatus.PENDING)
+LEFT_THE_AUDIENCE = (
+    "no longer in the MailChimp audience under this address (archived, deleted or moved to "
+    "another address there): not added again; update the client by hand if relevant"
+)
+
+
+@dataclass(frozen=True)
+class Facts:
+    client: Client
+    entry: LedgerEntry | None  # what the ledger remembers of this client
+    known: MemberStatus | None  # the member's status, if known (this run, else the ledger)
+    left_audience: bool  # pushed before, and MailChimp no longer has it at this address
+    refused_before: bool  # MailChimp refused exactly this content last time
+    full: bool  # a full sync: send every client, ignoring the ledger's hashes
+    new_status: MemberStatus  # what a new contact gets (pending with double opt-in)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """Exactly one of: skip (with the reason), unchanged, or send."""
+
+    skip: str = ""
+    send: MemberWrite | None = None
+    existing: bool = False  # the member exists in MailChimp (an update, not a creation)
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.skip and self.send is None
+
+
+UNCHANGED = Verdict()
+
+
+def refused_again(entry: LedgerEntry) -> str:
+    return (
+        f"refused by MailChimp at an earlier sync ({entry.last_error}); not sent again until "
+        "the client's details change"
+    )
+
+
+def decide(facts: Facts) -> Verdict:
+    client, entry, known = facts.client, facts.entry, facts.known
+    changed = entry is None or entry.content_hash != client.content_hash()
+    if facts.left_audience:
+        # Re-adding it would undo the owner's or the subscriber's own choice.
+        return Verdict(skip=LEFT_THE_AUDIENCE) if changed or facts.full else UNCHANGED
+    if known is not None and known.opted_out:
+        # R10: never re-subscribed; names are not pushed either (a cleaned member cannot be
+        # edited at all, API-NOTES §4.3).
+        return Verdict(skip=never_resubscribed(known)) if changed or facts.full else UNCHANGED
+    if client.newsletter != NewsletterStatus.SUBSCRIBED and known not in ACTIVE:
+        # Opted out in the client database and not active in MailChimp: never (re-)added.
+        # Active in MailChimp (subscribed again through a MailChimp form): MailChimp holds
+        # the consent, and the sync never sends an opt-out of its own.
+        return (
+            Verdict(skip=f"{client.newsletter.value} in the client database")
+            if changed
+            else UNCHANGED
+        )
+    if entry is not None and facts.refused_before:
+        return Verdict(skip=refused_again(entry))  # reported at every sync until it changes
+    recorded = entry is not None and (entry.member_status is not None or bool(entry.last_error))
+    if not changed and recorded and not facts.full:
+        return UNCHANGED
+    # An active member keeps its own status: the sync never changes consent. Anyone else
+    # (new, archived, transactional) gets what a new contact gets (R10).
+    status = known if known is not None and known in ACTIVE else facts.new_status
+    merges = client.merge_fields()
+    if known is None:
+        # Nothing to clear on a member MailChimp does not have: empty values are left out
+        # rather than sent as "" (ASSUMPTION: whether MailChimp takes "" for a birthday field
+        # is unconfirmed, API-NOTES §10). An archived member coming back may hold old values,
+        # so it gets them all.
+        merges = {tag: value for tag, value in merges.items() if value}
+    existing = known is not None and known != MemberStatus.ARCHIVED
+    return Verdict(send=MemberWrite(client.email.strip(), status, merges), existing=existing)

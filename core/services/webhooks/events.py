@@ -1,0 +1,78 @@
+"""What MailChimp posts to a webhook, parsed strictly (API-NOTES §6.3)."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from calendarspots_mailchimp.core.errors import InvalidInput
+
+EVENT_TYPES = frozenset({"subscribe", "unsubscribe", "profile", "upemail", "cleaned", "campaign"})
+MAX_FIELD_LENGTH = 2_000
+MAX_KEY_LENGTH = 200
+MAX_FIELDS = 200
+# NUL cannot be stored in PostgreSQL text; other C0 controls never occur in MailChimp's data.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_NEEDS_EMAIL = ("subscribe", "unsubscribe", "profile", "cleaned")
+
+
+class ForeignList(InvalidInput):
+    """An event for an audience that is not the tenant's."""
+
+
+@dataclass(frozen=True)
+class WebhookEvent:
+    type: str
+    fired_at: str
+    list_id: str
+    data: dict[str, str]
+    merges: dict[str, str]
+
+    @property
+    def email(self) -> str:
+        return self.data.get("email", "").strip()
+
+
+def _check_sizes(form: Mapping[str, str]) -> None:
+    if len(form) > MAX_FIELDS:
+        raise InvalidInput(f"too many fields ({len(form)})")
+    for key, value in form.items():
+        if len(key) > MAX_KEY_LENGTH or len(value) > MAX_FIELD_LENGTH:
+            raise InvalidInput(f"field {key[:40]!r} is too long")
+        if _CONTROL.search(key) or _CONTROL.search(value):
+            raise InvalidInput(f"field {key[:40]!r} contains control characters")
+
+
+def parse_event(form: Mapping[str, str]) -> WebhookEvent:
+    """MailChimp's bracket keys (`data[merges][FNAME]`) into a flat event; InvalidInput if the
+    event is not one MailChimp sends."""
+    _check_sizes(form)
+    kind = form.get("type", "").strip()
+    if kind not in EVENT_TYPES:
+        raise InvalidInput(f"unknown or missing event type {kind[:40]!r}")
+    data: dict[str, str] = {}
+    merges: dict[str, str] = {}
+    for key, value in form.items():
+        if key.startswith("data[merges][") and key.endswith("]"):
+            merges[key[len("data[merges][") : -1]] = value  # ADDRESS][addr1 stays flat
+        elif key.startswith("data[") and key.endswith("]"):
+            data[key[5:-1]] = value
+    list_id = data.get("list_id", "").strip()
+    if not list_id:
+        raise InvalidInput("data[list_id] is missing")
+    if kind in _NEEDS_EMAIL and "@" not in data.get("email", ""):
+        raise InvalidInput("data[email] is missing or not an address")
+    if kind == "upemail" and (
+        "@" not in data.get("new_email", "") or "@" not in data.get("old_email", "")
+    ):
+        raise InvalidInput("data[old_email] and data[new_email] are required for upemail")
+    return WebhookEvent(kind, form.get("fired_at", ""), list_id, data, merges)
+
+
+def idempotency_key(form: Mapping[str, str]) -> str:
+    """MailChimp retries a delivery for 75 minutes (§6.5): the same form, `fired_at`
+    included, is the same event."""
+    canonical = "\x1e".join(f"{k}\x1f{v}" for k, v in sorted(form.items()))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
