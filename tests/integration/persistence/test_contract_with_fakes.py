@@ -1,0 +1,190 @@
+"""The same cases against the in-memory fake (tests/fakes.py) and the real adapter on SQLite
+and PostgreSQL: the fake the use-case tests rely on behaves as the database does."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fakes import FakeClientDirectory, FakeDatabase
+from sqlalchemy import text
+
+from calendarspots_mailchimp.adapters.persistence.client_directory import (
+    EmbeddedClientDirectory,
+)
+from calendarspots_mailchimp.adapters.persistence.database import Database
+from calendarspots_mailchimp.adapters.persistence.records import Base
+from calendarspots_mailchimp.core.errors import AlreadyExists
+from calendarspots_mailchimp.core.model import (
+    ActivityEntry,
+    ActivityKind,
+    Client,
+    LedgerEntry,
+    MemberStatus,
+    NewsletterStatus,
+    Tenant,
+)
+from calendarspots_mailchimp.ports.clock import FixedClock
+
+from .conftest import T0
+
+Published = list[ActivityEntry]
+
+
+KINDS = [
+    pytest.param("fake", id="fake"),
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def real_database(kind: str, request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    if kind == "postgresql":
+        shared: Database = request.getfixturevalue("postgres_database")
+        tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+        with shared.engine.begin() as connection:
+            connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        return shared
+    database = Database(f"sqlite:///{tmp_path / 'contract.db'}")
+    database.upgrade()
+    request.addfinalizer(database.dispose)
+    return database
+
+
+@pytest.fixture(params=KINDS)
+def store(request: pytest.FixtureRequest, tmp_path: Path) -> tuple[Callable[[], Any], Published]:
+    """(a UnitOfWorkFactory, what it published): the fake, or the real adapter."""
+    published: Published = []
+    if request.param == "fake":
+        return FakeDatabase(published.append).uow, published
+    database = real_database(request.param, request, tmp_path)
+    return database.unit_of_work_factory(published.append), published
+
+
+@pytest.fixture
+def uow(store: tuple[Callable[[], Any], Published]) -> Callable[[], Any]:
+    factory = store[0]
+    with factory() as unit:
+        unit.tenants.add(Tenant("acme", "Acme", "America/Montreal"))
+        unit.commit()
+    return factory
+
+
+def entry(kind: ActivityKind, n: int = 0) -> ActivityEntry:
+    return ActivityEntry("acme", T0 + timedelta(seconds=n), kind, f"m{n}", {"n": n})
+
+
+def test_nothing_stays_without_commit_and_nothing_is_published(
+    store: tuple[Callable[[], Any], Published], uow: Callable[[], Any]
+) -> None:
+    published = store[1]
+    with uow() as unit:
+        unit.scope("acme").activity.add(entry(ActivityKind.CHECK_PASSED))
+        unit.scope("acme").token.put(b"secret")
+    with uow() as unit:
+        assert unit.scope("acme").activity.count() == 0
+        assert unit.scope("acme").token.get() is None
+    assert published == []
+
+
+def test_committed_entries_are_published_once_with_their_ids(
+    store: tuple[Callable[[], Any], Published], uow: Callable[[], Any]
+) -> None:
+    published = store[1]
+    with uow() as unit:
+        first = unit.scope("acme").activity.add(entry(ActivityKind.CHECK_PASSED, 1))
+        second = unit.scope("acme").activity.add(entry(ActivityKind.SYNC_SUCCEEDED, 2))
+        assert published == []  # not before the commit
+        unit.commit()
+    assert [e.entry_id for e in published] == [first.entry_id, second.entry_id]
+    with uow() as unit:
+        newest = unit.scope("acme").activity.list(limit=10)
+        only = unit.scope("acme").activity.list(kinds=["sync.succeeded"])
+        assert [e.message for e in newest] == ["m2", "m1"]
+        assert [e.message for e in only] == ["m2"]
+        assert unit.scope("acme").activity.count(["check.passed"]) == 1
+
+
+def test_a_tenant_id_is_unique(uow: Callable[[], Any]) -> None:
+    with uow() as unit, pytest.raises(AlreadyExists):
+        unit.tenants.add(Tenant("acme", "Other", "UTC"))
+
+
+def test_the_ledger_finds_and_updates_by_address_whatever_its_case(uow: Callable[[], Any]) -> None:
+    with uow() as unit:
+        ledger = unit.scope("acme").ledger
+        ledger.upsert_many([LedgerEntry("c1", "Ann@Example.com", "h1", MemberStatus.SUBSCRIBED)])
+        ledger.set_member_status("ann@EXAMPLE.com", MemberStatus.UNSUBSCRIBED)
+        unit.commit()
+    with uow() as unit:
+        ledger = unit.scope("acme").ledger
+        found = ledger.find_by_email("ANN@example.com")
+        assert found is not None and found.member_status == MemberStatus.UNSUBSCRIBED
+        assert ledger.member_statuses(["ann@example.com", "x@example.com"]) == {
+            "ann@example.com": MemberStatus.UNSUBSCRIBED
+        }
+        assert ledger.all_client_ids() == {"c1"}
+
+
+def test_the_inbox_keeps_one_copy_and_is_claimed_once(uow: Callable[[], Any]) -> None:
+    with uow() as unit:
+        inbox = unit.scope("acme").inbox
+        event_id = inbox.add("key-1", T0, {"type": "cleaned"})
+        assert event_id is not None
+        assert inbox.add("key-1", T0, {"type": "cleaned"}) is None
+        unit.commit()
+    with uow() as unit:
+        inbox = unit.scope("acme").inbox
+        assert [i for i, _ in inbox.pending()] == [event_id]
+        assert inbox.claim(event_id, T0) is True
+        assert inbox.claim(event_id, T0) is False
+        inbox.mark_applied(event_id, T0, "applied")
+        unit.commit()
+    with uow() as unit:
+        assert unit.scope("acme").inbox.pending() == []
+
+
+def test_a_lease_is_one_holder_s_until_it_expires(uow: Callable[[], Any]) -> None:
+    with uow() as unit:
+        leases = unit.scope("acme").leases
+        assert leases.acquire("a", T0, T0 + timedelta(minutes=2))
+        assert not leases.acquire("b", T0 + timedelta(minutes=1), T0 + timedelta(minutes=3))
+        assert leases.acquire("a", T0 + timedelta(minutes=1), T0 + timedelta(minutes=3))
+        assert leases.acquire("b", T0 + timedelta(minutes=3), T0 + timedelta(minutes=5))
+        assert leases.holder() == "b"
+        leases.release("b")
+        assert leases.holder() is None
+
+
+def test_an_oauth_nonce_is_used_once(uow: Callable[[], Any]) -> None:
+    with uow() as unit:
+        assert unit.oauth_states.use("n1", "acme", T0 + timedelta(minutes=15), T0)
+        assert not unit.oauth_states.use("n1", "acme", T0 + timedelta(minutes=15), T0)
+        unit.commit()
+
+
+@pytest.fixture(params=KINDS)
+def directory(request: pytest.FixtureRequest, tmp_path: Path) -> Any:
+    if request.param == "fake":
+        return FakeClientDirectory()
+    database = real_database(request.param, request, tmp_path)
+    return EmbeddedClientDirectory(database, clock=FixedClock(T0))
+
+
+def test_a_directory_marks_by_address_whatever_its_case_idempotently(directory: Any) -> None:
+    directory.upsert("acme", [Client("c1", "Ann@Example.com", "Ann", "Lee")])
+    directory.upsert("bravo", [Client("c1", "ann@example.com", "Other", "Tenant")])
+
+    first = directory.mark_unsubscribed("acme", "ANN@example.com")
+    again = directory.mark_unsubscribed("acme", "ann@example.com")
+
+    assert first is not None and first.client_id == "c1" and first.first_name == "Ann"
+    assert again is not None and again.newsletter == NewsletterStatus.UNSUBSCRIBED
+    assert directory.mark_cleaned("acme", "nobody@example.com") is None
+    mine = {c.client_id: c.newsletter for c in directory.clients("acme")}
+    theirs = {c.client_id: c.newsletter for c in directory.clients("bravo")}
+    assert mine == {"c1": NewsletterStatus.UNSUBSCRIBED}
+    assert theirs == {"c1": NewsletterStatus.SUBSCRIBED}
