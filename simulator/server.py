@@ -22,8 +22,12 @@ class RunningSimulator:
         self._server = server
         self._thread = thread
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Asks uvicorn to stop (it looks ten times a second); stop() also waits for it."""
         self._server.should_exit = True
+
+    def stop(self) -> None:
+        self.request_stop()
         self._thread.join(timeout=10)
 
     def __enter__(self) -> RunningSimulator:

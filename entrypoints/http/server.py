@@ -55,8 +55,12 @@ class RunningServer:
             time.sleep(0.01)
         return self
 
-    def stop(self) -> None:
+    def request_stop(self) -> None:
+        """Asks uvicorn to stop (it looks ten times a second); stop() also waits for it."""
         self.server.should_exit = True
+
+    def stop(self) -> None:
+        self.request_stop()
         self.thread.join(timeout=10)
 
     def __enter__(self) -> RunningServer:

@@ -4,8 +4,6 @@ the real HTTP app and the bundled MailChimp simulator."""
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
@@ -14,19 +12,11 @@ import httpx
 import pytest
 from pytest_bdd import given, parsers, then, when
 from support.harness import MailChimpSide, World, sample_rows
+from support.waiting import eventually
 
 from calendarspots_mailchimp.core.model import ConnectionState
 
 ROWS = 20
-
-
-def eventually(check: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.05)
-    return check()
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ routes, and every new activity entry handed to it."""
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
@@ -14,6 +13,7 @@ import httpx
 import pytest
 from support.databases import fresh_database
 from support.harness import World, make_world
+from support.waiting import eventually
 
 from calendarspots_mailchimp.core.model import ActivityEntry, Client, NewsletterStatus
 from calendarspots_mailchimp.core.settings import Settings
@@ -86,15 +86,6 @@ def hosted(tmp_path: Path) -> Iterator[tuple[World, HostPlugin]]:
             yield world, plugin
         finally:
             world.close()
-
-
-def eventually(check: object, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        time.sleep(0.02)
-    return False
 
 
 def test_host_directory_auth_and_activity_hooks(hosted: tuple[World, HostPlugin]) -> None:

@@ -8,8 +8,7 @@ import os
 import secrets
 import subprocess
 import sys
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,20 +16,12 @@ from typing import Any
 import httpx
 import pytest
 from support.databases import fresh_database
+from support.waiting import wait_for
 
 from calendarspots_mailchimp.entrypoints.http.server import free_port
 
 CLI = str(Path(sys.executable).with_name("cs-mailchimp"))
 CLIENTS = 5_000
-
-
-def wait_for(check: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def answers(url: str) -> bool:

@@ -5,7 +5,6 @@ routes need the token; a tampered or expired OAuth state changes nothing."""
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 from support.databases import fresh_database
 from support.harness import World, make_world, sample_rows
+from support.waiting import eventually
 
 from calendarspots_mailchimp.adapters.persistence.database import normalize_url
 from calendarspots_mailchimp.core.services.oauth_state import make_state
@@ -49,15 +49,6 @@ def loud_world(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> Iterator[Wor
                 logging.getLogger(name).removeHandler(caplog.handler)
 
 
-def eventually_true(check: object, timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():  # type: ignore[operator]
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_no_secret_leaks_during_connect_sync_and_webhooks(
     loud_world: World, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -71,7 +62,7 @@ def test_no_secret_leaks_during_connect_sync_and_webhooks(
     world.sim.unsubscribe(side.list_id, "client1@example.com")
     world.sim.clean(side.list_id, "client2@example.com")
     world.sim.update_profile(side.list_id, "client3@example.com", merges={"FNAME": "X"})
-    assert eventually_true(lambda: len(world.entries(kind="mailchimp.profile.recorded")) == 1)
+    assert eventually(lambda: len(world.entries(kind="mailchimp.profile.recorded")) == 1)
     # error pages: bad webhook input, a wrong secret, a failing callback, a refused admin call
     pages = [
         httpx.post(hook_url, content=b"%zz", headers={"Content-Type": "x/y"}),

@@ -2,24 +2,14 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
 from support.harness import MailChimpSide, World, sample_rows
+from support.waiting import eventually
 
 pytestmark = [pytest.mark.R7, pytest.mark.R8]
-
-
-def eventually(check: Callable[[], bool], timeout: float = 20.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        time.sleep(0.02)
-    return check()
 
 
 def connect(world: World, rows: int = 10) -> MailChimpSide:
