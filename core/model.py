@@ -65,7 +65,7 @@ def is_valid_email(email: str) -> bool:
 
 
 def subscriber_hash(email: str) -> str:
-    """MailChimp's member key: MD5 of the lowercase address (API-NOTES §4.1)."""
+    """MailChimp's member key: MD5 of the lowercase address (docs/mailchimp-api.md §4.1)."""
     return hashlib.md5(email.strip().lower().encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
@@ -109,7 +109,7 @@ class Birthday:
         raise InvalidInput(f"birthday {text!r} is not YYYY-MM-DD or MM-DD")
 
     def mailchimp(self) -> str:
-        """MailChimp's birthday merge value is always MM/DD (API-NOTES §3)."""
+        """MailChimp's birthday merge value is always MM/DD (docs/mailchimp-api.md §3)."""
         return f"{self.month:02d}/{self.day:02d}"
 
     def iso(self) -> str:
@@ -132,7 +132,7 @@ class Client:
     def merge_fields(self) -> dict[str, str]:
         # Always all three, empty when unknown, so a value removed in the platform is cleared
         # in MailChimp too (an empty merge value clears it; unconfirmed for birthday fields in
-        # API-NOTES §10, accepted by the strictest doubles we tried).
+        # docs/mailchimp-api.md §10, accepted by the strictest doubles we tried).
         return {
             "FNAME": self.first_name,
             "LNAME": self.last_name,

@@ -1,4 +1,4 @@
-"""Settings, read from CS_MAILCHIMP_* environment variables (SPEC.md's table), validated."""
+"""Settings, read from CS_MAILCHIMP_* environment variables (the README's table), validated."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ class Settings:
     night_start_hour: int = 1  # tenant-local window for the nightly sync, [start, end)
     night_end_hour: int = 5
     http_timeout: float = 30.0
-    max_connections: int = 10  # per MailChimp account (API-NOTES §7.1)
+    max_connections: int = 10  # per MailChimp account (docs/mailchimp-api.md §7.1)
     max_retries: int = 6
     # Redis shared by a fleet's processes for the per-account connection limit ("" = none).
     limiter_url: str = ""

@@ -24,7 +24,7 @@ from .store import Store
 
 __all__ = ["API_ROUTES", "Api", "match_route"]
 
-MAX_COUNT = 1000  # count: default 10, maximum 1000 (API-NOTES §2)
+MAX_COUNT = 1000  # count: default 10, maximum 1000 (docs/mailchimp-api.md §2)
 ROUTES = RouteTable.joined(
     api_lists.ROUTES, api_batch.ROUTES, api_members.ROUTES, api_webhooks.ROUTES
 )
@@ -72,7 +72,7 @@ class Api:
             token = decoded.partition(":")[2]
         if not token:
             raise ApiError(401, "API Key Missing", "Your request did not include an API key.")
-        # API keys end in "-<dc>" (API-NOTES §1.6); the simulator's tokens may carry one too.
+        # API keys end in "-<dc>" (docs/mailchimp-api.md §1.6); the simulator's tokens may carry one too.
         account = self.store.account_for_token(token) or self.store.account_for_token(
             token.rsplit("-", 1)[0]
         )
@@ -128,7 +128,7 @@ class Api:
                 value = int(raw)
             setattr(call, name, value)
         if call.count > MAX_COUNT:
-            # ASSUMPTION: wording; the maximum itself is in the spec (API-NOTES §2).
+            # ASSUMPTION: wording; the maximum itself is in the spec (docs/mailchimp-api.md §2).
             raise invalid_resource(
                 VALIDATION_DETAIL,
                 [{"field": "count", "message": f"Must be less than or equal to {MAX_COUNT}."}],

@@ -1,4 +1,4 @@
-"""Marketing API: batch subscribe (POST /lists/{list_id}, API-NOTES §5.1)."""
+"""Marketing API: batch subscribe (POST /lists/{list_id}, docs/mailchimp-api.md §5.1)."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ async def batch(ctx: Context, call: Call) -> tuple[int, Any]:
     if not isinstance(members, list):
         raise required_field("members")
     if len(members) > MAX_BATCH:
-        # ASSUMPTION: wording; the 500 limit is in the spec (API-NOTES §5.1).
+        # ASSUMPTION: wording; the 500 limit is in the spec (docs/mailchimp-api.md §5.1).
         raise invalid_resource(
             VALIDATION_DETAIL,
             [{"field": "members", "message": f"Must contain at most {MAX_BATCH} items."}],

@@ -1,4 +1,4 @@
-"""Marketing API: list webhooks (API-NOTES §6)."""
+"""Marketing API: list webhooks (docs/mailchimp-api.md §6)."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ ROUTES = RouteTable()
 
 async def _validated(ctx: Context, url: str) -> None:
     if not await run_in_threadpool(ctx.validate_url, url):
-        # API-NOTES §6.2: the URL must answer the validator's GET with 2xx.
+        # docs/mailchimp-api.md §6.2: the URL must answer the validator's GET with 2xx.
         raise invalid_resource(
             VALIDATION_DETAIL,
             [{

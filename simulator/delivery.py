@@ -1,4 +1,4 @@
-"""Asynchronous webhook delivery with MailChimp's retry and 410 rules (API-NOTES §6.5)."""
+"""Asynchronous webhook delivery with MailChimp's retry and 410 rules (docs/mailchimp-api.md §6.5)."""
 
 from __future__ import annotations
 
@@ -18,11 +18,11 @@ from .stats import Stats
 
 __all__ = ["DEFAULT_RETRY_DELAYS", "DeliveryRecord", "DeliveryWorker", "validate_url"]
 
-# "takes more than 10 seconds to respond, the request is canceled" (API-NOTES §6.5).
+# "takes more than 10 seconds to respond, the request is canceled" (docs/mailchimp-api.md §6.5).
 TIMEOUT = 10.0
 # ASSUMPTION: the schedule; MailChimp only says "increasing intervals over ... 75 minutes".
 DEFAULT_RETRY_DELAYS: tuple[float, ...] = (60, 180, 600, 1200, 2400)
-# API-NOTES §6.2/§6.3: data POSTs are form-encoded, User-Agent "MailChimp.com".
+# docs/mailchimp-api.md §6.2/§6.3: data POSTs are form-encoded, User-Agent "MailChimp.com".
 HEADERS = {"User-Agent": "MailChimp.com", "Content-Type": "application/x-www-form-urlencoded"}
 
 
@@ -64,7 +64,7 @@ class _Job:
 
 
 def validate_url(url: str, transport: httpx.BaseTransport | None) -> bool:
-    """The validator's GET (API-NOTES §6.2): 2xx within 10 s, or the webhook is refused."""
+    """The validator's GET (docs/mailchimp-api.md §6.2): 2xx within 10 s, or the webhook is refused."""
     headers = {"User-Agent": "MailChimp.com WebHook Validator"}
     try:
         with httpx.Client(transport=transport, timeout=TIMEOUT) as client:
@@ -172,7 +172,7 @@ class DeliveryWorker:
         if ok:
             return
         if status == 410:
-            # Since 2021-04-05 a 410 disables the webhook, no retries (API-NOTES §6.5).
+            # Since 2021-04-05 a 410 disables the webhook, no retries (docs/mailchimp-api.md §6.5).
             self._on_gone(job.list_id, job.webhook_id)
             return
         if job.attempt <= len(self.retry_delays):

@@ -1,4 +1,4 @@
-"""Problem documents, shaped like MailChimp's (API-NOTES §7.2)."""
+"""Problem documents, shaped like MailChimp's (docs/mailchimp-api.md §7.2)."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ __all__ = [
     "problem_response",
 ]
 
-# Current value of `type` per API-NOTES §7.2.
+# Current value of `type` per docs/mailchimp-api.md §7.2.
 ERROR_TYPE = "https://mailchimp.com/developer/marketing/docs/errors/"
 VALIDATION_DETAIL = (
     "The resource submitted could not be validated. "

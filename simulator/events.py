@@ -1,4 +1,4 @@
-"""Webhook payloads exactly as MailChimp posts them (API-NOTES §6.3, §9)."""
+"""Webhook payloads exactly as MailChimp posts them (docs/mailchimp-api.md §6.3, §9)."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ Pairs = list[tuple[str, str]]
 
 
 def fired_at(moment: datetime) -> str:
-    # "YYYY-MM-DD HH:MM:SS" (API-NOTES §6.3); ASSUMPTION: UTC.
+    # "YYYY-MM-DD HH:MM:SS" (docs/mailchimp-api.md §6.3); ASSUMPTION: UTC.
     return moment.strftime("%Y-%m-%d %H:%M:%S")
 
 
@@ -29,7 +29,7 @@ def _merge_pairs(sim_list: SimList, member: Member) -> Pairs:
         value: Any = member.merges.get(merge_field.tag, "")
         key = f"data[merges][{merge_field.tag}]"
         if isinstance(value, dict):
-            # Address merges arrive nested (API-NOTES §9).
+            # Address merges arrive nested (docs/mailchimp-api.md §9).
             for part in ("addr1", "addr2", "city", "state", "zip", "country"):
                 pairs.append((f"{key}[{part}]", str(value.get(part, ""))))
         else:

@@ -1,4 +1,4 @@
-"""Injected faults and the per-account connection cap (API-NOTES §7.1)."""
+"""Injected faults and the per-account connection cap (docs/mailchimp-api.md §7.1)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 __all__ = ["FAULT_STATUSES", "MAX_CONNECTIONS", "ConnectionLimiter", "Fault", "FaultBook"]
 
 FAULT_STATUSES = frozenset({429, 500, 502, 503, 504})
-# "The Marketing API has a limit of 10 simultaneous connections." (API-NOTES §7.1)
+# "The Marketing API has a limit of 10 simultaneous connections." (docs/mailchimp-api.md §7.1)
 MAX_CONNECTIONS = 10
 
 

@@ -1,4 +1,4 @@
-"""Member writes and reads with MailChimp's refusal rules (API-NOTES §4, §5.1)."""
+"""Member writes and reads with MailChimp's refusal rules (docs/mailchimp-api.md §4, §5.1)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ class MemberRefused(Exception):
 
 
 def compliance(email: str) -> MemberRefused:
-    # API-NOTES §4.4.
+    # docs/mailchimp-api.md §4.4.
     return MemberRefused(
         "Member In Compliance State",
         f"{email} is in a compliance state due to unsubscribe, bounce, or compliance review "
@@ -162,7 +162,7 @@ def _update(
     if member.status == "cleaned":
         if status in ("subscribed", "pending"):
             raise compliance(member.email)
-        # "Cleaned addresses ... you can't edit them" (API-NOTES §4.3); ASSUMPTION: wording.
+        # "Cleaned addresses ... you can't edit them" (docs/mailchimp-api.md §4.3); ASSUMPTION: wording.
         raise MemberRefused("Invalid Resource", f"{member.email} was cleaned and cannot be edited.")
     if status in ("subscribed", "pending") and member.status in OPTED_OUT:
         raise compliance(member.email)
@@ -233,7 +233,7 @@ def change_email(
 def archive(store: Store, sim_list: SimList, member: Member, source: str = "api") -> None:
     with store.lock:
         if member.status in ("cleaned", "pending", "archived"):
-            # API-NOTES §4.3 (grouparoo fixture).
+            # docs/mailchimp-api.md §4.3 (grouparoo fixture).
             raise ApiError(
                 405,
                 "Method Not Allowed",

@@ -1,4 +1,4 @@
-"""In-memory records and their JSON renderings (shapes from API-NOTES §2-§4, §6.1)."""
+"""In-memory records and their JSON renderings (shapes from docs/mailchimp-api.md §2-§4, §6.1)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ __all__ = [
     "subscriber_hash",
 ]
 
-# API-NOTES §4.3: writable statuses; `archived` is read-only.
+# docs/mailchimp-api.md §4.3: writable statuses; `archived` is read-only.
 WRITABLE_STATUSES = ("subscribed", "unsubscribed", "cleaned", "pending", "transactional")
 MEMBER_STATUSES = (*WRITABLE_STATUSES, "archived")
 EVENT_NAMES = ("subscribe", "unsubscribe", "profile", "cleaned", "upemail", "campaign")
@@ -29,7 +29,7 @@ SOURCE_NAMES = ("user", "admin", "api")
 
 
 def subscriber_hash(email: str) -> str:
-    """MD5 of the lowercase address (API-NOTES §4.1)."""
+    """MD5 of the lowercase address (docs/mailchimp-api.md §4.1)."""
     return hashlib.md5(email.lower().encode(), usedforsecurity=False).hexdigest()
 
 

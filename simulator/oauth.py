@@ -1,4 +1,4 @@
-"""The login host: OAuth2 authorize / token / metadata (API-NOTES §1)."""
+"""The login host: OAuth2 authorize / token / metadata (docs/mailchimp-api.md §1)."""
 
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ def oauth_routes(
         )
         if account_id is None:
             return _grant_error("Invalid, expired or already used authorization code.")
-        # Observed token answer (API-NOTES §1.2): tokens never expire, no scopes.
+        # Observed token answer (docs/mailchimp-api.md §1.2): tokens never expire, no scopes.
         return JSONResponse(
             {"access_token": store.issue_token(account_id), "expires_in": 0, "scope": None}
         )
@@ -71,7 +71,7 @@ def oauth_routes(
         if scheme.lower() in ("oauth", "bearer") and value.strip():
             account = store.account_for_token(value.strip())
         if account is None:
-            # Quirk: 200 even for an invalid token (API-NOTES §1.4).
+            # Quirk: 200 even for an invalid token (docs/mailchimp-api.md §1.4).
             return JSONResponse({"error": "invalid_token"})
         base = base_url(request)
         return JSONResponse(

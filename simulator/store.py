@@ -161,7 +161,7 @@ class Store:
                 email_type_option=email_type_option,
                 date_created=self.clock(),
             )
-            # Default fields (API-NOTES §3, [MF]); BIRTHDAY as seen in newer audiences.
+            # Default fields (docs/mailchimp-api.md §3, [MF]); BIRTHDAY as seen in newer audiences.
             defaults: list[tuple[str, str, str, dict[str, Any]]] = [
                 ("FNAME", "First Name", "text", {"size": 25}),
                 ("LNAME", "Last Name", "text", {"size": 25}),

@@ -17,7 +17,8 @@ __all__ = [
     "validate_merges",
 ]
 
-MERGE_FIELDS_INVALID = "Your merge fields were invalid."  # API-NOTES §3 (mc-magento2 #987)
+# docs/mailchimp-api.md §3 (mc-magento2 #987)
+MERGE_FIELDS_INVALID = "Your merge fields were invalid."
 _EMAIL = re.compile(
     r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}$"
 )
@@ -85,8 +86,8 @@ def _problem(kind: str, value: Any, options: Mapping[str, Any]) -> str | None:
     if not isinstance(value, str):
         return "Data did not match any of the schemas described in anyOf."
     if kind == "birthday":
-        # "Please enter a month (01-12) and a day (01-31)" (API-NOTES §3, mc-magento2 #987);
-        # MailChimp expects MM/DD regardless of the display format (API-NOTES §3).
+        # "Please enter a month (01-12) and a day (01-31)" (docs/mailchimp-api.md §3, mc-magento2 #987);
+        # MailChimp expects MM/DD regardless of the display format (docs/mailchimp-api.md §3).
         return None if _birthday_ok(value) else "Please enter a month (01-12) and a day (01-31)"
     if kind == "date":
         date_format = str(options.get("date_format", "MM/DD/YYYY"))

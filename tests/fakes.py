@@ -476,7 +476,7 @@ class FakeMailChimpAccount:
         audience = self._audience(audience_id)
         for member in list(audience.members.values()):
             if member.status == MemberStatus.ARCHIVED:
-                continue  # listed only when asked for (API-NOTES §4.3)
+                continue  # listed only when asked for (docs/mailchimp-api.md §4.3)
             if status is not None and member.status != status:
                 continue
             if since_last_changed is not None and (

@@ -1,4 +1,4 @@
-"""One authorized MailChimp account: the Marketing API v3 calls the plugin makes (API-NOTES §8)."""
+"""One authorized MailChimp account: the Marketing API v3 calls the plugin makes (docs/mailchimp-api.md §8)."""
 
 from __future__ import annotations
 

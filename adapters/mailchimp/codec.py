@@ -1,4 +1,4 @@
-"""MailChimp JSON <-> the port's values (field names: API-NOTES §3, §4.3, §5.1, §6.1)."""
+"""MailChimp JSON <-> the port's values (field names: docs/mailchimp-api.md §3, §4.3, §5.1, §6.1)."""
 
 from __future__ import annotations
 
@@ -137,7 +137,7 @@ def batch_result(members: Sequence[MemberWrite], body: dict[str, Any]) -> BatchR
             errors.append(
                 MemberError(ours.get(lowered, error.email), error.kind, error.message, error.field)
             )
-    # ASSUMPTION (not settled by API-NOTES): whether MailChimp lists an existing member whose
+    # ASSUMPTION (not settled by docs/mailchimp-api.md): whether MailChimp lists an existing member whose
     # data did not change under `updated_members`. The call succeeded and did not refuse it,
     # so such a member is taken as up to date rather than failed: otherwise every night
     # would report false failures against a service that leaves unchanged members out.

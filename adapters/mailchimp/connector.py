@@ -19,7 +19,7 @@ from calendarspots_mailchimp.adapters.mailchimp.shared_gate import (
 )
 
 CONNECT_TIMEOUT = 10.0
-MAILCHIMP_CONNECTION_LIMIT = 10  # simultaneous connections per account (API-NOTES §7.1)
+MAILCHIMP_CONNECTION_LIMIT = 10  # simultaneous connections per account (docs/mailchimp-api.md §7.1)
 USER_AGENT = "calendarspots-mailchimp"
 
 

@@ -1,6 +1,6 @@
 """One connection gate per MailChimp account, shared by every account object in the process.
 
-MailChimp allows 10 simultaneous connections (API-NOTES §7.1). ASSUMPTION: whether the limit is
+MailChimp allows 10 simultaneous connections (docs/mailchimp-api.md §7.1). ASSUMPTION: whether the limit is
 per token, per app or per account is unconfirmed (§7.1); the widest reading is the safe one, so
 every token of one account (its MailChimp account_id, when known) shares one gate. Before the
 account id is known (during authorization), the token stands for the account.

@@ -1,4 +1,4 @@
-"""MailChimp's OAuth2 web-server flow and metadata lookup (API-NOTES §1)."""
+"""MailChimp's OAuth2 web-server flow and metadata lookup (docs/mailchimp-api.md §1)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""MailChimp error documents (problem+json, API-NOTES §7.2) mapped to the port's errors."""
+"""MailChimp error documents (problem+json, docs/mailchimp-api.md §7.2) mapped to the port's errors."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ RETRY_AFTER_CAP = 120.0
 
 def throttled(response: httpx.Response) -> bool:
     """ "At exceptionally high volumes, you may receive an HTTP 429 or 403 without a JSON
-    body" (API-NOTES §7.1): a 403 with no JSON is that throttle, not a refusal of access
+    body" (docs/mailchimp-api.md §7.1): a 403 with no JSON is that throttle, not a refusal of access
     (which MailChimp answers with a problem+json body)."""
     if response.status_code != 403:
         return False

@@ -1,6 +1,6 @@
 """A connection limit shared by every process of a fleet, kept in Redis.
 
-The in-process gate (gates.py) holds MailChimp's 10 connections per account (API-NOTES §7.1)
+The in-process gate (gates.py) holds MailChimp's 10 connections per account (docs/mailchimp-api.md §7.1)
 inside one process. Several worker processes syncing tenants of one MailChimp account at the
 same moment need one count between them: with CS_MAILCHIMP_LIMITER_URL set, each request also
 takes a slot in a Redis sorted set named after the account. A slot carries an expiry, so a

@@ -14,7 +14,7 @@ from calendarspots_mailchimp.ports.mailchimp import (
 )
 
 # R2: what the audience must have. EMAIL is every audience's key and never appears in the
-# merge-fields API (API-NOTES §3), so it is checked by the audience existing at all.
+# merge-fields API (docs/mailchimp-api.md §3), so it is checked by the audience existing at all.
 REQUIRED_FIELDS: tuple[MergeField, ...] = (
     MergeField(tag="FNAME", name="First Name", type="text"),
     MergeField(tag="LNAME", name="Last Name", type="text"),

@@ -1,7 +1,7 @@
 """Signed, expiring tokens: the OAuth `state` and the operator's start link.
 
 MailChimp requires an exact redirect_uri and tells apps to carry per-user data in `state`
-(API-NOTES §1.2), so the tenant travels there, signed with CS_MAILCHIMP_SECRET_KEY. The start
+(docs/mailchimp-api.md §1.2), so the tenant travels there, signed with CS_MAILCHIMP_SECRET_KEY. The start
 link that `cs-mailchimp connect` prints carries a token of the same shape, signed under another
 derived key, so neither can stand in for the other. Each carries a nonce so it can be spent once.
 """

@@ -13,7 +13,7 @@ from calendarspots_mailchimp.core.model import Tenant
 from calendarspots_mailchimp.ports.mailchimp import WebhookSpec
 
 # R5: the events the plugin listens to, and only user/admin sources so its own API writes
-# never echo back (API-NOTES §6.1).
+# never echo back (docs/mailchimp-api.md §6.1).
 WEBHOOK_EVENTS = frozenset({"unsubscribe", "cleaned", "subscribe", "profile", "upemail"})
 WEBHOOK_SOURCES = frozenset({"user", "admin"})
 WEBHOOK_PATH = "/webhooks/mailchimp"

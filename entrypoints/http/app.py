@@ -193,7 +193,7 @@ def create_app(container: Container) -> Starlette:
         if body is None:
             return problem(413, "body too large")
         if not body:
-            # MailChimp's URL validator: a GET, or an empty POST (API-NOTES §6.2).
+            # MailChimp's URL validator: a GET, or an empty POST (docs/mailchimp-api.md §6.2).
             try:
                 await run_in_threadpool(inbound.authenticate, tenant_id, secret)
             except NotFound:
@@ -211,12 +211,12 @@ def create_app(container: Container) -> Starlette:
             return not_found()
         except ForeignList as exc:
             # Refused and logged, but answered 2xx: a 4xx would make MailChimp retry for 75
-            # minutes and may get the webhook disabled (API-NOTES §6.5).
+            # minutes and may get the webhook disabled (docs/mailchimp-api.md §6.5).
             return JSONResponse({"ok": False, "outcome": "refused", "error": exc.message})
         except InvalidInput as exc:
             return problem(400, exc.message)
         except Exception:
-            # Not stored: a 5xx makes MailChimp deliver it again later (API-NOTES §6.5).
+            # Not stored: a 5xx makes MailChimp deliver it again later (docs/mailchimp-api.md §6.5).
             log.exception("storing a webhook event for tenant %s failed", tenant_id)
             return problem(503, "temporarily unavailable")
         return JSONResponse(

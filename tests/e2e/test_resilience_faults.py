@@ -23,7 +23,7 @@ TENANT = "salon"
 
 
 class DayMonthBirthday:
-    """A host platform that formats birthdays DD/MM: MailChimp wants MM/DD (API-NOTES §3)."""
+    """A host platform that formats birthdays DD/MM: MailChimp wants MM/DD (docs/mailchimp-api.md §3)."""
 
     def mailchimp(self) -> str:
         return "31/12"

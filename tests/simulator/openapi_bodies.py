@@ -83,7 +83,7 @@ def _check(spec: dict[str, Any], schema: dict[str, Any], value: Any, where: str)
             elif extra is None or extra is False:
                 problems.append(f"{where}.{name}: unknown property")
             # A schema under additionalProperties is not checked: this OAS conversion types
-            # merge-field values as objects, while MailChimp takes strings (API-NOTES §3).
+            # merge-field values as objects, while MailChimp takes strings (docs/mailchimp-api.md §3).
     if isinstance(value, list) and "items" in schema:
         for index, item in enumerate(value):
             problems.extend(_check(spec, schema["items"], item, f"{where}[{index}]"))

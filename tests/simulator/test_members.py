@@ -26,7 +26,7 @@ def _url(audience: SimList, key: str) -> str:
 
 
 def test_subscriber_hash_vector() -> None:
-    # API-NOTES §4.1 test vector.
+    # docs/mailchimp-api.md §4.1 test vector.
     assert subscriber_hash("Urist.McVankab@freddiesjokes.com") == "62eeb292278cc15f5817cb78f7790b08"
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-BATCH_SIZE = 500  # MailChimp's batch subscribe cap (API-NOTES §5.1)
+BATCH_SIZE = 500  # MailChimp's batch subscribe cap (docs/mailchimp-api.md §5.1)
 # A running sync renews its lease every LEASE_HEARTBEAT; a holder that died frees the tenant
 # within LEASE_TTL (at once for a dead process on the same host).
 LEASE_TTL = timedelta(minutes=2)

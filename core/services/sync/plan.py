@@ -66,7 +66,7 @@ def preview(run: Run, planned: Iterator[list[Write]]) -> None:
 
 def _needs_lookup(run: Run, client: Client, entry: LedgerEntry | None, key: str) -> bool:
     """A client about to be sent whose member status nobody knows: batch subscribe with
-    update_existing sets the status it is given (API-NOTES §5.1), so sending a guess could
+    update_existing sets the status it is given (docs/mailchimp-api.md §5.1), so sending a guess could
     turn a pending member into a subscribed one, or a subscribed one into pending."""
     if run.remote_complete or key in run.absent or run.known(key, entry) is not None:
         return False

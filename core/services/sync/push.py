@@ -78,7 +78,7 @@ def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> Non
         error = errors.get(key)
         opted_out: MemberStatus | None = None
         if error is not None and error.kind == MemberErrorKind.OTHER and lookups > 0:
-            # The wording of batch errors is undocumented (API-NOTES §5.1 lists only
+            # The wording of batch errors is undocumented (docs/mailchimp-api.md §5.1 lists only
             # ERROR_CONTACT_EXISTS and ERROR_GENERIC): a refusal we cannot read may still be
             # the compliance state, so the member's own status decides.
             lookups -= 1

@@ -8,7 +8,7 @@ from calendarspots_mailchimp.core.services.sync.limits import MAX_DETAILS
 from calendarspots_mailchimp.core.services.sync.run import Run
 from calendarspots_mailchimp.ports.mailchimp import MemberRejected
 
-# Members MailChimp lets us archive (not cleaned, pending or archived: API-NOTES §4.3).
+# Members MailChimp lets us archive (not cleaned, pending or archived: docs/mailchimp-api.md §4.3).
 _ARCHIVABLE = (MemberStatus.SUBSCRIBED, MemberStatus.UNSUBSCRIBED, MemberStatus.TRANSACTIONAL)
 
 

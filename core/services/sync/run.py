@@ -91,7 +91,7 @@ class Run:
 
     def refused_before(self, client: Client, entry: LedgerEntry) -> bool:
         """MailChimp refused exactly this content last time: not sent again until it changes
-        (it would be refused forever, API-NOTES §4.4)."""
+        (it would be refused forever, docs/mailchimp-api.md §4.4)."""
         return (
             bool(entry.last_error) and entry.content_hash == client.content_hash() and not self.full
         )

@@ -64,7 +64,7 @@ def decide(facts: Facts) -> Verdict:
         return Verdict(skip=LEFT_THE_AUDIENCE) if changed or facts.full else UNCHANGED
     if known is not None and known.opted_out:
         # R10: never re-subscribed; names are not pushed either (a cleaned member cannot be
-        # edited at all, API-NOTES §4.3).
+        # edited at all, docs/mailchimp-api.md §4.3).
         return Verdict(skip=never_resubscribed(known)) if changed or facts.full else UNCHANGED
     if client.newsletter != NewsletterStatus.SUBSCRIBED and known not in ACTIVE:
         # Opted out in the client database and not active in MailChimp: never (re-)added.
@@ -87,7 +87,7 @@ def decide(facts: Facts) -> Verdict:
     if known is None:
         # Nothing to clear on a member MailChimp does not have: empty values are left out
         # rather than sent as "" (ASSUMPTION: whether MailChimp takes "" for a birthday field
-        # is unconfirmed, API-NOTES §10). An archived member coming back may hold old values,
+        # is unconfirmed, docs/mailchimp-api.md §10). An archived member coming back may hold old values,
         # so it gets them all.
         merges = {tag: value for tag, value in merges.items() if value}
     existing = known is not None and known != MemberStatus.ARCHIVED

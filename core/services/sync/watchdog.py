@@ -65,7 +65,7 @@ def watch_webhook(
     spec = webhook_spec(watch.site.public_url, watch.site.secret_key, current)
     if current is not tenant:
         # Stored before the webhook is created: MailChimp checks the URL with a GET while
-        # creating it (API-NOTES §6.2).
+        # creating it (docs/mailchimp-api.md §6.2).
         _save_salts(watch.uow, current)
     try:
         outcome = ensure_webhook(

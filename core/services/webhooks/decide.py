@@ -61,7 +61,7 @@ def on_unsubscribe(
     event: WebhookEvent, client: Client | None, known: LedgerEntry | None
 ) -> Decision:
     email, reason = event.email, event.data.get("reason", "")
-    # "manual unless caused by a spam complaint – then it will be abuse" (API-NOTES §6.3).
+    # "manual unless caused by a spam complaint – then it will be abuse" (docs/mailchimp-api.md §6.3).
     why = " after marking a newsletter as spam" if reason == "abuse" else ""
     after = (
         "The client's record now says unsubscribed; nothing to do."
@@ -92,7 +92,7 @@ _CLEANED_BECAUSE = {
 
 def on_cleaned(event: WebhookEvent, client: Client | None, known: LedgerEntry | None) -> Decision:
     email, reason = event.email, event.data.get("reason", "")
-    # "reason will be one of hard (for hard bounces) or abuse" (API-NOTES §6.3).
+    # "reason will be one of hard (for hard bounces) or abuse" (docs/mailchimp-api.md §6.3).
     text = _CLEANED_BECAUSE.get(reason, "was found invalid")
     after = (
         "The client's record now says invalid address; ask the client for a new email "

@@ -1,4 +1,4 @@
-"""What MailChimp posts to a webhook, parsed strictly (API-NOTES §6.3)."""
+"""What MailChimp posts to a webhook, parsed strictly (docs/mailchimp-api.md §6.3)."""
 
 from __future__ import annotations
 

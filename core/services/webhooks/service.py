@@ -1,6 +1,6 @@
 """Receiving a webhook event: authenticate, store, apply — exactly once.
 
-MailChimp's audience webhooks are unsigned (API-NOTES §6.4): the URL's per-tenant secret is
+MailChimp's audience webhooks are unsigned (docs/mailchimp-api.md §6.4): the URL's per-tenant secret is
 the only credential, compared in constant time. Deliveries are retried for 75 minutes
 (§6.5), so the same event can arrive several times; its idempotency key is a hash of the whole
 form.

@@ -505,7 +505,7 @@ def test_batch_subscribe_waits_as_long_as_mailchimp_and_skips_required_field_che
     list(acct.batch_subscribe("aud1", [writes(2)]))
     (request,) = seen
     assert request.url.params["skip_merge_validation"] == "true"
-    # MailChimp's own limit for one call is 120 s (API-NOTES §7.1): a shorter read timeout
+    # MailChimp's own limit for one call is 120 s (docs/mailchimp-api.md §7.1): a shorter read timeout
     # would send a slow batch again while MailChimp is still working on the first.
     assert request.extensions["timeout"]["read"] == 120.0
     assert request.extensions["timeout"]["connect"] == 10.0

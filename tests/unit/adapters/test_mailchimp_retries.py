@@ -170,7 +170,7 @@ def test_retry_after_is_capped(wire: Any, problem: Any) -> None:
 
 
 def test_a_403_without_a_json_body_is_the_throttle_and_is_retried(wire: Any, problem: Any) -> None:
-    """API-NOTES §7.1: at high volume MailChimp may answer 429 or 403 without a JSON body."""
+    """docs/mailchimp-api.md §7.1: at high volume MailChimp may answer 429 or 403 without a JSON body."""
     w = wire(
         scripted(
             httpx.Response(403, text="<html>Forbidden</html>"),

@@ -14,7 +14,7 @@ from calendarspots_mailchimp.core.model import (
 
 
 def test_subscriber_hash_is_md5_of_the_lowercase_address() -> None:
-    # The test vector of MailChimp's own guide (API-NOTES §4.1).
+    # The test vector of MailChimp's own guide (docs/mailchimp-api.md §4.1).
     assert subscriber_hash("Urist.McVankab@freddiesjokes.com") == "62eeb292278cc15f5817cb78f7790b08"
     assert subscriber_hash(" URIST.MCVANKAB@FREDDIESJOKES.COM ") == subscriber_hash(
         "urist.mcvankab@freddiesjokes.com"
