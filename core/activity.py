@@ -41,7 +41,9 @@ class ActivityEntry:
     tenant_id: str
     at: datetime
     kind: ActivityKind | str
-    message: str
+    # Facts only: the words are the readers' (entrypoints/messages.py). Entries written before
+    # entries were pure data keep their English sentence here.
+    message: str = ""
     details: dict[str, Any] = field(default_factory=dict)
     entry_id: int | None = None
 

@@ -11,10 +11,11 @@ HTTP app's and a worker's — is one container, built on first use (`runtime()`)
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from dependency_injector import containers, providers
 
+from calendarspots_mailchimp.core.activity import ActivityEntry
 from calendarspots_mailchimp.core.services.check import CheckService
 from calendarspots_mailchimp.core.services.clients import Clients
 from calendarspots_mailchimp.core.services.connect import ConnectService
@@ -27,8 +28,16 @@ from calendarspots_mailchimp.core.services.tenants import Tenants
 from calendarspots_mailchimp.core.services.webhooks.memory import InboxMemory
 from calendarspots_mailchimp.core.services.webhooks.service import InboundService
 from calendarspots_mailchimp.core.settings import Settings, load_settings
+from calendarspots_mailchimp.entrypoints.messages import worded
 from calendarspots_mailchimp.ports.clock import SystemClock
 from calendarspots_mailchimp.ports.plugins import Hooks, make_plugin_manager
+
+
+def worded_for(hooks: Hooks) -> Callable[[ActivityEntry], None]:
+    def publish(entry: ActivityEntry) -> None:
+        hooks.activity_recorded(worded(entry))
+
+    return publish
 
 
 class Container(containers.DeclarativeContainer):
@@ -38,8 +47,10 @@ class Container(containers.DeclarativeContainer):
     hooks = providers.Singleton(Hooks, plugin_manager)
     clock = providers.Singleton(SystemClock)
 
-    # The ports, each answered by the plugins (a host's answer wins over the built-ins).
-    uow = providers.Singleton(Hooks.unit_of_work_factory, hooks, settings)
+    # The ports, each answered by the plugins (a host's answer wins over the built-ins). Stored
+    # activity reaches the host's csmc_activity_recorded worded, like every other reader.
+    published = providers.Singleton(worded_for, hooks)
+    uow = providers.Singleton(Hooks.unit_of_work_factory, hooks, settings, published)
     client_store = providers.Singleton(Hooks.client_store, hooks, settings)
     directory = providers.Singleton(Hooks.client_directory, hooks, settings)
     mailchimp = providers.Singleton(Hooks.mailchimp_connector, hooks, settings)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING
 
 import pluggy
@@ -46,11 +46,11 @@ class Hooks:
             raise ConfigurationError(f"no plugin provides {what}")
         return value
 
-    def unit_of_work_factory(self, settings: Settings) -> UnitOfWorkFactory:
-        """Entries it stores reach `csmc_activity_recorded` once committed."""
-        value = self.pm.hook.csmc_unit_of_work_factory(
-            settings=settings, published=self.activity_recorded
-        )
+    def unit_of_work_factory(
+        self, settings: Settings, published: Callable[[ActivityEntry], None]
+    ) -> UnitOfWorkFactory:
+        """Entries it stores are handed to `published` once committed."""
+        value = self.pm.hook.csmc_unit_of_work_factory(settings=settings, published=published)
         return self._one("persistence (csmc_unit_of_work_factory)", value)  # type: ignore[return-value]
 
     def client_store(self, settings: Settings) -> ClientStore:

@@ -88,12 +88,7 @@ class CheckService:
             fixed = contract.fix_fields(account, audience.audience_id, problems)
             if fixed:
                 record_alone(
-                    self.uow,
-                    self.clock,
-                    tenant.tenant_id,
-                    ActivityKind.CHECK_FIXED,
-                    f"Added the missing audience field(s) {', '.join(fixed)} in MailChimp.",
-                    fields=fixed,
+                    self.uow, self.clock, tenant.tenant_id, ActivityKind.CHECK_FIXED, fields=fixed
                 )
             problems = [p for p in problems if p.tag not in fixed]
         if problems:
@@ -124,8 +119,8 @@ class CheckService:
                 uow.scope(tenant.tenant_id),
                 self.clock.now(),
                 ActivityKind.CHECK_PASSED,
-                f"Check passed: {message}.",
                 audience_id=audience.audience_id,
+                list_name=tenant.list_name,
             )
             uow.commit()
         return CheckResult(True, message, audience.audience_id, [], fixed)
@@ -145,7 +140,9 @@ class CheckService:
                 # `check --fix` works on it rather than on one deleted before.
                 current = _adopt(uow, tenant, str(details["audience_id"]))
             uow.tenants.save(current.with_state(state, message))
-            record(uow.scope(tenant.tenant_id), self.clock.now(), kind, message, **details)
+            if kind == ActivityKind.CHECK_FAILED:
+                details["error"] = message
+            record(uow.scope(tenant.tenant_id), self.clock.now(), kind, **details)
             uow.commit()
 
 

@@ -4,7 +4,7 @@ the webhook and the initial sync."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any
+from enum import StrEnum
 
 from calendarspots_mailchimp.core.errors import (
     AuthorizationError,
@@ -35,20 +35,27 @@ from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 from calendarspots_mailchimp.ports.security import SecretBox
 
 
+class Connected(StrEnum):
+    """How an authorization ended."""
+
+    SYNCED = "synced"  # connected, and the initial sync ran (see `sync` for refusals)
+    REPLAYED = "replayed"  # the callback of a state already used
+    DENIED = "denied"  # the owner did not grant access on MailChimp
+    INCOMPLETE = "incomplete"  # MailChimp did not complete the code exchange
+    CHECK_FAILED = "check_failed"  # connected, but the audience breaks R1/R2
+    SYNC_FAILED = "sync_failed"  # connected, but the initial sync failed
+
+
 @dataclass
 class ConnectResult:
-    ok: bool
-    message: str
-    tenant_id: str = ""
-    sync: SyncReport | None = None
+    """Facts only; the owner's words are entrypoints/messages.py's."""
 
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"ok": self.ok, "message": self.message}
-        if self.tenant_id:
-            data["tenant"] = self.tenant_id
-        if self.sync is not None:
-            data["sync"] = self.sync.as_json()
-        return data
+    ok: bool
+    outcome: Connected
+    tenant_id: str = ""
+    error: str = ""  # MailChimp's or the check's own words, when it failed
+    list_name: str = ""
+    sync: SyncReport | None = None
 
 
 def is_account_switch(current: Tenant, meta: AccountMetadata, account_id: str) -> bool:
@@ -96,31 +103,28 @@ class ConnectService:
             uow.commit()
         if not first_use:
             # A replayed callback (a reload, a copied link): its code is spent or stolen.
-            return self._failed(
-                tenant_id,
-                "This authorization link was already used: click Authorize again to connect.",
-            )
+            return self._failed(tenant_id, Connected.REPLAYED)
         if error or not code:
-            why = f" ({error})" if error else ""
-            return self._failed(
-                tenant_id,
-                f"MailChimp authorization was not granted{why}: click Authorize again to connect.",
-            )
+            return self._failed(tenant_id, Connected.DENIED, error)
         try:
             token = self.oauth.exchange_code(code, self.settings.redirect_uri)
             meta = self.oauth.metadata(token)
             account_id = self._account_id(meta.api_endpoint, token)
         except (MailChimpError, AuthorizationError) as exc:
-            return self._failed(
-                tenant_id,
-                f"MailChimp did not complete the authorization ({exc}): click Authorize again.",
-            )
+            return self._failed(tenant_id, Connected.INCOMPLETE, str(exc))
         self._store_authorization(tenant_id, token, meta, account_id)
         return self._after_authorization(tenant_id)
 
-    def _failed(self, tenant_id: str, message: str) -> ConnectResult:
-        record_alone(self.uow, self.clock, tenant_id, ActivityKind.AUTHORIZATION_FAILED, message)
-        return ConnectResult(False, message, tenant_id)
+    def _failed(self, tenant_id: str, outcome: Connected, error: str = "") -> ConnectResult:
+        record_alone(
+            self.uow,
+            self.clock,
+            tenant_id,
+            ActivityKind.AUTHORIZATION_FAILED,
+            reason=str(outcome),
+            error=error,
+        )
+        return ConnectResult(False, outcome, tenant_id, error)
 
     def _store_authorization(
         self, tenant_id: str, token: str, meta: AccountMetadata, account_id: str
@@ -154,7 +158,6 @@ class ConnectService:
                 scope,
                 self.clock.now(),
                 ActivityKind.AUTHORIZATION_GRANTED,
-                f"MailChimp account {meta.account_name or meta.dc} authorized.",
                 account=meta.account_name,
                 dc=meta.dc,
             )
@@ -186,24 +189,14 @@ class ConnectService:
             old.close()
 
     def _after_authorization(self, tenant_id: str) -> ConnectResult:
+        list_name = load_tenant(self.uow, tenant_id).list_name
         check = self.check.check(tenant_id, fix=False, rediscover=True)
         if not check.ok:
-            return ConnectResult(False, f"MailChimp is connected, but {check.message}", tenant_id)
+            return ConnectResult(False, Connected.CHECK_FAILED, tenant_id, check.message, list_name)
         report = self.sync.sync(tenant_id, SyncKind.INITIAL, audience_checked=True)
         if not report.ok:
             return ConnectResult(
-                False,
-                f"MailChimp is connected, but the initial sync failed: {report.message}",
-                tenant_id,
-                report,
+                False, Connected.SYNC_FAILED, tenant_id, report.message, list_name, report
             )
-        counts = report.counts
-        tenant = load_tenant(self.uow, tenant_id)
-        outcome = "succeeded" if counts.failed == 0 else "finished with problems"
-        message = (
-            f"MailChimp is connected and the initial sync {outcome}: "
-            f"{counts.created} contacts added and {counts.updated} updated in the audience "
-            f"{tenant.list_name!r}, {counts.skipped} skipped, {counts.failed} refused by "
-            "MailChimp. From now on the sync runs every night."
-        )
-        return ConnectResult(counts.failed == 0, message, tenant_id, report)
+        ok = report.counts.failed == 0
+        return ConnectResult(ok, Connected.SYNCED, tenant_id, "", list_name, report)

@@ -22,12 +22,11 @@ def load_tenant(uow: UnitOfWorkFactory, tenant_id: str) -> Tenant:
     return tenant
 
 
-def record(
-    scope: TenantScope, at: datetime, kind: ActivityKind, message: str, **details: Any
-) -> ActivityEntry:
-    """Adds an entry in the caller's unit of work; the host hears of it once that commits."""
+def record(scope: TenantScope, at: datetime, kind: ActivityKind, **details: Any) -> ActivityEntry:
+    """Adds an entry — a kind and the facts behind it, no words — in the caller's unit of
+    work; the host hears of it once that commits."""
     return scope.activity.add(
-        ActivityEntry(tenant_id=scope.tenant_id, at=at, kind=kind, message=message, details=details)
+        ActivityEntry(tenant_id=scope.tenant_id, at=at, kind=kind, details=details)
     )
 
 
@@ -36,12 +35,11 @@ def record_alone(
     clock: Clock,
     tenant_id: str,
     kind: ActivityKind,
-    message: str,
     **details: Any,
 ) -> None:
     """Records one entry in a transaction of its own."""
     with uow() as unit:
-        record(unit.scope(tenant_id), clock.now(), kind, message, **details)
+        record(unit.scope(tenant_id), clock.now(), kind, **details)
         unit.commit()
 
 

@@ -8,6 +8,7 @@ import typer
 
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
 from calendarspots_mailchimp.entrypoints.container import runtime
+from calendarspots_mailchimp.entrypoints.messages import entry_json, render
 
 # Top-level commands: main.py adds this app without a name.
 app = typer.Typer()
@@ -32,6 +33,6 @@ def show_activity(
             if not entries:
                 typer.echo("no activity yet")
             for e in entries:
-                typer.echo(f"{e.at.isoformat(timespec='seconds')}  {e.kind!s:<30} {e.message}")
+                typer.echo(f"{e.at.isoformat(timespec='seconds')}  {e.kind!s:<30} {render(e)}")
 
-        emit([e.as_json() for e in entries], as_json, text)
+        emit([entry_json(e) for e in entries], as_json, text)

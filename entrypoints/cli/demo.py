@@ -19,6 +19,7 @@ from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import build_container
 from calendarspots_mailchimp.entrypoints.http.app import create_app
 from calendarspots_mailchimp.entrypoints.http.server import RunningServer, free_port
+from calendarspots_mailchimp.entrypoints.messages import render
 from calendarspots_mailchimp.simulator import Simulator, serve_in_thread
 
 FIRST = [
@@ -166,7 +167,7 @@ def run_demo(count: int) -> None:
         table.add_column("kind")
         table.add_column("message", overflow="fold")
         for entry in entries:
-            table.add_row(entry.at.strftime("%H:%M:%S"), str(entry.kind), entry.message)
+            table.add_row(entry.at.strftime("%H:%M:%S"), str(entry.kind), render(entry))
         console.print(table)
         say(
             f"MailChimp API requests in all: {sim.stats.total_api_requests}; members written: "

@@ -26,6 +26,7 @@ from calendarspots_mailchimp.core.services.webhooks.events import MAX_FIELDS, Fo
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
+from calendarspots_mailchimp.entrypoints.messages import connect_json, connect_message, entry_json
 
 log = logging.getLogger("calendarspots_mailchimp.http")
 
@@ -182,8 +183,8 @@ def create_app(container: Container) -> Starlette:
                 return JSONResponse({"ok": False, "message": one_line(exc)}, status_code=status)
             return HTMLResponse(pages.callback_page(False, one_line(exc), lang), status_code=status)
         if wants_json(request):
-            return JSONResponse(result.as_json())
-        return HTMLResponse(pages.callback_page(result.ok, result.message, lang))
+            return JSONResponse(connect_json(result))
+        return HTMLResponse(pages.callback_page(result.ok, connect_message(result, lang), lang))
 
     async def webhook(request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
@@ -258,7 +259,7 @@ def create_app(container: Container) -> Starlette:
             headers["Link"] = (
                 f'<{request.url.path}?limit={limit}&offset={offset + limit}>; rel="next"'
             )
-        return JSONResponse([e.as_json() for e in entries], headers=headers)
+        return JSONResponse([entry_json(e) for e in entries], headers=headers)
 
     routes = [
         Route("/health", health, methods=["GET"]),

@@ -9,7 +9,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 
 from calendarspots_mailchimp.core.model import ActivityEntry
-from calendarspots_mailchimp.entrypoints.http.messages_fr import french_message
+from calendarspots_mailchimp.entrypoints.messages import render
 
 TEXT = {
     "en": {
@@ -113,7 +113,7 @@ def activity_page(
     for e in entries:
         kind = str(e.kind)
         label = KIND_FR.get(kind, kind) if lang == "fr" else kind
-        message = french_message(e) if lang == "fr" else e.message
+        message = render(e, lang)
         rows.append(
             f"<tr><td>{escape(e.at.isoformat(timespec='seconds'))}</td>"
             f'<td class="kind" title="{escape(kind)}">{escape(label)}</td>'

@@ -22,7 +22,6 @@ def seeded(world: World) -> World:
             world.clock,
             "salon",
             ActivityKind.CONTACT_UNSUBSCRIBED,
-            f"c{i}@example.com unsubscribed",
             email=f"c{i}@example.com",
             client_id=f"id{i}",
             client_name=f"Zoé {i}",
@@ -34,12 +33,18 @@ def seeded(world: World) -> World:
             world.clock,
             "salon",
             ActivityKind.MAILCHIMP_PROFILE_RECORDED,
-            f"p{i}@example.com profile",
             email=f"p{i}@example.com",
             merges={"FNAME": f"Gisèle{i}"},
             source="webhook",
         )
-    record_alone(world.uow, world.clock, "other", ActivityKind.CHECK_PASSED, "other's entry")
+    record_alone(
+        world.uow,
+        world.clock,
+        "other",
+        ActivityKind.CHECK_PASSED,
+        audience_id="other-audience",
+        list_name="calendarspots",
+    )
     return world
 
 
@@ -69,20 +74,26 @@ def test_json_is_newest_first_paged_and_filtered(world: World) -> None:
     assert data == everything[2:7]
     stamps = [e["at"] for e in everything]
     assert stamps == sorted(stamps, reverse=True)
-    assert everything[0]["message"] == "p6@example.com profile"
+    assert everything[0]["message"] == (
+        "p6@example.com updated their profile in MailChimp (FNAME='Gisèle6'). The client "
+        "database was not changed: copy the new values by hand if relevant."
+    )
+    assert everything[0]["details"]["merges"] == {"FNAME": "Gisèle6"}
     assert set(everything[0]) == {"at", "kind", "message", "details"}
     only_page = get(world, "/tenants/salon/activity", params={"kind": "contact.unsubscribed"})
     only = only_page.json()
     assert only_page.headers["x-total-count"] == "7"
     assert {e["kind"] for e in only} == {"contact.unsubscribed"}
-    assert "other's entry" not in str(everything)
+    assert "other-audience" not in str(everything)
 
 
 def test_html_in_english_and_french(world: World) -> None:
     seeded(world)
     english = get(world, "/tenants/salon/activity", headers={"Accept": "text/html"})
     assert english.headers["content-type"].startswith("text/html")
-    assert '<html lang="en">' in english.text and "c6@example.com unsubscribed" in english.text
+    assert (
+        '<html lang="en">' in english.text and "Zoé 6 (c6@example.com) unsubscribed" in english.text
+    )
     french = get(
         world,
         "/tenants/salon/activity",
@@ -96,7 +107,7 @@ def test_html_in_english_and_french(world: World) -> None:
     forced = get(world, "/tenants/salon/activity", params={"lang": "fr", "format": "html"})
     assert "Zoé 6 (c6@example.com) s&#x27;est désabonné" in forced.text
     json_fr = get(world, "/tenants/salon/activity", params={"lang": "fr"}).json()
-    assert json_fr[0]["message"] == "p6@example.com profile"  # JSON keeps the record
+    assert json_fr[0]["message"].startswith("p6@example.com updated their profile")  # English
 
 
 @pytest.mark.parametrize(

@@ -24,6 +24,7 @@ from calendarspots_mailchimp.entrypoints.container import (
 )
 from calendarspots_mailchimp.entrypoints.http.app import create_app
 from calendarspots_mailchimp.entrypoints.http.server import RunningServer, free_port
+from calendarspots_mailchimp.entrypoints.messages import worded
 from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 from calendarspots_mailchimp.ports.security import SecretBox
@@ -164,7 +165,7 @@ class World:
         entries, _ = self.container.tenants().activity(
             tenant_id, limit=500, kinds=[kind] if kind else []
         )
-        return entries
+        return [worded(e) for e in entries]  # with the sentence a reader sees
 
     def members(self, list_id: str) -> dict[str, dict[str, Any]]:
         return {m["email_address"].lower(): m for m in self.sim.members(list_id)}

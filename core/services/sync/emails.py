@@ -67,8 +67,6 @@ def _change_email(run: Run, client: Client, old: LedgerEntry) -> None:
         ledger_entry(client, new_status),
         activity=(
             ActivityKind.CONTACT_EMAIL_CHANGED,
-            f"{old.email} changed address to {client.email}: the same MailChimp "
-            "member follows the client.",
             {"old_email": old.email, "new_email": client.email, "client_id": client.client_id},
         ),
     )
@@ -123,11 +121,11 @@ def _change_failed(
 
 
 def _save_entry(
-    run: Run, entry: LedgerEntry, activity: tuple[ActivityKind, str, dict[str, Any]] | None = None
+    run: Run, entry: LedgerEntry, activity: tuple[ActivityKind, dict[str, Any]] | None = None
 ) -> None:
     with run.uow() as uow:
         scope = uow.scope(run.tenant.tenant_id)
         scope.ledger.upsert_many([entry])
         if activity is not None:
-            run.record(scope, activity[0], activity[1], **activity[2])
+            run.record(scope, activity[0], **activity[1])
         uow.commit()

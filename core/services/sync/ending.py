@@ -84,8 +84,8 @@ class Ending:
                 scope,
                 now,
                 ActivityKind.SYNC_PARTIAL if partial else ActivityKind.SYNC_SUCCEEDED,
-                message,
                 run=str(run.kind),
+                webhook_problem=bool(webhook_problem),
                 counts=counts.as_dict(),
                 problems=[p.as_dict() for p in state.problems[:MAX_DETAILS]],
                 api_calls=self.account.api_calls,
@@ -95,7 +95,7 @@ class Ending:
 
     def revoked(self) -> SyncReport:
         """Recorded even by a dry run: the tenant must authorize again either way."""
-        extra = [(ActivityKind.AUTHORIZATION_REVOKED, REVOKED)]
+        extra = [(ActivityKind.AUTHORIZATION_REVOKED, "")]
         self._record_failure(REVOKED, ConnectionState.NEEDS_REAUTHORIZATION, extra)
         return self._report(REVOKED, False, "revoked")
 
@@ -144,12 +144,12 @@ class Ending:
                 current = uow.tenants.get(tenant.tenant_id) or tenant
                 uow.tenants.save(current.with_state(state, message))
             for kind, text in extra:
-                record(scope, now, kind, text)
+                record(scope, now, kind, **({"error": text} if text else {}))
             record(
                 scope,
                 now,
                 ActivityKind.SYNC_FAILED,
-                f"Sync failed: {message}",
+                error=message,
                 run=str(self.run.kind),
                 api_calls=self.account.api_calls,
             )

@@ -38,8 +38,6 @@ def tell(
     run.record(
         scope,
         ActivityKind.CONTACT_UNSUBSCRIBED if unsubscribed else ActivityKind.CONTACT_CLEANED,
-        f"{email} {'unsubscribed' if unsubscribed else 'was cleaned (invalid address)'} in "
-        "MailChimp; the client database was updated (found by the sync).",
         email=email,
         client_id=client.client_id,
         source="sync",

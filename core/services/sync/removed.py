@@ -40,16 +40,11 @@ def removed_clients(run: Run) -> None:
     with run.uow() as uow:
         scope = uow.scope(run.tenant.tenant_id)
         scope.ledger.delete_many(gone)
-        action = (
-            f"{len(archived)} archived in MailChimp"
-            if run.tenant.archive_removed_clients
-            else "left as they are in MailChimp"
-        )
         run.record(
             scope,
             ActivityKind.CONTACT_REMOVED,
-            f"{len(gone)} client(s) removed from the platform are no longer synced; {action}.",
             count=len(gone),
+            archive=run.tenant.archive_removed_clients,
             emails=[e.email for e in entries.values()][:MAX_DETAILS],
             archived=len(archived),
             not_archived=refused[:MAX_DETAILS],

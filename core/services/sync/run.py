@@ -77,10 +77,8 @@ class Run:
         self.email_changes: list[EmailChange] = []
         self.plan: dict[str, list[str]] = {"create": [], "update": [], "skip": []}
 
-    def record(
-        self, scope: TenantScope, kind: ActivityKind, message: str, **details: Any
-    ) -> ActivityEntry:
-        return record(scope, self.clock.now(), kind, message, **details)
+    def record(self, scope: TenantScope, kind: ActivityKind, **details: Any) -> ActivityEntry:
+        return record(scope, self.clock.now(), kind, **details)
 
     def new_status(self) -> MemberStatus:
         # The help page's step 6: a tenant may choose reconfirmation (double opt-in).

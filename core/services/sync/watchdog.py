@@ -104,17 +104,6 @@ def _tell(scope: TenantScope, clock: Clock, outcome: WebhookOutcome, moving: boo
             scope,
             clock.now(),
             ActivityKind.WEBHOOK_INSTALLED,
-            "The webhook was added to your MailChimp audience. Please do not delete or edit it.",
-            webhook_id=hook_id,
-        )
-    elif outcome.action == "repaired" and moving and outcome.what == ("URL changed",):
-        record(
-            scope,
-            clock.now(),
-            ActivityKind.WEBHOOK_REPAIRED,
-            "The MailChimp webhook was given a new address: its secret is no longer stored in "
-            "the database. Nothing to do.",
-            what=list(outcome.what),
             webhook_id=hook_id,
         )
     elif outcome.action == "repaired":
@@ -122,11 +111,10 @@ def _tell(scope: TenantScope, clock: Clock, outcome: WebhookOutcome, moving: boo
             scope,
             clock.now(),
             ActivityKind.WEBHOOK_REPAIRED,
-            "The MailChimp webhook was altered in MailChimp "
-            f"({', '.join(outcome.what) or 'changed'}); it was restored. Please do not delete "
-            "or edit it (Audience → Settings → Webhooks).",
             what=list(outcome.what),
             webhook_id=hook_id,
+            # Our own move to a new address (its secret leaves the database), not an edit.
+            moved=moving and outcome.what == ("URL changed",),
         )
 
 
@@ -144,16 +132,18 @@ def _save_salts(uow: UnitOfWorkFactory, tenant: Tenant) -> None:
 
 
 def _webhook_failed(watch: Watch, tenant: Tenant, exc: MailChimpError) -> str:
-    # The contacts still go out; the webhook is tried again at the next sync.
-    message = (
-        f"The webhook could not be installed in MailChimp ({exc.detail or exc.title}). "
-        f"MailChimp must be able to reach {watch.site.public_url}: check that the plugin's "
-        "web server is running. It will be tried again at the next sync."
-    )
+    """The contacts still go out; the webhook is tried again at the next sync."""
+    error = exc.detail or exc.title
     with watch.uow() as uow:
-        record(uow.scope(tenant.tenant_id), watch.clock.now(), ActivityKind.WEBHOOK_FAILED, message)
+        record(
+            uow.scope(tenant.tenant_id),
+            watch.clock.now(),
+            ActivityKind.WEBHOOK_FAILED,
+            error=error,
+            public_url=watch.site.public_url,
+        )
         uow.commit()
-    return message
+    return error
 
 
 def preview_webhook(

@@ -7,8 +7,9 @@ Decision. Nothing here reads or writes anything.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from calendarspots_mailchimp.core.model import (
@@ -21,7 +22,7 @@ from calendarspots_mailchimp.core.model import (
 from calendarspots_mailchimp.core.services.webhooks.events import WebhookEvent
 
 
-class Outcome:
+class Outcome(StrEnum):
     APPLIED = "applied"  # the client database was changed
     NO_CLIENT = "no-client"  # an opt-out for an address that is no client's
     RECORDED = "recorded"  # only logged (R8)
@@ -30,16 +31,10 @@ class Outcome:
 @dataclass(frozen=True)
 class Decision:
     kind: ActivityKind
-    message: str
-    details: dict[str, Any]
-    outcome: str
+    details: dict[str, Any]  # the facts the activity entry keeps (the words are the readers')
+    outcome: Outcome
     # The member's status the ledger should now remember, by address (R10).
     ledger: tuple[str, MemberStatus] | None = None
-
-
-def _names(merges: Mapping[str, str]) -> str:
-    parts = [f"{tag}={merges[tag]!r}" for tag in ("FNAME", "LNAME", "BIRTHDAY") if merges.get(tag)]
-    return ", ".join(parts) or "no name given"
 
 
 def _full_name(client: Client | None) -> str:
@@ -48,109 +43,63 @@ def _full_name(client: Client | None) -> str:
     return " ".join(p for p in (client.first_name, client.last_name) if p)
 
 
-def _who(client: Client | None, email: str) -> str:
-    name = _full_name(client)
-    return f"{name} ({email})" if name else email
-
-
 def _common(event: WebhookEvent) -> dict[str, Any]:
     return {"fired_at": event.fired_at, "source": "webhook"}
+
+
+def _opt_out(event: WebhookEvent, client: Client | None) -> dict[str, Any]:
+    return {
+        "email": event.email,
+        "client_id": client.client_id if client else None,
+        "client_name": _full_name(client),
+        # unsubscribe: "manual unless caused by a spam complaint – then it will be abuse";
+        # cleaned: "one of hard (for hard bounces) or abuse" (docs/mailchimp-api.md §6.3).
+        "reason": event.data.get("reason", ""),
+        **_common(event),
+    }
 
 
 def on_unsubscribe(
     event: WebhookEvent, client: Client | None, known: LedgerEntry | None
 ) -> Decision:
-    email, reason = event.email, event.data.get("reason", "")
-    # "manual unless caused by a spam complaint – then it will be abuse" (docs/mailchimp-api.md §6.3).
-    why = " after marking a newsletter as spam" if reason == "abuse" else ""
-    after = (
-        "The client's record now says unsubscribed; nothing to do."
-        if client
-        else "No client has this address in your client database; nothing to do."
-    )
+    details = {**_opt_out(event, client), "action": event.data.get("action", "")}
     return Decision(
         ActivityKind.CONTACT_UNSUBSCRIBED,
-        f"{_who(client, email)} unsubscribed from your newsletter in MailChimp{why}. {after}",
-        {
-            "email": email,
-            "client_id": client.client_id if client else None,
-            "client_name": _full_name(client),
-            "reason": reason,
-            "action": event.data.get("action", ""),
-            **_common(event),
-        },
+        details,
         Outcome.APPLIED if client else Outcome.NO_CLIENT,
-        (email, MemberStatus.UNSUBSCRIBED),
+        (event.email, MemberStatus.UNSUBSCRIBED),
     )
-
-
-_CLEANED_BECAUSE = {
-    "hard": "bounced (the address does not exist or no longer works)",
-    "abuse": "was cleaned after a spam complaint",
-}
 
 
 def on_cleaned(event: WebhookEvent, client: Client | None, known: LedgerEntry | None) -> Decision:
-    email, reason = event.email, event.data.get("reason", "")
-    # "reason will be one of hard (for hard bounces) or abuse" (docs/mailchimp-api.md §6.3).
-    text = _CLEANED_BECAUSE.get(reason, "was found invalid")
-    after = (
-        "The client's record now says invalid address; ask the client for a new email "
-        "address at their next visit."
-        if client
-        else "No client has this address in your client database; nothing to do."
-    )
     return Decision(
         ActivityKind.CONTACT_CLEANED,
-        f"MailChimp stopped sending to {_who(client, email)}: the address {text}. {after}",
-        {
-            "email": email,
-            "client_id": client.client_id if client else None,
-            "client_name": _full_name(client),
-            "reason": reason,
-            **_common(event),
-        },
+        _opt_out(event, client),
         Outcome.APPLIED if client else Outcome.NO_CLIENT,
-        (email, MemberStatus.CLEANED),
+        (event.email, MemberStatus.CLEANED),
     )
 
 
 def on_subscribe(event: WebhookEvent, client: Client | None, known: LedgerEntry | None) -> Decision:
-    email = event.email
-    if known is not None:
-        # A client of the business who (re-)subscribed through a MailChimp form: the sync
-        # follows MailChimp's status for them and never sends an opt-out back.
-        message = (
-            f"{email}, already a client, subscribed (again) through MailChimp "
-            f"({_names(event.merges)}). The client database was not changed: update the "
-            "client's newsletter choice by hand if relevant."
-        )
-    else:
-        message = (
-            f"New subscriber {email} in MailChimp ({_names(event.merges)}). Not added to the "
-            "client database: add the client by hand if relevant."
-        )
+    # A client of the business who (re-)subscribed through a MailChimp form: the sync follows
+    # MailChimp's status for them and never sends an opt-out back.
     return Decision(
         ActivityKind.MAILCHIMP_SUBSCRIBE_RECORDED,
-        message,
         {
-            "email": email,
+            "email": event.email,
             "merges": event.merges,
             "client_id": known.client_id if known else None,
             **_common(event),
         },
         Outcome.RECORDED,
-        (email, MemberStatus.SUBSCRIBED) if known is not None else None,
+        (event.email, MemberStatus.SUBSCRIBED) if known is not None else None,
     )
 
 
 def on_profile(event: WebhookEvent, client: Client | None, known: LedgerEntry | None) -> Decision:
-    email = event.email
     return Decision(
         ActivityKind.MAILCHIMP_PROFILE_RECORDED,
-        f"{email} updated their profile in MailChimp ({_names(event.merges)}). The client "
-        "database was not changed: copy the new values by hand if relevant.",
-        {"email": email, "merges": event.merges, **_common(event)},
+        {"email": event.email, "merges": event.merges, **_common(event)},
         Outcome.RECORDED,
     )
 
@@ -159,8 +108,6 @@ def on_upemail(event: WebhookEvent, client: Client | None, known: LedgerEntry | 
     old, new = event.data.get("old_email", ""), event.data.get("new_email", "")
     return Decision(
         ActivityKind.MAILCHIMP_UPEMAIL_RECORDED,
-        f"{old} changed their address to {new} in MailChimp. The client database was not "
-        "changed: update the client's email by hand if relevant.",
         {"old_email": old, "new_email": new, **_common(event)},
         Outcome.RECORDED,
         # The member now lives at the new address: the sync must not add the old one back
@@ -172,25 +119,21 @@ def on_upemail(event: WebhookEvent, client: Client | None, known: LedgerEntry | 
 def on_campaign(event: WebhookEvent, client: Client | None, known: LedgerEntry | None) -> Decision:
     return Decision(
         ActivityKind.MAILCHIMP_CAMPAIGN_RECORDED,
-        f"MailChimp campaign event: {event.data.get('subject', '')} "
-        f"({event.data.get('status', '')}).",
         {"campaign": event.data, **_common(event)},
         Outcome.RECORDED,
     )
 
 
-def refusal(tenant: Tenant, event: WebhookEvent) -> str:
-    if tenant.audience_id:
-        return (
-            f"A MailChimp {event.type} event for another audience ({event.list_id}) was "
-            "refused: only the connected audience's events are accepted. If you connected a "
-            "different audience, remove the old audience's webhook in MailChimp "
-            "(Audience → Settings → Webhooks)."
-        )
-    return (
-        f"A MailChimp {event.type} event was refused: no MailChimp audience is connected "
-        "yet. Click Authorize (Settings → Advanced → Newsletters) to connect one."
-    )
+def refusal(tenant: Tenant, event: WebhookEvent) -> dict[str, Any]:
+    """What a refused event's entry keeps: another audience's event, or one that came while
+    no audience is connected (nothing then proves it is the tenant's)."""
+    return {
+        "type": event.type,
+        "list_id": event.list_id,
+        "audience_id": tenant.audience_id,
+        "fired_at": event.fired_at,
+        "source": "webhook",
+    }
 
 
 Decider = Callable[[WebhookEvent, Client | None, LedgerEntry | None], Decision]

@@ -148,17 +148,7 @@ class InboundService:
             event_id = scope.inbox.add(key, now, form)
             if event_id is not None:
                 scope.inbox.mark_applied(event_id, now, "refused")
-                record(
-                    scope,
-                    now,
-                    ActivityKind.WEBHOOK_REFUSED,
-                    refusal(tenant, event),
-                    type=event.type,
-                    list_id=event.list_id,
-                    audience_id=tenant.audience_id,
-                    fired_at=event.fired_at,
-                    source="webhook",
-                )
+                record(scope, now, ActivityKind.WEBHOOK_REFUSED, **refusal(tenant, event))
             uow.commit()
         raise ForeignList("this event is not for the connected audience")
 
@@ -178,7 +168,7 @@ class InboundService:
                 decision = decide(event, client, known)
                 if decision.ledger is not None:
                     scope.ledger.set_member_status(*decision.ledger)
-                record(scope, now, decision.kind, decision.message, **decision.details)
+                record(scope, now, decision.kind, **decision.details)
                 scope.inbox.mark_applied(event_id, now, decision.outcome)
                 uow.commit()
         return Receipt(True, False, decision.outcome)

@@ -25,7 +25,7 @@ def hooks() -> Iterator[Hooks]:
 
 def test_hooks_share_one_database_built_by_migrations(hooks: Hooks, tmp_path: Path) -> None:
     settings = Settings(database_url=f"sqlite:///{tmp_path / 'plugin.db'}")
-    uow_factory = hooks.unit_of_work_factory(settings)
+    uow_factory = hooks.unit_of_work_factory(settings, hooks.activity_recorded)
     with uow_factory() as uow:
         uow.tenants.add(Tenant("acme", "Acme", "America/Montreal"))
         uow.scope("acme").activity.count()
@@ -65,7 +65,7 @@ def test_a_host_plugin_registered_later_wins(tmp_path: Path) -> None:
         directory = hooks.client_directory(settings)
         assert [c.client_id for c in directory.clients("acme")] == ["host"]
         # What the host did not override still comes from the built-in persistence.
-        with hooks.unit_of_work_factory(settings)() as uow:
+        with hooks.unit_of_work_factory(settings, hooks.activity_recorded)() as uow:
             assert uow.tenants.list() == []
     finally:
         plugin.dispose_all()

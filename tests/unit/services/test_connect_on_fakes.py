@@ -7,7 +7,7 @@ from unit.services.conftest import Fakes
 
 from calendarspots_mailchimp.core.errors import NotFound
 from calendarspots_mailchimp.core.model import ConnectionState, LedgerEntry, Tenant
-from calendarspots_mailchimp.core.services.connect import is_account_switch
+from calendarspots_mailchimp.core.services.connect import Connected, is_account_switch
 from calendarspots_mailchimp.core.services.oauth_state import make_state
 from calendarspots_mailchimp.ports.mailchimp import AccountMetadata
 
@@ -52,8 +52,9 @@ def test_the_callback_stores_the_token_encrypted_and_runs_the_initial_sync(fakes
 
     result = fakes.container.connect_service().callback(fakes.mailchimp.approve(), authorize(fakes))
 
-    assert result.ok, result.message
-    assert "4 contacts added" in result.message
+    assert result.ok, result.error
+    assert result.outcome == Connected.SYNCED and result.sync is not None
+    assert result.sync.counts.created == 4
     tenant = fakes.tenant()
     assert (tenant.state, tenant.account_id) == (ConnectionState.CONNECTED, account.account_id_)
     with fakes.db.uow() as uow:
@@ -78,7 +79,7 @@ def test_a_state_is_good_for_one_callback(fakes: Fakes) -> None:
 
     replay = connect.callback(fakes.mailchimp.approve(), state)
 
-    assert not replay.ok and "already used" in replay.message
+    assert not replay.ok and replay.outcome == Connected.REPLAYED
     assert fakes.kinds()[0] == "authorization.failed"
 
 
@@ -94,7 +95,7 @@ def test_moving_to_another_account_forgets_the_old_one(fakes: Fakes) -> None:
 
     moved = connect.callback(fakes.mailchimp.approve(), authorize(fakes))
 
-    assert moved.ok, moved.message
+    assert moved.ok, moved.error
     assert fakes.tenant().account_id == new.account_id_
     assert old_audience.webhooks == {}  # the old account no longer calls us
     assert len(new_audience.members) == 2 and len(new_audience.webhooks) == 1

@@ -1,0 +1,381 @@
+"""Words for activity entries: the one place that turns an entry's kind and details into a
+sentence, in English or French. The core stores facts only (kind + details); every reader —
+the CLI, the HTTP JSON and pages, the host's `csmc_activity_recorded` — gets its text here.
+
+An entry written before entries were pure data carries its stored English sentence; when the
+details do not say enough for a template, that sentence is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+from typing import Any
+
+from calendarspots_mailchimp.core.activity import ActivityEntry
+from calendarspots_mailchimp.core.services.connect import Connected, ConnectResult
+
+Details = Mapping[str, Any]
+Template = Callable[[Details], str]
+LANGUAGES = ("en", "fr")
+
+# -- English ------------------------------------------------------------------------------------
+
+
+def _who(d: Details) -> str:
+    email = str(d.get("email", ""))
+    name = str(d.get("client_name") or "")
+    return f"{name} ({email})" if name else email
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _names_en(merges: Any) -> str:
+    if not isinstance(merges, Mapping):
+        return "no name given"
+    parts = [f"{tag}={merges[tag]!r}" for tag in ("FNAME", "LNAME", "BIRTHDAY") if merges.get(tag)]
+    return ", ".join(parts) or "no name given"
+
+
+_NO_CLIENT_EN = "No client has this address in your client database; nothing to do."
+_CLEANED_BECAUSE_EN = {
+    "hard": "bounced (the address does not exist or no longer works)",
+    "abuse": "was cleaned after a spam complaint",
+}
+_AUTH_FAILED_EN = {
+    "replayed": "This authorization link was already used: click Authorize again to connect.",
+    "denied": "MailChimp authorization was not granted{error}: click Authorize again to connect.",
+    "incomplete": "MailChimp did not complete the authorization{error}: click Authorize again.",
+}
+
+
+def _unsubscribed_en(d: Details) -> str:
+    if d.get("source") == "sync":
+        return (
+            f"{d['email']} unsubscribed in MailChimp; the client database was updated (found "
+            "by the sync)."
+        )
+    spam = " after marking a newsletter as spam" if d.get("reason") == "abuse" else ""
+    after = (
+        "The client's record now says unsubscribed; nothing to do."
+        if d.get("client_id")
+        else _NO_CLIENT_EN
+    )
+    return f"{_who(d)} unsubscribed from your newsletter in MailChimp{spam}. {after}"
+
+
+def _cleaned_en(d: Details) -> str:
+    if d.get("source") == "sync":
+        return (
+            f"{d['email']} was cleaned (invalid address) in MailChimp; the client database was "
+            "updated (found by the sync)."
+        )
+    text = _CLEANED_BECAUSE_EN.get(str(d.get("reason", "")), "was found invalid")
+    after = (
+        "The client's record now says invalid address; ask the client for a new email address "
+        "at their next visit."
+        if d.get("client_id")
+        else _NO_CLIENT_EN
+    )
+    return f"MailChimp stopped sending to {_who(d)}: the address {text}. {after}"
+
+
+def _subscribed_en(d: Details) -> str:
+    if d.get("client_id"):
+        return (
+            f"{d['email']}, already a client, subscribed (again) through MailChimp "
+            f"({_names_en(d.get('merges'))}). The client database was not changed: update the "
+            "client's newsletter choice by hand if relevant."
+        )
+    return (
+        f"New subscriber {d['email']} in MailChimp ({_names_en(d.get('merges'))}). Not added to "
+        "the client database: add the client by hand if relevant."
+    )
+
+
+def _summary_en(d: Details) -> str:
+    c = d["counts"]
+    text = (
+        f"{'Dry run: would send' if d.get('dry_run') else 'Sync finished'}: "
+        f"{c['created']} added, {c['updated']} updated, {c['unchanged']} unchanged, "
+        f"{c['skipped']} skipped, {c['failed']} failed"
+    )
+    if c.get("unsubscribed") or c.get("cleaned"):
+        text += f"; {c['unsubscribed']} unsubscribed and {c['cleaned']} cleaned in MailChimp"
+    if d.get("webhook_problem"):
+        text += ". The webhook is not installed: see the activity log"
+    return text
+
+
+def _repaired_en(d: Details) -> str:
+    if d.get("moved"):
+        return (
+            "The MailChimp webhook was given a new address: its secret is no longer stored in "
+            "the database. Nothing to do."
+        )
+    what = ", ".join(map(str, d.get("what") or [])) or "changed"
+    return (
+        f"The MailChimp webhook was altered in MailChimp ({what}); it was restored. Please do not "
+        "delete or edit it (Audience → Settings → Webhooks)."
+    )
+
+
+def _refused_en(d: Details) -> str:
+    if d.get("audience_id"):
+        return (
+            f"A MailChimp {d['type']} event for another audience ({d['list_id']}) was refused: "
+            "only the connected audience's events are accepted. If you connected a different "
+            "audience, remove the old audience's webhook in MailChimp (Audience → Settings → "
+            "Webhooks)."
+        )
+    return (
+        f"A MailChimp {d['type']} event was refused: no MailChimp audience is connected yet. "
+        "Click Authorize (Settings → Advanced → Newsletters) to connect one."
+    )
+
+
+def _removed_en(d: Details) -> str:
+    action = (
+        f"{d['archived']} archived in MailChimp"
+        if d.get("archive")
+        else "left as they are in MailChimp"
+    )
+    return f"{d['count']} client(s) removed from the platform are no longer synced; {action}."
+
+
+def _auth_failed_en(d: Details) -> str:
+    error = f" ({d['error']})" if d.get("error") else ""
+    return _AUTH_FAILED_EN[str(d["reason"])].format(error=error)
+
+
+ENGLISH: dict[str, Template] = {
+    "authorization.granted": lambda d: f"MailChimp account {d['account'] or d['dc']} authorized.",
+    "authorization.failed": _auth_failed_en,
+    "authorization.revoked": lambda d: (
+        "MailChimp refused the plugin's authorization (it was revoked). The owner must "
+        "authorize again: Settings → Advanced → Newsletters → Authorize."
+    ),
+    "check.passed": lambda d: (
+        f"Check passed: the audience {d['list_name']!r} (id {d['audience_id']}) has EMAIL, "
+        "FNAME, LNAME and BIRTHDAY."
+    ),
+    "check.failed": lambda d: _capital(str(d["error"])),
+    "check.fixed": lambda d: (
+        f"Added the missing audience field(s) {', '.join(map(str, d['fields']))} in MailChimp."
+    ),
+    "webhook.installed": lambda d: (
+        "The webhook was added to your MailChimp audience. Please do not delete or edit it."
+    ),
+    "webhook.repaired": _repaired_en,
+    "webhook.failed": lambda d: (
+        f"The webhook could not be installed in MailChimp ({d['error']}). MailChimp must be "
+        f"able to reach {d['public_url']}: check that the plugin's web server is running. It "
+        "will be tried again at the next sync."
+    ),
+    "webhook.refused": _refused_en,
+    "sync.succeeded": _summary_en,
+    "sync.partial": _summary_en,
+    "sync.failed": lambda d: f"Sync failed: {d['error']}",
+    "contact.unsubscribed": _unsubscribed_en,
+    "contact.cleaned": _cleaned_en,
+    "contact.removed": _removed_en,
+    "contact.email_changed": lambda d: (
+        f"{d['old_email']} changed address to {d['new_email']}: the same MailChimp member "
+        "follows the client."
+    ),
+    "mailchimp.subscribe.recorded": _subscribed_en,
+    "mailchimp.profile.recorded": lambda d: (
+        f"{d['email']} updated their profile in MailChimp ({_names_en(d.get('merges'))}). The "
+        "client database was not changed: copy the new values by hand if relevant."
+    ),
+    "mailchimp.upemail.recorded": lambda d: (
+        f"{d['old_email']} changed their address to {d['new_email']} in MailChimp. The client "
+        "database was not changed: update the client's email by hand if relevant."
+    ),
+    "mailchimp.campaign.recorded": lambda d: (
+        f"MailChimp campaign event: {d['campaign'].get('subject', '')} "
+        f"({d['campaign'].get('status', '')})."
+    ),
+}
+
+# -- French ------------------------------------------------------------------------------------
+
+
+def _names_fr(merges: Any) -> str:
+    if not isinstance(merges, Mapping):
+        return "aucun nom donné"
+    labels = {"FNAME": "prénom", "LNAME": "nom", "BIRTHDAY": "anniversaire"}
+    parts = [f"{label} « {merges[tag]} »" for tag, label in labels.items() if merges.get(tag)]
+    return ", ".join(parts) or "aucun nom donné"
+
+
+_NO_CLIENT_FR = "Aucun client n'a cette adresse dans votre base de données clients ; rien à faire."
+
+
+def _unsubscribed_fr(d: Details) -> str:
+    found = "la fiche du client indique maintenant « désabonné » ; rien à faire."
+    if d.get("source") == "sync":
+        return (
+            f"{_who(d)} s'est désabonné dans MailChimp (constaté par la synchronisation) : {found}"
+        )
+    spam = " en signalant une infolettre comme indésirable" if d.get("reason") == "abuse" else ""
+    tail = found.capitalize() if d.get("client_id") else _NO_CLIENT_FR
+    return f"{_who(d)} s'est désabonné de votre infolettre dans MailChimp{spam}. {tail}"
+
+
+def _cleaned_fr(d: Details) -> str:
+    fix = (
+        "La fiche du client indique maintenant « adresse invalide » ; demandez-lui une nouvelle "
+        "adresse courriel à sa prochaine visite."
+    )
+    if d.get("source") == "sync":
+        return f"MailChimp a retiré {_who(d)} (adresse invalide), constaté par la synchronisation. {fix}"
+    text = {
+        "hard": "l'adresse n'existe pas ou ne fonctionne plus",
+        "abuse": "une plainte pour courriel indésirable a été reçue",
+    }.get(str(d.get("reason", "")), "l'adresse est invalide")
+    tail = fix if d.get("client_id") else _NO_CLIENT_FR
+    return f"MailChimp n'envoie plus à {_who(d)} : {text}. {tail}"
+
+
+def _summary_fr(d: Details) -> str:
+    c = d["counts"]
+    return (
+        f"Synchronisation : {c.get('created', 0)} ajoutés, {c.get('updated', 0)} mis à jour, "
+        f"{c.get('unchanged', 0)} inchangés, {c.get('skipped', 0)} ignorés, "
+        f"{c.get('failed', 0)} en échec, {c.get('unsubscribed', 0)} désabonnements et "
+        f"{c.get('cleaned', 0)} adresses invalides reçus de MailChimp."
+    )
+
+
+def _refused_fr(d: Details) -> str:
+    if d.get("audience_id"):
+        return (
+            f"Un événement MailChimp « {d['type']} » pour une autre liste ({d['list_id']}) a été "
+            "refusé : seuls les événements de la liste connectée sont acceptés. Si vous avez "
+            "connecté une autre liste, supprimez le webhook de l'ancienne dans MailChimp "
+            "(Audience → Settings → Webhooks)."
+        )
+    return (
+        f"Un événement MailChimp « {d['type']} » a été refusé : aucune liste MailChimp n'est "
+        "connectée. Cliquez sur Autoriser (Paramètres → Avancé → Infolettres)."
+    )
+
+
+FRENCH: dict[str, Template] = {
+    "contact.unsubscribed": _unsubscribed_fr,
+    "contact.cleaned": _cleaned_fr,
+    "mailchimp.subscribe.recorded": lambda d: (
+        f"Nouvel abonné {d['email']} dans MailChimp ({_names_fr(d.get('merges'))}). Il n'a pas "
+        "été ajouté à votre base de données clients : ajoutez le client à la main si pertinent."
+    ),
+    "mailchimp.profile.recorded": lambda d: (
+        f"{d['email']} a modifié son profil dans MailChimp ({_names_fr(d.get('merges'))}). La "
+        "base de données clients n'a pas été modifiée : recopiez les nouvelles valeurs à la "
+        "main si pertinent."
+    ),
+    "mailchimp.upemail.recorded": lambda d: (
+        f"{d['old_email']} a changé son adresse pour {d['new_email']} dans MailChimp. La base de "
+        "données clients n'a pas été modifiée : mettez à jour le courriel du client à la main "
+        "si pertinent."
+    ),
+    "webhook.refused": _refused_fr,
+    "webhook.installed": lambda d: (
+        "Le webhook a été ajouté à votre liste MailChimp. Merci de ne pas le supprimer ni le "
+        "modifier."
+    ),
+    "webhook.repaired": lambda d: (
+        "Le webhook MailChimp avait été supprimé ou modifié ; il a été rétabli. Merci de ne pas "
+        "le supprimer ni le modifier (Audience → Settings → Webhooks)."
+    ),
+    "authorization.granted": lambda d: f"Compte MailChimp {d['account'] or d['dc']} autorisé.",
+    "check.passed": lambda d: "Vérification réussie : la liste MailChimp est conforme.",
+    "check.fixed": lambda d: (
+        f"Champ(s) manquant(s) ajouté(s) dans MailChimp : {', '.join(map(str, d['fields']))}."
+    ),
+    "sync.succeeded": _summary_fr,
+    "sync.partial": lambda d: (
+        _summary_fr(d)
+        + " Certains contacts n'ont pas pu être envoyés : le détail est dans la version JSON."
+    ),
+    "contact.removed": lambda d: (
+        f"{d['count']} client(s) retiré(s) de la plateforme ne sont plus synchronisés."
+    ),
+}
+
+CATALOGS: dict[str, dict[str, Template]] = {"en": ENGLISH, "fr": FRENCH}
+
+
+def render(entry: ActivityEntry, lang: str = "en") -> str:
+    """The entry's sentence in `lang` (English where French has no template yet)."""
+    for catalog in (CATALOGS.get(lang, ENGLISH), ENGLISH):
+        template = catalog.get(str(entry.kind))
+        if template is None:
+            continue
+        try:
+            return template(entry.details)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            continue  # an entry from before entries were data: its stored sentence
+    return entry.message
+
+
+def worded(entry: ActivityEntry, lang: str = "en") -> ActivityEntry:
+    """The entry with its sentence in `message`."""
+    return replace(entry, message=render(entry, lang))
+
+
+def entry_json(entry: ActivityEntry, lang: str = "en") -> dict[str, Any]:
+    """As the CLI and the HTTP API print it: {at, kind, message, details}."""
+    return worded(entry, lang).as_json()
+
+
+# -- the end of an authorization (the callback page and its JSON) -------------------------------
+
+_CONNECT_EN = {
+    "replayed": "This authorization link was already used: click Authorize again to connect.",
+    "denied": "MailChimp authorization was not granted{error}: click Authorize again to connect.",
+    "incomplete": "MailChimp did not complete the authorization{error}: click Authorize again.",
+    "check_failed": "MailChimp is connected, but {bare}",
+    "sync_failed": "MailChimp is connected, but the initial sync failed: {bare}",
+}
+_CONNECT_FR = {
+    "replayed": "Ce lien d'autorisation a déjà servi : cliquez de nouveau sur Autoriser.",
+    "denied": "MailChimp n'a pas donné l'autorisation{error} : cliquez de nouveau sur Autoriser.",
+    "incomplete": "MailChimp n'a pas terminé l'autorisation{error} : cliquez de nouveau sur "
+    "Autoriser.",
+    "check_failed": "MailChimp est connecté, mais la liste ne convient pas : {bare}",
+    "sync_failed": "MailChimp est connecté, mais la synchronisation initiale a échoué : {bare}",
+}
+
+
+def connect_message(result: ConnectResult, lang: str = "en") -> str:
+    if result.outcome != Connected.SYNCED or result.sync is None:
+        table = _CONNECT_FR if lang == "fr" else _CONNECT_EN
+        error = f" ({result.error})" if result.error else ""
+        return table[str(result.outcome)].format(error=error, bare=result.error)
+    c = result.sync.counts
+    if lang == "fr":
+        done = "a réussi" if c.failed == 0 else "s'est terminée avec des problèmes"
+        return (
+            f"MailChimp est connecté et la synchronisation initiale {done} : {c.created} contacts "
+            f"ajoutés et {c.updated} mis à jour dans la liste « {result.list_name} », "
+            f"{c.skipped} ignorés, {c.failed} refusés par MailChimp. Désormais, la "
+            "synchronisation a lieu chaque nuit."
+        )
+    done = "succeeded" if c.failed == 0 else "finished with problems"
+    return (
+        f"MailChimp is connected and the initial sync {done}: {c.created} contacts added and "
+        f"{c.updated} updated in the audience {result.list_name!r}, {c.skipped} skipped, "
+        f"{c.failed} refused by MailChimp. From now on the sync runs every night."
+    )
+
+
+def connect_json(result: ConnectResult, lang: str = "en") -> dict[str, Any]:
+    data: dict[str, Any] = {"ok": result.ok, "message": connect_message(result, lang)}
+    if result.tenant_id:
+        data["tenant"] = result.tenant_id
+    if result.sync is not None:
+        data["sync"] = result.sync.as_json()
+    return data
