@@ -379,3 +379,12 @@ def connect_json(result: ConnectResult, lang: str = "en") -> dict[str, Any]:
     if result.sync is not None:
         data["sync"] = result.sync.as_json()
     return data
+
+
+def callback_state(result: ConnectResult) -> str:
+    """Which heading the callback page gives: ok, partly, replayed or failed."""
+    if result.outcome == Connected.REPLAYED:
+        return "replayed"
+    if result.outcome in (Connected.DENIED, Connected.INCOMPLETE):
+        return "failed"
+    return "ok" if result.ok else "partly"

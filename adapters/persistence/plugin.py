@@ -32,7 +32,8 @@ def database_for(url: str) -> Database:
         if database is None:
             try:
                 database = Database(url)
-            except (ArgumentError, NoSuchModuleError) as exc:
+            except (ArgumentError, NoSuchModuleError, ImportError) as exc:
+                # ImportError: a dialect SQLAlchemy knows whose driver is not installed.
                 raise _unusable(url, exc) from exc
             try:
                 with database.engine.connect():

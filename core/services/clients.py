@@ -56,6 +56,8 @@ class _Addresses:
         address when the row cannot have it (and then records nothing)."""
         email = client.email.lower()
         target = client.client_id if client.client_id in self.email_of else None
+        if target is None and client.client_id and email in self.holder_of:
+            return self.holder_of[email]  # a new client_id cannot take a kept address
         if target is None:
             target = self.holder_of.get(email)
         if target is None:

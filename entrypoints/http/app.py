@@ -7,7 +7,7 @@ import json
 import logging
 import re
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -26,7 +26,12 @@ from calendarspots_mailchimp.core.services.webhooks.events import MAX_FIELDS, Fo
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
-from calendarspots_mailchimp.entrypoints.messages import connect_json, connect_message, entry_json
+from calendarspots_mailchimp.entrypoints.messages import (
+    callback_state,
+    connect_json,
+    connect_message,
+    entry_json,
+)
 
 log = logging.getLogger("calendarspots_mailchimp.http")
 
@@ -181,10 +186,14 @@ def create_app(container: Container) -> Starlette:
             status = http_status(exc)
             if wants_json(request):
                 return JSONResponse({"ok": False, "message": one_line(exc)}, status_code=status)
-            return HTMLResponse(pages.callback_page(False, one_line(exc), lang), status_code=status)
+            return HTMLResponse(
+                pages.callback_page("failed", one_line(exc), lang), status_code=status
+            )
         if wants_json(request):
             return JSONResponse(connect_json(result))
-        return HTMLResponse(pages.callback_page(result.ok, connect_message(result, lang), lang))
+        return HTMLResponse(
+            pages.callback_page(callback_state(result), connect_message(result, lang), lang)
+        )
 
     async def webhook(request: Request) -> Response:
         tenant_id = request.path_params["tenant_id"]
@@ -256,9 +265,10 @@ def create_app(container: Container) -> Starlette:
         # them); paging travels in headers so the body stays that plain list.
         headers = {"Cache-Control": "no-store", "X-Total-Count": str(total)}
         if offset + len(entries) < total:
-            headers["Link"] = (
-                f'<{request.url.path}?limit={limit}&offset={offset + limit}>; rel="next"'
+            query = urlencode(
+                [("limit", limit), ("offset", offset + limit)] + [("kind", k) for k in kinds]
             )
+            headers["Link"] = f'<{request.url.path}?{query}>; rel="next"'
         return JSONResponse([entry_json(e) for e in entries], headers=headers)
 
     routes = [

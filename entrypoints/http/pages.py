@@ -20,6 +20,8 @@ TEXT = {
         "message": "Details",
         "empty": "No activity yet.",
         "ok": "MailChimp is connected",
+        "partly": "MailChimp is connected, but needs your attention",
+        "replayed": "This authorization link was already used",
         "failed": "MailChimp is not connected",
         "newer": "Newer",
         "older": "Older",
@@ -33,6 +35,8 @@ TEXT = {
         "message": "Détails",
         "empty": "Aucune activité pour l'instant.",
         "ok": "MailChimp est connecté",
+        "partly": "MailChimp est connecté, mais demande votre attention",
+        "replayed": "Ce lien d'autorisation a déjà servi",
         "failed": "MailChimp n'est pas connecté",
         "newer": "Plus récentes",
         "older": "Plus anciennes",
@@ -92,10 +96,10 @@ def _page(lang: str, title: str, body: str) -> str:
     )
 
 
-def callback_page(ok: bool, message: str, lang: str) -> str:
-    t = TEXT[lang]
-    heading = t["ok"] if ok else t["failed"]
-    css = "ok" if ok else "bad"
+def callback_page(state: str, message: str, lang: str) -> str:
+    """`state`: ok, partly (connected, with something to fix), replayed or failed."""
+    heading = TEXT[lang][state]
+    css = "ok" if state == "ok" else "bad"
     return _page(lang, heading, f'<h1 class="{css}">{escape(heading)}</h1><p>{escape(message)}</p>')
 
 

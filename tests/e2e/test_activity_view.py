@@ -3,6 +3,8 @@ behind the admin token."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from support.harness import World
@@ -53,7 +55,7 @@ def get(
     path: str,
     token: str | None = "",
     headers: dict[str, str] | None = None,
-    params: dict[str, object] | None = None,
+    params: Any = None,
 ) -> httpx.Response:
     """token "" sends the admin token, None sends none."""
     sent = dict(headers or {})
@@ -84,6 +86,18 @@ def test_json_is_newest_first_paged_and_filtered(world: World) -> None:
     only = only_page.json()
     assert only_page.headers["x-total-count"] == "7"
     assert {e["kind"] for e in only} == {"contact.unsubscribed"}
+    filtered = get(
+        world,
+        "/tenants/salon/activity",
+        params=[("limit", "4"), ("kind", "contact.unsubscribed"), ("kind", "check.passed")],
+    )
+    assert filtered.headers["x-total-count"] == "7"
+    following = filtered.headers["link"].split(">")[0].lstrip("<")
+    assert following == (
+        "/tenants/salon/activity?limit=4&offset=4&kind=contact.unsubscribed&kind=check.passed"
+    )
+    second = get(world, following).json()
+    assert len(second) == 3 and {e["kind"] for e in second} == {"contact.unsubscribed"}
     assert "other-audience" not in str(everything)
 
 

@@ -363,6 +363,7 @@ def cli_with(settings: Any, *args: str) -> Result:
     ("url", "words"),
     [
         ("foo://bar", "CS_MAILCHIMP_DATABASE_URL: the database foo://bar cannot be opened"),
+        ("mysql://someone@127.0.0.1/x", "CS_MAILCHIMP_DATABASE_URL: the database mysql://"),
         ("sqlite:////no/such/folder/x.db", "unable to open database file"),
         ("postgresql://someone:hunter2@127.0.0.1:1/nowhere", "someone:***@127.0.0.1:1"),
     ],

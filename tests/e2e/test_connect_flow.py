@@ -378,3 +378,15 @@ def test_a_sync_learns_the_account_id_of_a_tenant_connected_without_it(world: Wo
     world.sim.stats.reset()
     assert world.cli("sync", "salon").exit_code == 0
     assert world.sim.stats.count("GET", "/3.0/") == 0  # asked once, not every night
+
+
+def test_the_callback_page_says_connected_but_needs_attention_when_a_field_is_missing(
+    world: World,
+) -> None:
+    world.add_tenant("salon")
+    world.mailchimp(with_birthday=False)
+    with httpx.Client(timeout=60, follow_redirects=True) as browser:
+        page = browser.get(world.start_link("salon"), headers={"Accept-Language": "fr"})
+    assert page.status_code == 200
+    assert '<h1 class="bad">MailChimp est connecté, mais demande votre attention</h1>' in page.text
+    assert "BIRTHDAY" in page.text and "n&#x27;est pas connecté" not in page.text

@@ -127,6 +127,22 @@ def test_an_address_freed_earlier_in_the_file_may_be_taken(world: World, tmp_pat
     assert ids == {"y2@example.com": "Y1", "y@example.com": "X1", "x@example.com": "N1"}
 
 
+def test_a_new_client_id_cannot_take_an_address_another_client_keeps(
+    world: World, tmp_path: Path
+) -> None:
+    world.add_tenant("salon")
+    import_json(world, write(tmp_path, "one.csv", [HEADER, "ann@example.com,Ann,Lee,,C1"]))
+
+    report = import_json(
+        world, write(tmp_path, "two.csv", [HEADER, "Ann@Example.com,Other,Person,,ZZ1"])
+    )
+
+    assert (report["added"], report["updated"], report["skipped"]) == (0, 0, 1)
+    assert "'C1' already has that address" in report["errors"][0]["reason"]
+    [ann] = world.clients("salon").values()
+    assert (ann.client_id, ann.first_name, ann.last_name) == ("C1", "Ann", "Lee")
+
+
 def test_text_output_reports_each_bad_line_on_stderr(world: World, tmp_path: Path) -> None:
     world.add_tenant("salon")
     path = write(
