@@ -15,6 +15,7 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 from calendarspots_mailchimp.core.errors import CalendarspotsError, SyncInProgress
@@ -71,14 +72,31 @@ def night_status(
     return Due(tenant.tenant_id, local.date(), "retry" if failures_tonight else "night")
 
 
+class Night(StrEnum):
+    SYNCED = "synced"  # the sync ran and succeeded (or was partial: see the report)
+    FAILED = "failed"
+    BUSY = "busy"  # another process is syncing this tenant right now
+    ALREADY_SYNCED = "already synced"  # another process synced this night first
+
+
 @dataclass
 class NightlyOutcome:
     tenant_id: str
-    ok: bool
+    night: Night
     message: str
     report: SyncReport | None = None
-    skipped: bool = False  # another process synced this night first
-    busy: bool = False  # another process is syncing this tenant right now
+
+    @property
+    def ok(self) -> bool:
+        return self.night in (Night.SYNCED, Night.ALREADY_SYNCED)
+
+    @property
+    def busy(self) -> bool:
+        return self.night == Night.BUSY
+
+    @property
+    def skipped(self) -> bool:
+        return self.night == Night.ALREADY_SYNCED
 
 
 class NightlyService:
@@ -129,12 +147,13 @@ class NightlyService:
         try:
             report = self.sync.sync(tenant_id, SyncKind.NIGHTLY, night=night)
         except AlreadySynced as exc:
-            return NightlyOutcome(tenant_id, True, exc.message, skipped=True)
+            return NightlyOutcome(tenant_id, Night.ALREADY_SYNCED, exc.message)
         except SyncInProgress as exc:
-            return NightlyOutcome(tenant_id, False, exc.message, busy=True)
+            return NightlyOutcome(tenant_id, Night.BUSY, exc.message)
         except CalendarspotsError as exc:
-            return NightlyOutcome(tenant_id, False, exc.message)
-        return NightlyOutcome(tenant_id, report.ok, report.message, report)
+            return NightlyOutcome(tenant_id, Night.FAILED, exc.message)
+        result = Night.SYNCED if report.ok else Night.FAILED
+        return NightlyOutcome(tenant_id, result, report.message, report)
 
 
 def _failures_tonight(

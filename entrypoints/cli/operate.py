@@ -17,6 +17,7 @@ from calendarspots_mailchimp.core.errors import (
 from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
 from calendarspots_mailchimp.core.services.sync import SyncReport
+from calendarspots_mailchimp.core.services.sync.report import Failure
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant
 from calendarspots_mailchimp.entrypoints.container import runtime
 
@@ -117,9 +118,9 @@ def sync(
                 report = service.sync(tenant, kind, full=full, dry_run=dry_run, progress=progress)
         emit(report.as_json(), as_json, lambda: _print_report(report))
         if not report.ok:
-            failure: dict[str, type[CalendarspotsError]] = {
-                "contract": AudienceContractError,
-                "revoked": NotConnected,
+            failure: dict[Failure | None, type[CalendarspotsError]] = {
+                Failure.CONTRACT: AudienceContractError,
+                Failure.REVOKED: NotConnected,
             }
             raise failure.get(report.failure, SyncFailed)(report.message)
 

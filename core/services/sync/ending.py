@@ -16,7 +16,12 @@ from calendarspots_mailchimp.core.model import (
 )
 from calendarspots_mailchimp.core.services.sync.lease import local_date
 from calendarspots_mailchimp.core.services.sync.limits import MAX_DETAILS
-from calendarspots_mailchimp.core.services.sync.report import SyncReport, failed_report, summary
+from calendarspots_mailchimp.core.services.sync.report import (
+    Failure,
+    SyncReport,
+    failed_report,
+    summary,
+)
 from calendarspots_mailchimp.core.services.sync.run import Run
 from calendarspots_mailchimp.core.services.tenancy import record
 from calendarspots_mailchimp.ports.clock import Clock
@@ -97,7 +102,7 @@ class Ending:
         """Recorded even by a dry run: the tenant must authorize again either way."""
         extra = [(ActivityKind.AUTHORIZATION_REVOKED, "")]
         self._record_failure(REVOKED, ConnectionState.NEEDS_REAUTHORIZATION, extra)
-        return self._report(REVOKED, False, "revoked")
+        return self._report(REVOKED, False, Failure.REVOKED)
 
     def contract_broken(self, exc: AudienceContractError | AudienceNotFound) -> SyncReport:
         list_name = self.tenant.list_name
@@ -112,7 +117,7 @@ class Ending:
         if not self.dry_run:
             extra = [(ActivityKind.CHECK_FAILED, message)]
             self._record_failure(message, ConnectionState.NEEDS_ATTENTION, extra)
-        return self._report(message, self.dry_run, "contract")
+        return self._report(message, self.dry_run, Failure.CONTRACT)
 
     def trouble(self, exc: MailChimpError | CalendarspotsError) -> SyncReport:
         message = (
@@ -129,7 +134,7 @@ class Ending:
         )
         if not self.dry_run:
             self._record_failure(message, None, [])
-        return self._report(message, self.dry_run, "mailchimp")
+        return self._report(message, self.dry_run, Failure.MAILCHIMP)
 
     def _record_failure(
         self, message: str, state: ConnectionState | None, extra: list[tuple[ActivityKind, str]]
@@ -155,7 +160,7 @@ class Ending:
             )
             uow.commit()
 
-    def _report(self, message: str, dry_run: bool, failure: str) -> SyncReport:
+    def _report(self, message: str, dry_run: bool, failure: Failure) -> SyncReport:
         return failed_report(
             self.tenant.tenant_id, self.run.kind, message, dry_run, self.account.api_calls, failure
         )

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Any
 
 from calendarspots_mailchimp.core.model import MemberStatus, SyncCounts, SyncKind, SyncStatus
 from calendarspots_mailchimp.core.services.sync.limits import MAX_DETAILS
 from calendarspots_mailchimp.ports.mailchimp import MemberError, MemberErrorKind
+
+
+class Failure(StrEnum):
+    CONTRACT = "contract"  # the audience breaks R1/R2/R6
+    REVOKED = "revoked"  # MailChimp refused the token
+    MAILCHIMP = "mailchimp"  # MailChimp failed or could not be reached
 
 
 @dataclass
@@ -31,7 +38,7 @@ class SyncReport:
     api_calls: int = 0
     problems: list[ClientProblem] = field(default_factory=list)
     plan: dict[str, list[str]] = field(default_factory=dict)
-    failure: str = ""  # why a failed run failed: "contract", "revoked" or "mailchimp"
+    failure: Failure | None = None  # why a failed run failed
 
     @property
     def ok(self) -> bool:
@@ -56,7 +63,12 @@ class SyncReport:
 
 
 def failed_report(
-    tenant_id: str, kind: SyncKind, message: str, dry_run: bool, api_calls: int, failure: str
+    tenant_id: str,
+    kind: SyncKind,
+    message: str,
+    dry_run: bool,
+    api_calls: int,
+    failure: Failure,
 ) -> SyncReport:
     return SyncReport(
         tenant_id,

@@ -5,7 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from calendarspots_mailchimp.core.model import ActivityKind, Tenant
-from calendarspots_mailchimp.core.services.sync.webhook_repair import WebhookOutcome, ensure_webhook
+from calendarspots_mailchimp.core.services.sync.webhook_repair import (
+    Action,
+    WebhookOutcome,
+    ensure_webhook,
+)
 from calendarspots_mailchimp.core.services.tenancy import record
 from calendarspots_mailchimp.core.services.webhook_address import (
     LEGACY_SALT_PREFIX,
@@ -99,14 +103,14 @@ def watch_webhook(
 
 def _tell(scope: TenantScope, clock: Clock, outcome: WebhookOutcome, moving: bool) -> None:
     hook_id = outcome.webhook.webhook_id
-    if outcome.action == "installed":
+    if outcome.action == Action.INSTALLED:
         record(
             scope,
             clock.now(),
             ActivityKind.WEBHOOK_INSTALLED,
             webhook_id=hook_id,
         )
-    elif outcome.action == "repaired":
+    elif outcome.action == Action.REPAIRED:
         record(
             scope,
             clock.now(),

@@ -4,6 +4,7 @@ plugin's URL path on this public URL; an edited one is put back, duplicates are 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from calendarspots_mailchimp.core.services.webhook_address import WEBHOOK_PATH
 from calendarspots_mailchimp.ports.mailchimp import (
@@ -16,9 +17,15 @@ from calendarspots_mailchimp.ports.mailchimp import (
 )
 
 
+class Action(StrEnum):
+    OK = "ok"
+    INSTALLED = "installed"
+    REPAIRED = "repaired"
+
+
 @dataclass(frozen=True)
 class WebhookOutcome:
-    action: str  # "ok" | "installed" | "repaired"
+    action: Action
     webhook: Webhook
     what: tuple[str, ...] = ()
 
@@ -60,13 +67,13 @@ def ensure_webhook(
         for extra in extras:
             account.delete_webhook(audience_id, extra.webhook_id)
         what = tuple("duplicate removed" for _ in extras)
-        return WebhookOutcome("repaired" if what else "ok", exact[0], what)
+        return WebhookOutcome(Action.REPAIRED if what else Action.OK, exact[0], what)
     if mine:
         return _repair(account, audience_id, spec, mine)
     created = account.create_webhook(audience_id, spec)
     if known_webhook_id:
-        return WebhookOutcome("repaired", created, ("missing",))
-    return WebhookOutcome("installed", created)
+        return WebhookOutcome(Action.REPAIRED, created, ("missing",))
+    return WebhookOutcome(Action.INSTALLED, created)
 
 
 def _repair(
@@ -99,4 +106,4 @@ def _repair(
         # MailChimp kept something else than asked: start again from a clean slate.
         account.delete_webhook(audience_id, fixed.webhook_id)
         fixed = account.create_webhook(audience_id, spec)
-    return WebhookOutcome("repaired", fixed, tuple(what))
+    return WebhookOutcome(Action.REPAIRED, fixed, tuple(what))

@@ -23,9 +23,16 @@ from calendarspots_mailchimp.core.services.webhooks.events import WebhookEvent
 
 
 class Outcome(StrEnum):
+    """What became of a received event (the webhook's answer says it)."""
+
     APPLIED = "applied"  # the client database was changed
     NO_CLIENT = "no-client"  # an opt-out for an address that is no client's
     RECORDED = "recorded"  # only logged (R8)
+    DUPLICATE = "duplicate"  # received before: not applied again
+    ALREADY_APPLIED = "already-applied"  # a twin applied it first
+    STORED = "stored"  # kept, to be applied later (applying it failed)
+    INVALID = "invalid"  # stored once, but not an event MailChimp sends
+    REFUSED = "refused"  # another audience's event, or no audience connected
 
 
 @dataclass(frozen=True)

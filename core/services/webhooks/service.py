@@ -25,7 +25,7 @@ from calendarspots_mailchimp.core.errors import ConfigurationError, InvalidInput
 from calendarspots_mailchimp.core.model import ActivityKind, Client, Tenant
 from calendarspots_mailchimp.core.services import webhook_address
 from calendarspots_mailchimp.core.services.tenancy import record
-from calendarspots_mailchimp.core.services.webhooks.decide import decide, refusal
+from calendarspots_mailchimp.core.services.webhooks.decide import Outcome, decide, refusal
 from calendarspots_mailchimp.core.services.webhooks.events import (
     ForeignList,
     WebhookEvent,
@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 class Receipt:
     applied: bool
     duplicate: bool
-    outcome: str
+    outcome: Outcome
 
 
 @dataclass(frozen=True)
@@ -80,7 +80,7 @@ class InboundService:
         stored = self.store(self.authenticate(tenant_id, secret), form)
         if stored.event_id is None:
             self._recover(tenant_id)
-            return Receipt(False, True, "duplicate")
+            return Receipt(False, True, Outcome.DUPLICATE)
         try:
             receipt = self.apply(stored.tenant, stored.event_id, stored.event)
         except Exception:
@@ -90,7 +90,7 @@ class InboundService:
                 stored.event_id,
                 tenant_id,
             )
-            return Receipt(False, False, "stored")
+            return Receipt(False, False, Outcome.STORED)
         if self.memory.first_time(tenant_id):
             self._recover(tenant_id)
         return receipt
@@ -147,7 +147,7 @@ class InboundService:
             # Stored as already handled, so MailChimp's retries of it are not logged again.
             event_id = scope.inbox.add(key, now, form)
             if event_id is not None:
-                scope.inbox.mark_applied(event_id, now, "refused")
+                scope.inbox.mark_applied(event_id, now, Outcome.REFUSED)
                 record(scope, now, ActivityKind.WEBHOOK_REFUSED, **refusal(tenant, event))
             uow.commit()
         raise ForeignList("this event is not for the connected audience")
@@ -163,7 +163,7 @@ class InboundService:
                 scope = uow.scope(tenant.tenant_id)
                 now = self.clock.now()
                 if not scope.inbox.claim(event_id, now):
-                    return Receipt(False, False, "already-applied")
+                    return Receipt(False, False, Outcome.ALREADY_APPLIED)
                 known = scope.ledger.find_by_email(event.email) if event.email else None
                 decision = decide(event, client, known)
                 if decision.ledger is not None:
@@ -210,5 +210,5 @@ class InboundService:
 
     def _mark_invalid(self, tenant_id: str, event_id: int) -> None:
         with self.uow() as uow:
-            uow.scope(tenant_id).inbox.mark_applied(event_id, self.clock.now(), "invalid")
+            uow.scope(tenant_id).inbox.mark_applied(event_id, self.clock.now(), Outcome.INVALID)
             uow.commit()
