@@ -15,6 +15,7 @@ class ActivityKind(StrEnum):
     AUTHORIZATION_GRANTED = "authorization.granted"
     AUTHORIZATION_REVOKED = "authorization.revoked"
     AUTHORIZATION_FAILED = "authorization.failed"
+    AUTHORIZATION_DISCONNECTED = "authorization.disconnected"
     CHECK_PASSED = "check.passed"
     CHECK_FAILED = "check.failed"
     CHECK_FIXED = "check.fixed"

@@ -11,9 +11,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendarspots_mailchimp.core.activity import ActivityEntry as ActivityEntry
 from calendarspots_mailchimp.core.activity import ActivityKind as ActivityKind
+from calendarspots_mailchimp.core.emails import is_valid_email as is_valid_email
+from calendarspots_mailchimp.core.emails import normalize_email as normalize_email
+from calendarspots_mailchimp.core.emails import subscriber_hash as subscriber_hash
 from calendarspots_mailchimp.core.errors import InvalidInput
 
 DEFAULT_LIST_NAME = "calendarspots"
+LOCALES = ("fr", "en")  # Datedechoix.com reads French, calendarspots.com English
+DEFAULT_LOCALE = "fr"
 
 
 class ConnectionState(StrEnum):
@@ -21,6 +26,7 @@ class ConnectionState(StrEnum):
     CONNECTED = "connected"
     NEEDS_REAUTHORIZATION = "needs_reauthorization"
     NEEDS_ATTENTION = "needs_attention"
+    DISCONNECTED = "disconnected"  # the owner disconnected: no token, no webhook, no sync
 
 
 class NewsletterStatus(StrEnum):
@@ -45,28 +51,6 @@ class MemberStatus(StrEnum):
     def opted_out(self) -> bool:
         """R10: such a member must never be (re-)subscribed by a sync."""
         return self in (MemberStatus.UNSUBSCRIBED, MemberStatus.CLEANED)
-
-
-# A pragmatic address check: one @, a dotted domain, no spaces. MailChimp applies stricter
-# (undocumented) rules and answers "looks fake or invalid" for some addresses that pass here;
-# those come back as per-member errors and are reported, never fatal.
-_EMAIL_RE = re.compile(
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
-
-
-def normalize_email(raw: str) -> str:
-    return raw.strip()
-
-
-def is_valid_email(email: str) -> bool:
-    return len(email) <= 254 and bool(_EMAIL_RE.match(email))
-
-
-def subscriber_hash(email: str) -> str:
-    """MailChimp's member key: MD5 of the lowercase address (docs/mailchimp-api.md §4.1)."""
-    return hashlib.md5(email.strip().lower().encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
 def validate_timezone(name: str) -> str:
@@ -174,6 +158,7 @@ class Tenant:
     last_sync_at: datetime | None = None
     last_sync_local_date: date | None = None
     members_checked_at: datetime | None = None
+    locale: str = DEFAULT_LOCALE  # the language of the owner's pages and activity
 
     @property
     def connected(self) -> bool:

@@ -19,6 +19,7 @@ from calendarspots_mailchimp.core.activity import ActivityEntry
 from calendarspots_mailchimp.core.services.check import CheckService
 from calendarspots_mailchimp.core.services.clients import Clients
 from calendarspots_mailchimp.core.services.connect import ConnectService
+from calendarspots_mailchimp.core.services.disconnect import DisconnectService
 from calendarspots_mailchimp.core.services.links import StartLinks
 from calendarspots_mailchimp.core.services.nightly import NightlyService
 from calendarspots_mailchimp.core.services.sync import SyncService
@@ -77,6 +78,7 @@ class Container(containers.DeclarativeContainer):
         inbound_service.provided.apply_pending,
     )
     check_service = providers.Factory(CheckService, uow, accounts, clock)
+    disconnect_service = providers.Factory(DisconnectService, uow, accounts, clock, webhook_site)
     start_links = providers.Factory(StartLinks, uow, mailchimp.provided.oauth, clock, settings)
     connect_service = providers.Factory(
         ConnectService,

@@ -153,6 +153,17 @@ def _auth_failed_en(d: Details) -> str:
 ENGLISH: dict[str, Template] = {
     "authorization.granted": lambda d: f"MailChimp account {d['account'] or d['dc']} authorized.",
     "authorization.failed": _auth_failed_en,
+    "authorization.disconnected": lambda d: (
+        "MailChimp was disconnected: "
+        + (
+            f"the plugin's webhook could not be removed ({d['error']}): delete it in MailChimp "
+            "(Audience → Settings → Webhooks); "
+            if d.get("error")
+            else "the plugin's webhook was removed from the audience; "
+        )
+        + "its access was forgotten and the clients stay in your client database. Click "
+        "Authorize to connect again."
+    ),
     "authorization.revoked": lambda d: (
         "MailChimp refused the plugin's authorization (it was revoked). The owner must "
         "authorize again: Settings → Advanced → Newsletters → Authorize."
@@ -291,6 +302,17 @@ FRENCH: dict[str, Template] = {
         "le supprimer ni le modifier (Audience → Settings → Webhooks)."
     ),
     "authorization.granted": lambda d: f"Compte MailChimp {d['account'] or d['dc']} autorisé.",
+    "authorization.disconnected": lambda d: (
+        "MailChimp a été déconnecté : "
+        + (
+            f"le webhook n'a pas pu être retiré ({d['error']}) : supprimez-le dans MailChimp "
+            "(Audience → Settings → Webhooks) ; "
+            if d.get("error")
+            else "le webhook a été retiré de la liste ; "
+        )
+        + "l'accès est oublié et les clients restent dans votre base de données clients. "
+        "Cliquez sur Autoriser pour le reconnecter."
+    ),
     "check.passed": lambda d: "Vérification réussie : la liste MailChimp est conforme.",
     "check.fixed": lambda d: (
         f"Champ(s) manquant(s) ajouté(s) dans MailChimp : {', '.join(map(str, d['fields']))}."

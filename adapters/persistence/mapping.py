@@ -51,6 +51,7 @@ def tenant_values(tenant: Tenant) -> dict[str, object]:
         "last_sync_at": tenant.last_sync_at,
         "last_sync_local_date": tenant.last_sync_local_date,
         "members_checked_at": tenant.members_checked_at,
+        "locale": tenant.locale,
     }
 
 
@@ -74,6 +75,7 @@ def tenant_from(record: TenantRecord) -> Tenant:
         last_sync_at=record.last_sync_at,
         last_sync_local_date=record.last_sync_local_date,
         members_checked_at=record.members_checked_at,
+        locale=record.locale,
     )
 
 

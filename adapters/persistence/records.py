@@ -68,6 +68,7 @@ class TenantRecord(Base):
     last_sync_at: Mapped[datetime | None]
     last_sync_local_date: Mapped[date | None] = mapped_column(Date())
     members_checked_at: Mapped[datetime | None]
+    locale: Mapped[str] = mapped_column(server_default="fr")
 
 
 class TokenRecord(Base):

@@ -7,7 +7,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from calendarspots_mailchimp.core.errors import InvalidInput
-from calendarspots_mailchimp.core.model import ActivityEntry, Tenant, validate_timezone
+from calendarspots_mailchimp.core.model import (
+    DEFAULT_LOCALE,
+    LOCALES,
+    ActivityEntry,
+    Tenant,
+    validate_timezone,
+)
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 
@@ -22,6 +28,7 @@ class AddTenant:
     double_opt_in: bool = False
     archive_removed_clients: bool = False
     list_name: str = ""
+    locale: str = DEFAULT_LOCALE
 
 
 class Tenants:
@@ -39,6 +46,8 @@ class Tenants:
             )
         if not cmd.name.strip():
             raise InvalidInput("a tenant needs a name (--name)")
+        if cmd.locale not in LOCALES:
+            raise InvalidInput(f"locale {cmd.locale!r} is not one of: {', '.join(LOCALES)}")
         tenant = Tenant(
             tenant_id=cmd.tenant_id,
             name=cmd.name.strip(),
@@ -46,6 +55,7 @@ class Tenants:
             list_name=cmd.list_name or self.default_list_name,
             double_opt_in=cmd.double_opt_in,
             archive_removed_clients=cmd.archive_removed_clients,
+            locale=cmd.locale,
         )
         with self.uow() as uow:
             uow.tenants.add(tenant)
@@ -83,6 +93,7 @@ def tenant_json(tenant: Tenant) -> dict[str, object]:
         "list_name": tenant.list_name,
         "double_opt_in": tenant.double_opt_in,
         "archive_removed_clients": tenant.archive_removed_clients,
+        "locale": tenant.locale,
         "state": str(tenant.state),
         "state_reason": tenant.state_reason,
         "account": tenant.account_name,

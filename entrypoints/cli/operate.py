@@ -44,6 +44,28 @@ def connect(
         emit(link.as_json(), as_json, text)
 
 
+@app.command("disconnect")
+def disconnect(
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Disconnect MailChimp: remove the plugin's webhook, forget the token, keep the clients."""
+    with failures():
+        result = runtime().disconnect_service().disconnect(tenant)
+
+        def text() -> None:
+            removed = "webhook removed" if result.webhooks_removed else "no webhook to remove"
+            typer.echo(f"tenant {tenant} disconnected ({removed})")
+            if result.error:
+                typer.echo(
+                    f"warning: the webhook could not be removed ({result.error}): delete it "
+                    "in MailChimp (Audience → Settings → Webhooks)",
+                    err=True,
+                )
+
+        emit(result.as_json(), as_json, text)
+
+
 @app.command("check")
 def check(
     tenant: Annotated[str, typer.Argument(help="Tenant id.")],

@@ -34,15 +34,21 @@ def add(
             help="Archive in MailChimp the clients removed from the platform.",
         ),
     ] = False,
+    locale: Annotated[
+        str,
+        typer.Option(
+            "--locale",
+            help="Language of the owner's pages and activity: fr (Datedechoix.com) or en.",
+        ),
+    ] = "fr",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Add a tenant."""
     with failures():
-        created = (
-            runtime()
-            .tenants()
-            .add(AddTenant(tenant, name, timezone, double_opt_in, archive_removed))
+        command = AddTenant(
+            tenant, name, timezone, double_opt_in, archive_removed, locale=locale.strip().lower()
         )
+        created = runtime().tenants().add(command)
         emit(tenant_json(created), as_json, lambda: typer.echo(f"tenant {created.tenant_id} added"))
 
 

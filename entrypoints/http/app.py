@@ -191,6 +191,8 @@ def create_app(container: Container) -> Starlette:
             )
         if wants_json(request):
             return JSONResponse(connect_json(result))
+        tenant = await run_in_threadpool(container.tenants().get, result.tenant_id)
+        lang = pages.language(request, tenant.locale)
         return HTMLResponse(
             pages.callback_page(callback_state(result), connect_message(result, lang), lang)
         )
@@ -255,10 +257,10 @@ def create_app(container: Container) -> Starlette:
             return problem(http_status(exc), one_line(exc))
         accept = request.headers.get("accept", "")
         if "text/html" in accept or request.query_params.get("format") == "html":
+            tenant = await run_in_threadpool(container.tenants().get, tenant_id)
+            lang = pages.language(request, tenant.locale)
             return HTMLResponse(
-                pages.activity_page(
-                    tenant_id, entries, total, limit, offset, pages.language(request), kinds
-                ),
+                pages.activity_page(tenant_id, entries, total, limit, offset, lang, kinds),
                 headers={"Cache-Control": "no-store"},
             )
         # The body is the list of entries ({at, kind, message, details}, as the CLI prints

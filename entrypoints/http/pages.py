@@ -48,6 +48,7 @@ KIND_FR = {
     "authorization.granted": "Autorisation accordée",
     "authorization.revoked": "Autorisation révoquée",
     "authorization.failed": "Autorisation échouée",
+    "authorization.disconnected": "MailChimp déconnecté",
     "check.passed": "Vérification réussie",
     "check.failed": "Vérification échouée",
     "check.fixed": "Champs ajoutés",
@@ -77,7 +78,8 @@ STYLE = (
 )
 
 
-def language(request: Request) -> str:
+def language(request: Request, default: str = "en") -> str:
+    """`?lang=`, else the browser's Accept-Language, else `default` (the tenant's locale)."""
     asked = request.query_params.get("lang", "").lower()
     if asked in TEXT:
         return asked
@@ -86,7 +88,7 @@ def language(request: Request) -> str:
         code = part.split(";")[0].strip()[:2]
         if code in TEXT:
             return code
-    return "en"
+    return default if default in TEXT else "en"
 
 
 def _page(lang: str, title: str, body: str) -> str:

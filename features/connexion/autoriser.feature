@@ -81,3 +81,16 @@ Fonctionnalité: Autoriser calendarspots.com à accéder à MailChimp
     Alors il arrive sur la page d'autorisation de MailChimp
     Quand il ouvre ce lien une seconde fois
     Alors il reçoit la même réponse que pour une entreprise qui n'existe pas
+
+  @R3 @R5
+  Scénario: Le propriétaire déconnecte MailChimp, puis le reconnecte
+    Soit un compte MailChimp avec une seule liste "calendarspots" complète
+    Et le propriétaire a autorisé calendarspots.com
+    Quand le propriétaire déconnecte MailChimp
+    Alors l'entreprise est dans l'état "disconnected"
+    Et la liste n'a plus de webhook
+    Et la base de données clients compte toujours 20 clients
+    Et le journal d'activité contient "authorization.disconnected"
+    Quand le propriétaire clique sur Autoriser et confirme dans MailChimp
+    Alors un message confirme que la synchronisation a réussi
+    Et la liste a un seul webhook, qui ignore la source "api"

@@ -143,6 +143,12 @@ def operator_runs(world: World, ctx: dict[str, Any], command: str) -> None:
     ctx["cli"] = world.cli(*command.split())
 
 
+@when("le propriétaire déconnecte MailChimp")
+def owner_disconnects(world: World, ctx: dict[str, Any]) -> None:
+    result = world.cli("disconnect", ctx["tenant"])
+    assert result.exit_code == 0, result.output
+
+
 @when("le propriétaire retire l'accès de calendarspots.com dans MailChimp")
 def revoke(world: World, ctx: dict[str, Any]) -> None:
     world.sim.revoke_tokens(ctx["mc"].account_id)
@@ -259,6 +265,11 @@ def one_webhook(world: World, ctx: dict[str, Any], source: str) -> None:
     assert hook["sources"]["user"] and hook["sources"]["admin"]
     assert hook["events"]["unsubscribe"] and hook["events"]["cleaned"]
     assert hook["url"].startswith(world.app_url + "/webhooks/mailchimp/salon/")
+
+
+@then("la liste n'a plus de webhook")
+def no_webhook(world: World, ctx: dict[str, Any]) -> None:
+    assert world.sim.webhooks(ctx["mc"].list_id) == []
 
 
 @then("le jeton MailChimp est conservé chiffré")

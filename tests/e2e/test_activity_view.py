@@ -103,7 +103,9 @@ def test_json_is_newest_first_paged_and_filtered(world: World) -> None:
 
 def test_html_in_english_and_french(world: World) -> None:
     seeded(world)
-    english = get(world, "/tenants/salon/activity", headers={"Accept": "text/html"})
+    english = get(
+        world, "/tenants/salon/activity", headers={"Accept": "text/html", "Accept-Language": "en"}
+    )
     assert english.headers["content-type"].startswith("text/html")
     assert (
         '<html lang="en">' in english.text and "Zoé 6 (c6@example.com) unsubscribed" in english.text
@@ -153,3 +155,13 @@ def test_bad_paging_is_400(world: World, params: dict[str, str], status: int) ->
 def test_unknown_tenant_is_404_with_a_token_and_401_without(world: World) -> None:
     assert get(world, "/tenants/nobody/activity").status_code == 404
     assert get(world, "/tenants/nobody/activity", token=None).status_code == 401
+
+
+def test_the_page_speaks_the_tenant_s_language_unless_the_browser_asks(world: World) -> None:
+    world.cli("tenants", "add", "spa", "--name", "Spa", "--timezone", "UTC", "--locale", "en")
+    world.add_tenant("salon")  # French by default
+    html = {"Accept": "text/html"}
+    assert '<html lang="fr">' in get(world, "/tenants/salon/activity", headers=html).text
+    assert '<html lang="en">' in get(world, "/tenants/spa/activity", headers=html).text
+    asked = {"Accept": "text/html", "Accept-Language": "en-CA"}
+    assert '<html lang="en">' in get(world, "/tenants/salon/activity", headers=asked).text

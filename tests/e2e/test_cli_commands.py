@@ -122,6 +122,7 @@ def test_tenants_add_and_list(world: World) -> None:
     assert added["tenant"] == "salon" and added["name"] == "Salon Belle"
     assert added["timezone"] == "Europe/Paris" and added["double_opt_in"] is False
     assert added["state"] == "not_connected" and added["list_name"] == "calendarspots"
+    assert added["locale"] == "fr"  # Datedechoix.com's French unless told otherwise
     text = world.cli(
         "tenants", "add", "spa", "--name", "Spa", "--timezone", "Asia/Tokyo", "--double-opt-in"
     )
@@ -439,10 +440,10 @@ def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
 
     fresh = replace(world.settings, database_url=f"sqlite:///{tmp_path}/fresh.db")
     assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
-        "database schema created (revision 0002)"
+        "database schema created (revision 0003)"
     )
     assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
-        "database schema is up to date (revision 0002)"
+        "database schema is up to date (revision 0003)"
     )
     old_url = f"sqlite:///{tmp_path}/old.db"
     old = Database(old_url)
@@ -450,4 +451,55 @@ def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
     old.dispose()
     result = cli_with(replace(world.settings, database_url=old_url), "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0002"
+    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0003"
+
+
+def test_tenants_add_takes_a_locale_fr_or_en(world: World) -> None:
+    english = ok_json(
+        world.cli(
+            "tenants",
+            "add",
+            "spa",
+            "--name",
+            "Spa",
+            "--timezone",
+            "UTC",
+            "--locale",
+            "en",
+            "--json",
+        )
+    )
+    assert english["locale"] == "en"
+    failed(
+        world.cli("tenants", "add", "x", "--name", "X", "--timezone", "UTC", "--locale", "de"),
+        2,
+        "locale 'de' is not one of: fr, en",
+    )
+    assert [t["tenant"] for t in ok_json(world.cli("tenants", "list", "--json"))] == ["spa"]
+
+
+def test_disconnect_removes_the_webhook_forgets_the_token_and_connect_works_again(
+    world: World,
+) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(3))
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"]
+    assert len(world.sim.webhooks(side.list_id)) == 1
+
+    gone = ok_json(world.cli("disconnect", "salon", "--json"))
+
+    assert gone == {"tenant": "salon", "state": "disconnected", "webhooks_removed": 1, "error": ""}
+    assert world.sim.webhooks(side.list_id) == []
+    assert len(world.clients("salon")) == 3 and len(world.members(side.list_id)) == 3
+    assert world.tenant().state == "disconnected"
+    assert world.kinds()[0] == "authorization.disconnected"
+    failed(world.cli("sync", "salon"), 5, "not connected to MailChimp")
+    failed(world.cli("disconnect", "salon"), 5, "not connected to MailChimp")
+    failed(world.cli("disconnect", "nobody"), 3, "no tenant 'nobody'")
+
+    again = world.authorize("salon")
+
+    assert again["ok"] is True, again
+    assert world.tenant().state == "connected"
+    assert len(world.sim.webhooks(side.list_id)) == 1

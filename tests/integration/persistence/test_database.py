@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 from calendarspots_mailchimp.adapters.persistence.database import Database, normalize_url
 from calendarspots_mailchimp.adapters.persistence.records import Base
 
-HEAD = "0002"  # the newest migration
+HEAD = "0003"  # the newest migration
 
 TABLES = {
     "tenants",
@@ -168,6 +168,7 @@ def test_0002_keeps_a_stored_webhook_secret_as_a_legacy_salt_and_downgrades_back
             assert old is not None and new is not None
             assert old.webhook_salt == "plain:stored-secret"
             assert new.webhook_salt == ""
+            assert old.locale == new.locale == "fr"  # 0003: tenants from before read French
         database.downgrade("0001")
         with database.engine.connect() as connection:
             query = text("SELECT tenant_id, webhook_secret FROM tenants")

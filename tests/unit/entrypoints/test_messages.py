@@ -19,6 +19,7 @@ COUNTS |= {"unsubscribed": 1, "cleaned": 0}
 EXAMPLES: dict[ActivityKind, dict[str, Any]] = {
     ActivityKind.AUTHORIZATION_GRANTED: {"account": "Salon Belle", "dc": "us1"},
     ActivityKind.AUTHORIZATION_REVOKED: {},
+    ActivityKind.AUTHORIZATION_DISCONNECTED: {"webhooks_removed": 1, "error": ""},
     ActivityKind.AUTHORIZATION_FAILED: {"reason": "denied", "error": "access_denied"},
     ActivityKind.CHECK_PASSED: {"audience_id": "L1", "list_name": "calendarspots"},
     ActivityKind.CHECK_FAILED: {"error": "the audience lacks BIRTHDAY", "problems": []},
