@@ -13,7 +13,17 @@ from dataclasses import replace
 from typing import Any
 
 from calendarspots_mailchimp.core.activity import ActivityEntry
+from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.core.services.connect import Connected, ConnectResult
+from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
+from calendarspots_mailchimp.core.services.sync.limits import MAX_DETAILS
+from calendarspots_mailchimp.core.services.sync.report import (
+    ClientProblem,
+    Failure,
+    Reason,
+    SyncReport,
+    decode,
+)
 
 Details = Mapping[str, Any]
 Template = Callable[[Details], str]
@@ -145,6 +155,17 @@ def _removed_en(d: Details) -> str:
     return f"{d['count']} client(s) removed from the platform are no longer synced; {action}."
 
 
+def _failed_why(d: Details) -> str:
+    failure = d.get("failure", "")
+    if failure == "revoked":
+        return "MailChimp refused the plugin's authorization (it was revoked); the owner must authorize again."
+    if failure == "audience_gone":
+        return _gone(str(d.get("list_name", "calendarspots")))
+    if failure == "mailchimp":
+        return f"MailChimp did not answer well ({d['error']}); it is tried again later."
+    return str(d["error"])
+
+
 def _auth_failed_en(d: Details) -> str:
     error = f" ({d['error']})" if d.get("error") else ""
     return _AUTH_FAILED_EN[str(d["reason"])].format(error=error)
@@ -172,7 +193,7 @@ ENGLISH: dict[str, Template] = {
         f"Check passed: the audience {d['list_name']!r} (id {d['audience_id']}) has EMAIL, "
         "FNAME, LNAME and BIRTHDAY."
     ),
-    "check.failed": lambda d: _capital(str(d["error"])),
+    "check.failed": lambda d: _capital(_failed_why(d)),
     "check.fixed": lambda d: (
         f"Added the missing audience field(s) {', '.join(map(str, d['fields']))} in MailChimp."
     ),
@@ -188,7 +209,7 @@ ENGLISH: dict[str, Template] = {
     "webhook.refused": _refused_en,
     "sync.succeeded": _summary_en,
     "sync.partial": _summary_en,
-    "sync.failed": lambda d: f"Sync failed: {d['error']}",
+    "sync.failed": lambda d: f"Sync failed: {_failed_why(d)}",
     "contact.unsubscribed": _unsubscribed_en,
     "contact.cleaned": _cleaned_en,
     "contact.removed": _removed_en,
@@ -376,7 +397,10 @@ def connect_message(result: ConnectResult, lang: str = "en") -> str:
     if result.outcome != Connected.SYNCED or result.sync is None:
         table = _CONNECT_FR if lang == "fr" else _CONNECT_EN
         error = f" ({result.error})" if result.error else ""
-        return table[str(result.outcome)].format(error=error, bare=result.error)
+        bare = result.error
+        if result.outcome == Connected.SYNC_FAILED and result.sync is not None:
+            bare = failure_message(result.sync, result.list_name)
+        return table[str(result.outcome)].format(error=error, bare=bare)
     c = result.sync.counts
     if lang == "fr":
         done = "a réussi" if c.failed == 0 else "s'est terminée avec des problèmes"
@@ -399,7 +423,7 @@ def connect_json(result: ConnectResult, lang: str = "en") -> dict[str, Any]:
     if result.tenant_id:
         data["tenant"] = result.tenant_id
     if result.sync is not None:
-        data["sync"] = result.sync.as_json()
+        data["sync"] = report_json(result.sync)
     return data
 
 
@@ -410,3 +434,133 @@ def callback_state(result: ConnectResult) -> str:
     if result.outcome in (Connected.DENIED, Connected.INCOMPLETE):
         return "failed"
     return "ok" if result.ok else "partly"
+
+
+# -- sync reports: the summary, a failure, each client's reason, a dry run's plan ---------------
+
+_REASONS_EN = {
+    "invalid_email": "invalid email address",
+    "same_email": "another client has the same email address",
+    "opted_out": "{detail} in MailChimp: never re-subscribed",
+    "not_subscribed_here": "{detail} in the client database",
+    "left_audience": (
+        "no longer in the MailChimp audience under this address (archived, deleted or moved to "
+        "another address there): not added again; update the client by hand if relevant"
+    ),
+    "refused_before": (
+        "refused by MailChimp at an earlier sync ({earlier}); not sent again until the "
+        "client's details change"
+    ),
+    "fake_or_invalid": "MailChimp refused the address as fake or invalid: check the client's email",
+    "forgotten": (
+        "this address was permanently deleted from MailChimp and cannot be re-imported; the "
+        "client must sign up again through a MailChimp form"
+    ),
+    "birthday_refused": "MailChimp refused the birthday: it must be month/day",
+    "field_refused": "MailChimp refused the field {detail}",
+    "refused": "MailChimp refused this contact: {detail}",
+    "no_result": "MailChimp returned no result for this contact",
+    "old_address_kept": "old address kept: {earlier}",
+}
+
+
+def reason_text(code: str) -> str:
+    """A stored reason (`reason:detail`) in words; a sentence stored before, as it is."""
+    decoded = decode(code)
+    if decoded is None:
+        return code
+    reason, detail = decoded
+    if reason == Reason.OPTED_OUT and not detail:
+        detail = "unsubscribed or cleaned"
+    return _REASONS_EN[str(reason)].format(
+        detail=detail, earlier=reason_text(detail) if detail else "no reason given"
+    )
+
+
+def problem_json(problem: ClientProblem) -> dict[str, str]:
+    return {
+        "client_id": problem.client_id,
+        "email": problem.email,
+        "reason": reason_text(problem.code),
+        "code": str(problem.reason),
+    }
+
+
+def failure_message(report: SyncReport, list_name: str = "calendarspots") -> str:
+    if report.failure == Failure.REVOKED:
+        return ENGLISH["authorization.revoked"]({})
+    if report.failure == Failure.AUDIENCE_GONE:
+        return _gone(list_name)
+    if report.failure == Failure.MAILCHIMP:
+        return f"MailChimp did not answer well ({report.error}); " + (
+            "the nightly sync tries again later tonight"
+            if report.kind == SyncKind.NIGHTLY
+            else "try again later (the nightly sync will also try)"
+        )
+    return report.error
+
+
+def _gone(list_name: str) -> str:
+    return (
+        f"the MailChimp audience {list_name!r} disappeared during the sync. Do not delete the "
+        f"{list_name!r} audience: create it again, then authorize again."
+    )
+
+
+def report_message(report: SyncReport) -> str:
+    if not report.ok:
+        return failure_message(report)
+    counts = report.counts.as_dict()
+    return _summary_en(
+        {"counts": counts, "dry_run": report.dry_run, "webhook_problem": report.webhook_problem}
+    )
+
+
+_WEBHOOK_PLAN = {
+    "install": "the webhook would be installed",
+    "readdress": "the webhook would be given a new address (its secret leaves the database)",
+    "restore": "the webhook is missing: it would be put back",
+    "repair": "the webhook was edited or duplicated: it would be repaired",
+}
+
+
+def plan_lines(report: SyncReport) -> dict[str, list[str]]:
+    """A dry run's plan as the CLI and the JSON show it."""
+    plan = report.plan
+    skips = [f"{p.email}: {reason_text(p.code)}" for p in report.problems]
+    skips += [
+        f"client {client_id}: removed from the platform" for client_id in plan.get("removed", [])
+    ]
+    opt_outs = []
+    for line in plan.get("opt_out", []):
+        email, _, status = line.rpartition(" ")
+        opt_outs.append(f"{email}: {status} in MailChimp")
+    return {
+        "create": list(plan.get("create", [])),
+        "update": list(plan.get("update", [])),
+        "skip": skips,
+        "webhook": [_WEBHOOK_PLAN.get(code, code) for code in plan.get("webhook", [])],
+        "opt_out": opt_outs,
+    }
+
+
+def report_json(report: SyncReport) -> dict[str, Any]:
+    data: dict[str, Any] = {
+        "tenant": report.tenant_id,
+        "kind": str(report.kind),
+        "status": str(report.status),
+        "dry_run": report.dry_run,
+        "counts": report.counts.as_dict(),
+        "message": report_message(report),
+        "api_calls": report.api_calls,
+        "problems": [problem_json(p) for p in report.problems[:MAX_DETAILS]],
+    }
+    if report.failure:
+        data["failure"] = str(report.failure)
+    if report.dry_run:
+        data["plan"] = plan_lines(report)
+    return data
+
+
+def night_message(outcome: NightlyOutcome) -> str:
+    return report_message(outcome.report) if outcome.report is not None else outcome.error

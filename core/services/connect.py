@@ -195,8 +195,6 @@ class ConnectService:
             return ConnectResult(False, Connected.CHECK_FAILED, tenant_id, check.message, list_name)
         report = self.sync.sync(tenant_id, SyncKind.INITIAL, audience_checked=True)
         if not report.ok:
-            return ConnectResult(
-                False, Connected.SYNC_FAILED, tenant_id, report.message, list_name, report
-            )
+            return ConnectResult(False, Connected.SYNC_FAILED, tenant_id, "", list_name, report)
         ok = report.counts.failed == 0
         return ConnectResult(ok, Connected.SYNCED, tenant_id, "", list_name, report)

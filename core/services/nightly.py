@@ -83,7 +83,7 @@ class Night(StrEnum):
 class NightlyOutcome:
     tenant_id: str
     night: Night
-    message: str
+    error: str = ""  # why it did not run, in the error's own words
     report: SyncReport | None = None
 
     @property
@@ -153,7 +153,7 @@ class NightlyService:
         except CalendarspotsError as exc:
             return NightlyOutcome(tenant_id, Night.FAILED, exc.message)
         result = Night.SYNCED if report.ok else Night.FAILED
-        return NightlyOutcome(tenant_id, result, report.message, report)
+        return NightlyOutcome(tenant_id, result, report=report)
 
 
 def _failures_tonight(

@@ -19,7 +19,7 @@ from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import build_container
 from calendarspots_mailchimp.entrypoints.http.app import create_app
 from calendarspots_mailchimp.entrypoints.http.server import RunningServer, free_port
-from calendarspots_mailchimp.entrypoints.messages import render
+from calendarspots_mailchimp.entrypoints.messages import render, report_message
 from calendarspots_mailchimp.simulator import Simulator, serve_in_thread
 
 FIRST = [
@@ -157,7 +157,7 @@ def run_demo(count: int) -> None:
             container.clients().import_csv(TENANT, changed.encode("utf-8"))
             night = container.sync_service().sync(TENANT)
             say(
-                f"[bold]5.[/] During the day a few clients change; at night: {night.message} "
+                f"[bold]5.[/] During the day a few clients change; at night: {report_message(night)} "
                 f"({night.api_calls} MailChimp calls)."
             )
 

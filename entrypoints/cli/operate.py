@@ -20,6 +20,13 @@ from calendarspots_mailchimp.core.services.sync import SyncReport
 from calendarspots_mailchimp.core.services.sync.report import Failure
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant
 from calendarspots_mailchimp.entrypoints.container import runtime
+from calendarspots_mailchimp.entrypoints.messages import (
+    night_message,
+    plan_lines,
+    reason_text,
+    report_json,
+    report_message,
+)
 
 # Top-level commands: main.py adds this app without a name.
 app = typer.Typer()
@@ -87,18 +94,19 @@ def check(
 
 
 def _print_report(report: SyncReport) -> None:
-    typer.echo(report.message)
+    typer.echo(report_message(report))
     if report.dry_run:
-        for line in report.plan.get("webhook", []):
+        plan = plan_lines(report)
+        for line in plan["webhook"]:
             typer.echo(f"  {line}")
-        for line in report.plan.get("opt_out", []):
+        for line in plan["opt_out"]:
             typer.echo(f"  would mark in the client database: {line}")
         for bucket in ("create", "update", "skip"):
-            for line in report.plan.get(bucket, []):
+            for line in plan[bucket]:
                 typer.echo(f"  would {bucket}: {line}")
     else:
         for problem in report.problems[:50]:
-            typer.echo(f"  {problem.email}: {problem.reason}")
+            typer.echo(f"  {problem.email}: {reason_text(problem.code)}")
 
 
 @app.command("sync")
@@ -138,13 +146,14 @@ def sync(
                     bar.update(task, description=text)
 
                 report = service.sync(tenant, kind, full=full, dry_run=dry_run, progress=progress)
-        emit(report.as_json(), as_json, lambda: _print_report(report))
+        emit(report_json(report), as_json, lambda: _print_report(report))
         if not report.ok:
             failure: dict[Failure | None, type[CalendarspotsError]] = {
                 Failure.CONTRACT: AudienceContractError,
+                Failure.AUDIENCE_GONE: AudienceContractError,
                 Failure.REVOKED: NotConnected,
             }
-            raise failure.get(report.failure, SyncFailed)(report.message)
+            raise failure.get(report.failure, SyncFailed)(report_message(report))
 
 
 @app.command("nightly")
@@ -167,7 +176,7 @@ def nightly(
         def show(outcome: NightlyOutcome) -> None:
             if not as_json:
                 mark = "ok" if outcome.ok else "busy" if outcome.busy else "FAILED"
-                typer.echo(f"{outcome.tenant_id}: {mark}: {outcome.message}")
+                typer.echo(f"{outcome.tenant_id}: {mark}: {night_message(outcome)}")
 
         results = container.nightly_service().run(instant, on_result=show)
         data = {
@@ -177,7 +186,7 @@ def nightly(
                     "tenant": o.tenant_id,
                     "ok": o.ok,
                     **({"busy": True} if o.busy else {}),
-                    "message": o.message,
+                    "message": night_message(o),
                     **({"counts": o.report.counts.as_dict()} if o.report else {}),
                 }
                 for o in results

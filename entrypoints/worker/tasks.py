@@ -19,6 +19,7 @@ from celery import Celery, Task
 
 from calendarspots_mailchimp.core.errors import NotFound
 from calendarspots_mailchimp.entrypoints.container import Container, runtime
+from calendarspots_mailchimp.entrypoints.messages import night_message
 from calendarspots_mailchimp.entrypoints.worker.celery_app import (
     TASK_EXPIRES_S,
     make_celery,
@@ -47,7 +48,7 @@ def sync_tenant_now(c: Container, tenant_id: str, local_date: str) -> dict[str, 
     return {
         "tenant": tenant_id,
         "outcome": "synced" if outcome.ok else "failed",
-        "message": outcome.message,
+        "message": night_message(outcome),
     }
 
 

@@ -95,8 +95,10 @@ def test_refused_members_end_in_a_partial_sync_with_readable_reasons(world: Worl
     assert "birthday" in reasons["anniv@example.com"]
     assert "never re-subscribed" in reasons["parti@example.com"]
     entries = {e.email: e for e in ledger(world).values()}
-    assert entries["robot@example.com"].last_error == reasons["robot@example.com"]
-    assert entries["anniv@example.com"].last_error == reasons["anniv@example.com"]
+    codes = {p["email"]: p["code"] for p in report["problems"]}
+    assert entries["robot@example.com"].last_error == codes["robot@example.com"]
+    assert entries["anniv@example.com"].last_error == codes["anniv@example.com"]
+    assert codes["robot@example.com"] == "fake_or_invalid"  # the ledger keeps the reason's code
     assert entries["parti@example.com"].member_status == "unsubscribed"
     partial = world.entries(TENANT, "sync.partial")
     assert partial[0].details["counts"]["failed"] == 4

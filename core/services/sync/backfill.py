@@ -68,7 +68,5 @@ def _preview_opt_outs(run: Run, changed: list[tuple[str, MemberStatus]]) -> None
     with run.uow() as uow:
         recorded = uow.scope(run.tenant.tenant_id).ledger.member_statuses(e for e, _ in opted_out)
     run.plan["opt_out"] = [
-        f"{email}: {status.value} in MailChimp"
-        for email, status in opted_out
-        if recorded.get(email) != status
+        f"{email} {status.value}" for email, status in opted_out if recorded.get(email) != status
     ]

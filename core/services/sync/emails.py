@@ -12,7 +12,12 @@ from calendarspots_mailchimp.core.model import (
     MemberStatus,
     NewsletterStatus,
 )
-from calendarspots_mailchimp.core.services.sync.report import ClientProblem, readable
+from calendarspots_mailchimp.core.services.sync.report import (
+    ClientProblem,
+    Reason,
+    encode,
+    refusal,
+)
 from calendarspots_mailchimp.core.services.sync.run import Run, ledger_entry
 from calendarspots_mailchimp.core.services.sync.verdict import ACTIVE
 from calendarspots_mailchimp.ports.mailchimp import (
@@ -100,8 +105,9 @@ def _carry(run: Run, client: Client, old: LedgerEntry) -> MemberStatus | None:
             run.account.archive_member(run.audience_id, old.email)
         except MemberRejected as exc:
             # e.g. already archived, or pending (MailChimp cannot archive it, §4.3).
-            reason = f"old address kept: {readable(exc.error)}"
-            run.problems.append(ClientProblem(client.client_id, old.email, reason))
+            kept = encode(*refusal(exc.error))
+            problem = ClientProblem(client.client_id, old.email, Reason.OLD_ADDRESS_KEPT, kept)
+            run.problems.append(problem)
     return state.status
 
 
@@ -112,11 +118,12 @@ def _change_failed(
     old_status: MemberStatus | None,
     exc: MemberRejected,
 ) -> None:
-    reason = readable(exc.error)
-    run.fail(client, reason)
+    reason, detail = refusal(exc.error)
+    run.fail(client, reason, detail)
     # The hash is the new content's: the same refused change is not retried every night.
+    code = encode(reason, detail)
     _save_entry(
-        run, LedgerEntry(client.client_id, old_email, client.content_hash(), old_status, reason)
+        run, LedgerEntry(client.client_id, old_email, client.content_hash(), old_status, code)
     )
 
 

@@ -9,7 +9,6 @@ from calendarspots_mailchimp.core.errors import AudienceContractError, Calendars
 from calendarspots_mailchimp.core.model import (
     ActivityKind,
     ConnectionState,
-    SyncKind,
     SyncRun,
     SyncStatus,
     Tenant,
@@ -20,7 +19,6 @@ from calendarspots_mailchimp.core.services.sync.report import (
     Failure,
     SyncReport,
     failed_report,
-    summary,
 )
 from calendarspots_mailchimp.core.services.sync.run import Run
 from calendarspots_mailchimp.core.services.tenancy import record
@@ -31,11 +29,6 @@ from calendarspots_mailchimp.ports.mailchimp import (
     MailChimpError,
 )
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
-
-REVOKED = (
-    "MailChimp refused the plugin's authorization (it was revoked). The owner must "
-    "authorize again: Settings → Advanced → Newsletters → Authorize."
-)
 
 
 @dataclass
@@ -55,22 +48,22 @@ class Ending:
         tenant, run, counts = self.tenant, self.run, state.counts
         partial = bool(counts.failed or webhook_problem)
         status = SyncStatus.PARTIAL if partial else SyncStatus.SUCCEEDED
-        message = summary(counts, self.dry_run, webhook_problem)
         report = SyncReport(
             tenant.tenant_id,
             run.kind,
             status,
             counts,
-            message,
+            "",
             self.dry_run,
             self.account.api_calls,
             state.problems,
             state.plan,
+            webhook_problem=bool(webhook_problem),
         )
         if self.dry_run:
             return report
         now = self.clock.now()
-        run.status, run.finished_at, run.counts, run.message = status, now, counts, message
+        run.status, run.finished_at, run.counts = status, now, counts
         with self.uow() as uow:
             scope = uow.scope(tenant.tenant_id)
             scope.runs.save(run)
@@ -92,7 +85,10 @@ class Ending:
                 run=str(run.kind),
                 webhook_problem=bool(webhook_problem),
                 counts=counts.as_dict(),
-                problems=[p.as_dict() for p in state.problems[:MAX_DETAILS]],
+                problems=[
+                    {"client_id": p.client_id, "email": p.email, "reason": p.code}
+                    for p in state.problems[:MAX_DETAILS]
+                ],
                 api_calls=self.account.api_calls,
             )
             uow.commit()
@@ -100,67 +96,64 @@ class Ending:
 
     def revoked(self) -> SyncReport:
         """Recorded even by a dry run: the tenant must authorize again either way."""
-        extra = [(ActivityKind.AUTHORIZATION_REVOKED, "")]
-        self._record_failure(REVOKED, ConnectionState.NEEDS_REAUTHORIZATION, extra)
-        return self._report(REVOKED, False, Failure.REVOKED)
+        self._record_failure(
+            Failure.REVOKED,
+            "",
+            ConnectionState.NEEDS_REAUTHORIZATION,
+            ActivityKind.AUTHORIZATION_REVOKED,
+        )
+        return self._report(Failure.REVOKED, "", False)
 
     def contract_broken(self, exc: AudienceContractError | AudienceNotFound) -> SyncReport:
-        list_name = self.tenant.list_name
-        message = (
-            exc.message
-            if isinstance(exc, AudienceContractError)
-            else (
-                f"the MailChimp audience {list_name!r} disappeared during the sync. Do not delete "
-                f"the {list_name!r} audience: create it again, then authorize again."
-            )
-        )
+        if isinstance(exc, AudienceContractError):
+            failure, error = Failure.CONTRACT, exc.message
+        else:
+            failure, error = Failure.AUDIENCE_GONE, ""
         if not self.dry_run:
-            extra = [(ActivityKind.CHECK_FAILED, message)]
-            self._record_failure(message, ConnectionState.NEEDS_ATTENTION, extra)
-        return self._report(message, self.dry_run, Failure.CONTRACT)
+            self._record_failure(
+                failure, error, ConnectionState.NEEDS_ATTENTION, ActivityKind.CHECK_FAILED
+            )
+        return self._report(failure, error, self.dry_run)
 
     def trouble(self, exc: MailChimpError | CalendarspotsError) -> SyncReport:
-        message = (
-            exc.message
-            if isinstance(exc, CalendarspotsError)
-            else (
-                f"MailChimp did not answer well ({exc}); "
-                + (
-                    "the nightly sync tries again later tonight"
-                    if self.run.kind == SyncKind.NIGHTLY
-                    else "try again later (the nightly sync will also try)"
-                )
-            )
-        )
+        if isinstance(exc, CalendarspotsError):
+            failure, error = Failure.ERROR, exc.message
+        else:
+            failure, error = Failure.MAILCHIMP, str(exc)
         if not self.dry_run:
-            self._record_failure(message, None, [])
-        return self._report(message, self.dry_run, Failure.MAILCHIMP)
+            self._record_failure(failure, error, None, None)
+        return self._report(failure, error, self.dry_run)
 
     def _record_failure(
-        self, message: str, state: ConnectionState | None, extra: list[tuple[ActivityKind, str]]
+        self,
+        failure: Failure,
+        error: str,
+        state: ConnectionState | None,
+        also: ActivityKind | None,
     ) -> None:
         run, tenant = self.run, self.tenant
         now = self.clock.now()
-        run.status, run.finished_at, run.message = SyncStatus.FAILED, now, message
+        why = {"failure": str(failure), "error": error, "list_name": tenant.list_name}
+        run.status, run.finished_at, run.message = SyncStatus.FAILED, now, error or str(failure)
         with self.uow() as uow:
             scope = uow.scope(tenant.tenant_id)
             scope.runs.save(run)
             if state is not None:
                 current = uow.tenants.get(tenant.tenant_id) or tenant
-                uow.tenants.save(current.with_state(state, message))
-            for kind, text in extra:
-                record(scope, now, kind, **({"error": text} if text else {}))
+                uow.tenants.save(current.with_state(state, error or str(failure)))
+            if also is not None:
+                record(scope, now, also, **why)
             record(
                 scope,
                 now,
                 ActivityKind.SYNC_FAILED,
-                error=message,
+                **why,
                 run=str(self.run.kind),
                 api_calls=self.account.api_calls,
             )
             uow.commit()
 
-    def _report(self, message: str, dry_run: bool, failure: Failure) -> SyncReport:
+    def _report(self, failure: Failure, error: str, dry_run: bool) -> SyncReport:
         return failed_report(
-            self.tenant.tenant_id, self.run.kind, message, dry_run, self.account.api_calls, failure
+            self.tenant.tenant_id, self.run.kind, error, dry_run, self.account.api_calls, failure
         )

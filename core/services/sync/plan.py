@@ -13,8 +13,9 @@ from calendarspots_mailchimp.core.model import (
     is_valid_email,
 )
 from calendarspots_mailchimp.core.services.sync.limits import LOOKUP_LIMIT
+from calendarspots_mailchimp.core.services.sync.report import Reason
 from calendarspots_mailchimp.core.services.sync.run import EmailChange, Run, Write
-from calendarspots_mailchimp.core.services.sync.verdict import Facts, decide, refused_again
+from calendarspots_mailchimp.core.services.sync.verdict import Facts, decide
 
 
 def plan_chunk(run: Run, chunk: Sequence[Client]) -> list[Write]:
@@ -27,16 +28,16 @@ def plan_chunk(run: Run, chunk: Sequence[Client]) -> list[Write]:
         email = client.email.strip()
         key = email.lower()
         if not is_valid_email(email):
-            run.skip(client, "invalid email address")
+            run.skip(client, Reason.INVALID_EMAIL)
             continue
         if key in run.seen_emails:
-            run.skip(client, "another client has the same email address")
+            run.skip(client, Reason.SAME_EMAIL)
             continue
         run.seen_emails.add(key)
         entry = ledger.get(client.client_id)
         if entry is not None and entry.email.lower() != key:
             if run.refused_before(client, entry):
-                run.skip(client, refused_again(entry))
+                run.skip(client, Reason.REFUSED_BEFORE, entry.last_error)
             else:
                 run.email_changes.append(EmailChange(client, entry))
             continue
@@ -121,8 +122,8 @@ def _plan_one(run: Run, client: Client, entry: LedgerEntry | None) -> Write | No
             run.new_status(),
         )
     )
-    if verdict.skip:
-        run.skip(client, verdict.skip)
+    if verdict.skip is not None:
+        run.skip(client, verdict.skip, verdict.detail)
         return None
     if verdict.send is None:
         run.counts.unchanged += 1

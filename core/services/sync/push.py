@@ -14,7 +14,7 @@ from typing import TypeVar
 
 from calendarspots_mailchimp.core.model import LedgerEntry, MemberStatus
 from calendarspots_mailchimp.core.services.sync.optouts import mark_all, tell
-from calendarspots_mailchimp.core.services.sync.report import never_resubscribed, readable
+from calendarspots_mailchimp.core.services.sync.report import Reason, encode, refusal
 from calendarspots_mailchimp.core.services.sync.run import Run, Write, ledger_entry
 from calendarspots_mailchimp.ports.mailchimp import BatchResult, MemberErrorKind, MemberWrite
 
@@ -84,7 +84,7 @@ def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> Non
             lookups -= 1
             opted_out = _status_if_opted_out(run, client.email)
         if opted_out is not None:
-            run.skip(client, never_resubscribed(opted_out))
+            run.skip(client, Reason.OPTED_OUT, opted_out.value)
             entries.append(ledger_entry(client, opted_out))
             opt_outs.append((client.email, opted_out))
             continue
@@ -92,15 +92,15 @@ def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> Non
             # MailChimp refused to subscribe someone who opted out: our R10 safety net.
             # Its refusal does not say whether they unsubscribed or bounced; ask.
             status = _opted_out_status(run, client.email)
-            run.skip(client, never_resubscribed(status))
+            run.skip(client, Reason.OPTED_OUT, status.value)
             entries.append(ledger_entry(client, status))
             opt_outs.append((client.email, status))
             continue
-        reason = readable(error) if error else "MailChimp returned no result for this contact"
-        run.fail(client, reason)
+        reason, detail = refusal(error) if error else (Reason.NO_RESULT, "")
+        run.fail(client, reason, detail)
         # Remember the refusal with the content it was for: the same content is not sent
         # again every night (MailChimp would refuse it forever), a changed one is.
-        entries.append(ledger_entry(client, None, reason))
+        entries.append(ledger_entry(client, None, encode(reason, detail)))
     marked = mark_all(run, opt_outs)
     with run.uow() as uow:
         scope = uow.scope(run.tenant.tenant_id)

@@ -18,7 +18,7 @@ def removed_clients(run: Run) -> None:
     gone = sorted(known_ids - run.seen_ids)
     if not gone or run.dry_run:
         if gone:
-            run.plan["skip"].extend(f"client {cid}: removed from the platform" for cid in gone)
+            run.plan["removed"].extend(gone)
         return
     with run.uow() as uow:
         entries = uow.scope(run.tenant.tenant_id).ledger.get_many(gone)

@@ -1,30 +1,66 @@
-"""What a sync run tells its caller, and MailChimp's refusals in a salon owner's words."""
+"""What a sync run tells its caller: facts, with reasons as codes (the words are
+entrypoints/messages.py's)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
-from calendarspots_mailchimp.core.model import MemberStatus, SyncCounts, SyncKind, SyncStatus
-from calendarspots_mailchimp.core.services.sync.limits import MAX_DETAILS
+from calendarspots_mailchimp.core.model import SyncCounts, SyncKind, SyncStatus
 from calendarspots_mailchimp.ports.mailchimp import MemberError, MemberErrorKind
 
 
 class Failure(StrEnum):
     CONTRACT = "contract"  # the audience breaks R1/R2/R6
+    AUDIENCE_GONE = "audience_gone"  # deleted during the sync (R6)
     REVOKED = "revoked"  # MailChimp refused the token
     MAILCHIMP = "mailchimp"  # MailChimp failed or could not be reached
+    ERROR = "error"  # another error, in its own words
 
 
-@dataclass
+class Reason(StrEnum):
+    """Why a client was skipped or refused; `detail` says more (entrypoints/messages.py words
+    both). Stored in the ledger as `reason:detail`, so a refusal is reported again the same way
+    at every sync until the client's details change."""
+
+    INVALID_EMAIL = "invalid_email"
+    SAME_EMAIL = "same_email"  # another client has the same address
+    OPTED_OUT = "opted_out"  # detail: unsubscribed or cleaned, as MailChimp has the member
+    NOT_SUBSCRIBED_HERE = "not_subscribed_here"  # detail: the client database's status
+    LEFT_AUDIENCE = "left_audience"  # archived, deleted or moved away in MailChimp
+    REFUSED_BEFORE = "refused_before"  # detail: that earlier refusal, as stored
+    FAKE_OR_INVALID = "fake_or_invalid"
+    FORGOTTEN = "forgotten"  # permanently deleted in MailChimp
+    BIRTHDAY_REFUSED = "birthday_refused"
+    FIELD_REFUSED = "field_refused"  # detail: "FIELD: MailChimp's words"
+    REFUSED = "refused"  # detail: MailChimp's words
+    NO_RESULT = "no_result"  # MailChimp's answer did not mention the contact
+    OLD_ADDRESS_KEPT = "old_address_kept"  # detail: why the old member could not be archived
+
+
+@dataclass(frozen=True)
 class ClientProblem:
     client_id: str
     email: str
-    reason: str
+    reason: Reason
+    detail: str = ""
 
-    def as_dict(self) -> dict[str, str]:
-        return {"client_id": self.client_id, "email": self.email, "reason": self.reason}
+    @property
+    def code(self) -> str:
+        return encode(self.reason, self.detail)
+
+
+def encode(reason: Reason, detail: str = "") -> str:
+    return f"{reason}:{detail}" if detail else str(reason)
+
+
+def decode(code: str) -> tuple[Reason, str] | None:
+    """A stored `reason:detail`; None for a sentence stored before reasons were codes."""
+    head, _, detail = code.partition(":")
+    try:
+        return Reason(head), detail
+    except ValueError:
+        return None
 
 
 @dataclass
@@ -33,39 +69,23 @@ class SyncReport:
     kind: SyncKind
     status: SyncStatus
     counts: SyncCounts
-    message: str
+    error: str = ""  # a failed run: the error's or MailChimp's own words
     dry_run: bool = False
     api_calls: int = 0
     problems: list[ClientProblem] = field(default_factory=list)
     plan: dict[str, list[str]] = field(default_factory=dict)
     failure: Failure | None = None  # why a failed run failed
+    webhook_problem: bool = False  # the webhook could not be put right (see the activity)
 
     @property
     def ok(self) -> bool:
         return self.status in (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
 
-    def as_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "tenant": self.tenant_id,
-            "kind": str(self.kind),
-            "status": str(self.status),
-            "dry_run": self.dry_run,
-            "counts": self.counts.as_dict(),
-            "message": self.message,
-            "api_calls": self.api_calls,
-            "problems": [p.as_dict() for p in self.problems[:MAX_DETAILS]],
-        }
-        if self.failure:
-            data["failure"] = self.failure
-        if self.dry_run:
-            data["plan"] = self.plan
-        return data
-
 
 def failed_report(
     tenant_id: str,
     kind: SyncKind,
-    message: str,
+    error: str,
     dry_run: bool,
     api_calls: int,
     failure: Failure,
@@ -75,45 +95,24 @@ def failed_report(
         kind,
         SyncStatus.FAILED,
         SyncCounts(),
-        message,
+        error,
         dry_run,
         api_calls,
         failure=failure,
     )
 
 
-def summary(counts: SyncCounts, dry_run: bool, webhook_problem: str) -> str:
-    """The one-line outcome of a run that did not fail."""
-    message = (
-        f"{'Dry run: would send' if dry_run else 'Sync finished'}: {counts.created} added, "
-        f"{counts.updated} updated, {counts.unchanged} unchanged, {counts.skipped} skipped, "
-        f"{counts.failed} failed"
-    )
-    if counts.unsubscribed or counts.cleaned:
-        message += f"; {counts.unsubscribed} unsubscribed and {counts.cleaned} cleaned in MailChimp"
-    if webhook_problem:
-        message += ". The webhook is not installed: see the activity log"
-    return message
-
-
-def never_resubscribed(status: MemberStatus) -> str:
-    return f"{status.value} in MailChimp: never re-subscribed"
-
-
-def readable(error: MemberError) -> str:
-    """What MailChimp's refusal means, in words a salon owner understands."""
+def refusal(error: MemberError) -> tuple[Reason, str]:
+    """What MailChimp's refusal of a contact means."""
     kind, message, field_name = error.kind, error.message, error.field
     if kind == MemberErrorKind.FAKE_OR_INVALID:
-        return "MailChimp refused the address as fake or invalid: check the client's email"
+        return Reason.FAKE_OR_INVALID, ""
     if kind == MemberErrorKind.FORGOTTEN:
-        return (
-            "this address was permanently deleted from MailChimp and cannot be re-imported; "
-            "the client must sign up again through a MailChimp form"
-        )
+        return Reason.FORGOTTEN, ""
     if kind == MemberErrorKind.MERGE_FIELDS:
         if field_name.upper().endswith("BIRTHDAY"):
-            return "MailChimp refused the birthday: it must be month/day"
-        return f"MailChimp refused the field {field_name or '?'}: {message}"
+            return Reason.BIRTHDAY_REFUSED, ""
+        return Reason.FIELD_REFUSED, f"{field_name or '?'}: {message}"
     if kind == MemberErrorKind.COMPLIANCE_STATE:
-        return "unsubscribed or cleaned in MailChimp: never re-subscribed"
-    return f"MailChimp refused this contact: {message}"
+        return Reason.OPTED_OUT, ""
+    return Reason.REFUSED, message

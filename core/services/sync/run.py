@@ -15,7 +15,7 @@ from calendarspots_mailchimp.core.model import (
     SyncCounts,
     Tenant,
 )
-from calendarspots_mailchimp.core.services.sync.report import ClientProblem
+from calendarspots_mailchimp.core.services.sync.report import ClientProblem, Reason
 from calendarspots_mailchimp.core.services.tenancy import record
 from calendarspots_mailchimp.ports.client_directory import ClientDirectory
 from calendarspots_mailchimp.ports.clock import Clock
@@ -75,7 +75,9 @@ class Run:
         self.seen_ids: set[str] = set()
         self.seen_emails: set[str] = set()
         self.email_changes: list[EmailChange] = []
-        self.plan: dict[str, list[str]] = {"create": [], "update": [], "skip": []}
+        # A dry run's plan: addresses to create or update, clients gone from the platform,
+        # opt-outs it would bring back ("email status"), the webhook's repair (a code).
+        self.plan: dict[str, list[str]] = {"create": [], "update": [], "removed": []}
 
     def record(self, scope: TenantScope, kind: ActivityKind, **details: Any) -> ActivityEntry:
         return record(scope, self.clock.now(), kind, **details)
@@ -94,15 +96,13 @@ class Run:
             bool(entry.last_error) and entry.content_hash == client.content_hash() and not self.full
         )
 
-    def skip(self, client: Client, reason: str) -> None:
+    def skip(self, client: Client, reason: Reason, detail: str = "") -> None:
         self.counts.skipped += 1
-        self.problems.append(ClientProblem(client.client_id, client.email, reason))
-        if self.dry_run:
-            self.plan["skip"].append(f"{client.email}: {reason}")
+        self.problems.append(ClientProblem(client.client_id, client.email, reason, detail))
 
-    def fail(self, client: Client, reason: str) -> None:
+    def fail(self, client: Client, reason: Reason, detail: str = "") -> None:
         self.counts.failed += 1
-        self.problems.append(ClientProblem(client.client_id, client.email, reason))
+        self.problems.append(ClientProblem(client.client_id, client.email, reason, detail))
 
 
 def ledger_entry(client: Client, status: MemberStatus | None, error: str = "") -> LedgerEntry:

@@ -12,14 +12,10 @@ from calendarspots_mailchimp.core.model import (
     MemberStatus,
     NewsletterStatus,
 )
-from calendarspots_mailchimp.core.services.sync.report import never_resubscribed
+from calendarspots_mailchimp.core.services.sync.report import Reason
 from calendarspots_mailchimp.ports.mailchimp import MemberWrite
 
 ACTIVE = (MemberStatus.SUBSCRIBED, MemberStatus.PENDING)
-LEFT_THE_AUDIENCE = (
-    "no longer in the MailChimp audience under this address (archived, deleted or moved to "
-    "another address there): not added again; update the client by hand if relevant"
-)
 
 
 @dataclass(frozen=True)
@@ -37,23 +33,17 @@ class Facts:
 class Verdict:
     """Exactly one of: skip (with the reason), unchanged, or send."""
 
-    skip: str = ""
+    skip: Reason | None = None
+    detail: str = ""  # about the skip
     send: MemberWrite | None = None
     existing: bool = False  # the member exists in MailChimp (an update, not a creation)
 
     @property
     def unchanged(self) -> bool:
-        return not self.skip and self.send is None
+        return self.skip is None and self.send is None
 
 
 UNCHANGED = Verdict()
-
-
-def refused_again(entry: LedgerEntry) -> str:
-    return (
-        f"refused by MailChimp at an earlier sync ({entry.last_error}); not sent again until "
-        "the client's details change"
-    )
 
 
 def decide(facts: Facts) -> Verdict:
@@ -61,22 +51,21 @@ def decide(facts: Facts) -> Verdict:
     changed = entry is None or entry.content_hash != client.content_hash()
     if facts.left_audience:
         # Re-adding it would undo the owner's or the subscriber's own choice.
-        return Verdict(skip=LEFT_THE_AUDIENCE) if changed or facts.full else UNCHANGED
+        return Verdict(skip=Reason.LEFT_AUDIENCE) if changed or facts.full else UNCHANGED
     if known is not None and known.opted_out:
         # R10: never re-subscribed; names are not pushed either (a cleaned member cannot be
         # edited at all, docs/mailchimp-api.md §4.3).
-        return Verdict(skip=never_resubscribed(known)) if changed or facts.full else UNCHANGED
+        skip = Verdict(skip=Reason.OPTED_OUT, detail=known.value)
+        return skip if changed or facts.full else UNCHANGED
     if client.newsletter != NewsletterStatus.SUBSCRIBED and known not in ACTIVE:
         # Opted out in the client database and not active in MailChimp: never (re-)added.
         # Active in MailChimp (subscribed again through a MailChimp form): MailChimp holds
         # the consent, and the sync never sends an opt-out of its own.
-        return (
-            Verdict(skip=f"{client.newsletter.value} in the client database")
-            if changed
-            else UNCHANGED
-        )
+        skip = Verdict(skip=Reason.NOT_SUBSCRIBED_HERE, detail=client.newsletter.value)
+        return skip if changed else UNCHANGED
     if entry is not None and facts.refused_before:
-        return Verdict(skip=refused_again(entry))  # reported at every sync until it changes
+        # Reported at every sync until the client's details change.
+        return Verdict(skip=Reason.REFUSED_BEFORE, detail=entry.last_error)
     recorded = entry is not None and (entry.member_status is not None or bool(entry.last_error))
     if not changed and recorded and not facts.full:
         return UNCHANGED

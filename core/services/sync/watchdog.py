@@ -153,11 +153,12 @@ def _webhook_failed(watch: Watch, tenant: Tenant, exc: MailChimpError) -> str:
 def preview_webhook(
     site: WebhookSite, tenant: Tenant, account: MailChimpAccount, audience_id: str
 ) -> str:
-    """A dry run's view of R5: what the watchdog would do, without doing it ('' if nothing)."""
+    """A dry run's view of R5: what the watchdog would do (install, readdress, restore or
+    repair; '' for nothing), without doing it."""
     if not tenant.webhook_salt:
-        return "the webhook would be installed"
+        return "install"
     if tenant.webhook_salt.startswith(LEGACY_SALT_PREFIX):
-        return "the webhook would be given a new address (its secret leaves the database)"
+        return "readdress"
     spec = webhook_spec(site.public_url, site.secret_key, tenant)
     prefix = f"{site.public_url.rstrip('/')}{WEBHOOK_PATH}/{tenant.tenant_id}/"
     hooks = account.webhooks(audience_id)
@@ -165,5 +166,5 @@ def preview_webhook(
     if len(mine) == 1 and mine[0].matches(spec):
         return ""
     if not mine:
-        return "the webhook is missing: it would be put back"
-    return "the webhook was edited or duplicated: it would be repaired"
+        return "restore"
+    return "repair"

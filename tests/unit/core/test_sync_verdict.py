@@ -13,11 +13,8 @@ from calendarspots_mailchimp.core.model import (
     MemberStatus,
     NewsletterStatus,
 )
-from calendarspots_mailchimp.core.services.sync.verdict import (
-    LEFT_THE_AUDIENCE,
-    Facts,
-    decide,
-)
+from calendarspots_mailchimp.core.services.sync.report import Reason
+from calendarspots_mailchimp.core.services.sync.verdict import Facts, decide
 
 ANN = Client("c1", "Ann@Example.com", "Ann", "Lee", Birthday(2, 29))
 PUSHED = LedgerEntry("c1", "ann@example.com", ANN.content_hash(), MemberStatus.SUBSCRIBED)
@@ -52,7 +49,8 @@ def test_an_opted_out_member_is_never_sent_again(status: MemberStatus) -> None:
         for full in (False, True):
             verdict = decide(facts(entry=entry, known=status, full=full))
             assert verdict.send is None, (entry, full)
-    assert "never" in decide(facts(known=status)).skip
+    assert decide(facts(known=status)).skip == Reason.OPTED_OUT
+    assert decide(facts(known=status)).detail == status.value
 
 
 def test_an_active_member_keeps_its_own_status() -> None:
@@ -64,7 +62,8 @@ def test_an_active_member_keeps_its_own_status() -> None:
 
 def test_a_client_unsubscribed_only_in_the_platform_is_not_added() -> None:
     out = replace(ANN, newsletter=NewsletterStatus.UNSUBSCRIBED)
-    assert decide(facts(client=out)).skip == "unsubscribed in the client database"
+    assert decide(facts(client=out)).skip == Reason.NOT_SUBSCRIBED_HERE
+    assert decide(facts(client=out)).detail == "unsubscribed"
     # Active in MailChimp (subscribed again through a form): MailChimp holds the consent.
     kept = decide(
         facts(client=out, entry=replace(PUSHED, content_hash="old"), known=MemberStatus.SUBSCRIBED)
@@ -75,10 +74,11 @@ def test_a_client_unsubscribed_only_in_the_platform_is_not_added() -> None:
 def test_a_member_that_left_the_audience_is_not_added_back() -> None:
     assert decide(facts(entry=PUSHED, left_audience=True)).unchanged
     moved = decide(facts(entry=replace(PUSHED, content_hash="old"), left_audience=True))
-    assert moved.skip == LEFT_THE_AUDIENCE
+    assert moved.skip == Reason.LEFT_AUDIENCE
 
 
 def test_a_refused_contact_is_reported_not_resent_until_it_changes() -> None:
-    refused = replace(PUSHED, member_status=None, last_error="looks fake or invalid")
+    refused = replace(PUSHED, member_status=None, last_error="fake_or_invalid")
     verdict = decide(facts(entry=refused, refused_before=True))
-    assert verdict.send is None and "looks fake or invalid" in verdict.skip
+    assert verdict.send is None and verdict.skip == Reason.REFUSED_BEFORE
+    assert verdict.detail == "fake_or_invalid"

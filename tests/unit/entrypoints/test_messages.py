@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from calendarspots_mailchimp.core.activity import ActivityEntry, ActivityKind
+from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.entrypoints.messages import ENGLISH, FRENCH, render
 
 AT = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
@@ -86,3 +87,56 @@ def test_details_make_the_sentence() -> None:
 def test_an_entry_from_before_keeps_its_stored_sentence() -> None:
     old = entry(ActivityKind.SYNC_SUCCEEDED, {"api_calls": 3}, "Sync finished: 1 added")
     assert render(old) == render(old, "fr") == "Sync finished: 1 added"
+
+
+def test_a_client_s_reason_is_a_code_worded_here() -> None:
+    from calendarspots_mailchimp.entrypoints.messages import reason_text
+
+    assert reason_text("invalid_email") == "invalid email address"
+    assert reason_text("opted_out:cleaned") == "cleaned in MailChimp: never re-subscribed"
+    assert reason_text("refused:Bad wording") == "MailChimp refused this contact: Bad wording"
+    earlier = reason_text("refused_before:fake_or_invalid")
+    assert earlier.startswith("refused by MailChimp at an earlier sync (MailChimp refused the")
+    # A ledger written before reasons were codes keeps its sentence.
+    assert reason_text("MailChimp refused the birthday: it must be month/day") == (
+        "MailChimp refused the birthday: it must be month/day"
+    )
+    legacy = reason_text("refused_before:MailChimp refused the birthday: it must be month/day")
+    assert "(MailChimp refused the birthday: it must be month/day)" in legacy
+
+
+def test_a_sync_report_is_worded_here() -> None:
+    from calendarspots_mailchimp.core.model import SyncCounts, SyncStatus
+    from calendarspots_mailchimp.core.services.sync.report import (
+        ClientProblem,
+        Failure,
+        Reason,
+        SyncReport,
+        failed_report,
+    )
+    from calendarspots_mailchimp.entrypoints.messages import report_json, report_message
+
+    counts = SyncCounts(created=2, skipped=1)
+    done = SyncReport(
+        "salon",
+        SyncKind.MANUAL,
+        SyncStatus.SUCCEEDED,
+        counts,
+        problems=[ClientProblem("c9", "x@example.com", Reason.SAME_EMAIL)],
+    )
+    assert report_message(done).startswith(
+        "Sync finished: 2 added, 0 updated, 0 unchanged, 1 skipped"
+    )
+    assert report_json(done)["problems"] == [
+        {
+            "client_id": "c9",
+            "email": "x@example.com",
+            "reason": "another client has the same email address",
+            "code": "same_email",
+        }
+    ]
+    down = failed_report("salon", SyncKind.NIGHTLY, "HTTP 503", False, 3, Failure.MAILCHIMP)
+    assert report_message(down) == (
+        "MailChimp did not answer well (HTTP 503); the nightly sync tries again later tonight"
+    )
+    assert report_json(down)["failure"] == "mailchimp"

@@ -14,6 +14,7 @@ from calendarspots_mailchimp.core.model import (
     NewsletterStatus,
     SyncKind,
 )
+from calendarspots_mailchimp.core.services.sync.report import Reason
 from calendarspots_mailchimp.ports.mailchimp import MemberState
 
 
@@ -90,7 +91,9 @@ def test_an_invalid_address_is_skipped_and_reported_not_fatal(fakes: Fakes) -> N
     report = fakes.container.sync_service().sync("salon", SyncKind.INITIAL)
 
     assert report.ok and report.counts.skipped == 1 and report.counts.created == 2
-    assert [p.reason for p in report.problems] == ["invalid email address"]
+    assert [(p.reason, p.email) for p in report.problems] == [
+        (Reason.INVALID_EMAIL, "not an address")
+    ]
     assert "not an address" not in audience.members
 
 
