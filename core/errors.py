@@ -51,5 +51,9 @@ class SyncFailed(CalendarspotsError):
     """A sync (or a night of them) ended in failure; the report says why."""
 
 
+class TooSoon(CalendarspotsError):
+    """An action repeated before it may be (a second "sync now" within 15 minutes)."""
+
+
 class Unauthorized(CalendarspotsError):
     """Admin or host authentication missing or wrong."""

@@ -21,7 +21,9 @@ from calendarspots_mailchimp.core.services.clients import Clients
 from calendarspots_mailchimp.core.services.connect import ConnectService
 from calendarspots_mailchimp.core.services.disconnect import DisconnectService
 from calendarspots_mailchimp.core.services.links import StartLinks
+from calendarspots_mailchimp.core.services.newsletters import OwnerPage
 from calendarspots_mailchimp.core.services.nightly import NightlyService
+from calendarspots_mailchimp.core.services.owner import OwnerAccess
 from calendarspots_mailchimp.core.services.sync import SyncService
 from calendarspots_mailchimp.core.services.sync.watchdog import WebhookSite
 from calendarspots_mailchimp.core.services.tenancy import Accounts
@@ -79,6 +81,8 @@ class Container(containers.DeclarativeContainer):
     )
     check_service = providers.Factory(CheckService, uow, accounts, clock)
     disconnect_service = providers.Factory(DisconnectService, uow, accounts, clock, webhook_site)
+    owner_access = providers.Factory(OwnerAccess, uow, clock, settings)
+    owner_page = providers.Factory(OwnerPage, uow, clock, settings.provided.night_start_hour)
     start_links = providers.Factory(StartLinks, uow, mailchimp.provided.oauth, clock, settings)
     connect_service = providers.Factory(
         ConnectService,

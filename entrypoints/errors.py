@@ -13,6 +13,7 @@ from calendarspots_mailchimp.core.errors import (
     NotFound,
     SyncFailed,
     SyncInProgress,
+    TooSoon,
     Unauthorized,
 )
 from calendarspots_mailchimp.ports.mailchimp import MailChimpError
@@ -27,6 +28,7 @@ _TABLE: tuple[tuple[type[BaseException], int, int], ...] = (
     (AudienceContractError, 6, 409),
     (AuthorizationError, 7, 400),
     (SyncInProgress, 8, 409),
+    (TooSoon, 8, 429),
     (Unauthorized, 9, 401),
     (MailChimpError, 10, 502),
     (SyncFailed, 11, 502),

@@ -464,7 +464,33 @@ _REASONS_EN = {
 }
 
 
-def reason_text(code: str) -> str:
+_REASONS_FR = {
+    "invalid_email": "adresse courriel invalide : corrigez-la dans la fiche du client",
+    "same_email": "un autre client a la même adresse courriel",
+    "opted_out": "désabonné ou adresse invalide dans MailChimp : jamais réabonné",
+    "not_subscribed_here": "désabonné dans votre base de données clients",
+    "left_audience": (
+        "n'est plus dans la liste MailChimp sous cette adresse (archivé, supprimé ou changé "
+        "d'adresse) : pas rajouté ; mettez la fiche à jour à la main si pertinent"
+    ),
+    "refused_before": (
+        "refusé par MailChimp lors d'une synchronisation précédente ({earlier}) ; pas renvoyé "
+        "tant que la fiche ne change pas"
+    ),
+    "fake_or_invalid": "MailChimp juge l'adresse fausse ou invalide : vérifiez le courriel du client",
+    "forgotten": (
+        "cette adresse a été supprimée définitivement de MailChimp : le client doit se "
+        "réinscrire par un formulaire MailChimp"
+    ),
+    "birthday_refused": "MailChimp a refusé l'anniversaire : il doit être mois/jour",
+    "field_refused": "MailChimp a refusé le champ {detail}",
+    "refused": "MailChimp a refusé ce contact : {detail}",
+    "no_result": "MailChimp n'a rien répondu pour ce contact",
+    "old_address_kept": "ancienne adresse gardée : {earlier}",
+}
+
+
+def reason_text(code: str, lang: str = "en") -> str:
     """A stored reason (`reason:detail`) in words; a sentence stored before, as it is."""
     decoded = decode(code)
     if decoded is None:
@@ -472,8 +498,9 @@ def reason_text(code: str) -> str:
     reason, detail = decoded
     if reason == Reason.OPTED_OUT and not detail:
         detail = "unsubscribed or cleaned"
-    return _REASONS_EN[str(reason)].format(
-        detail=detail, earlier=reason_text(detail) if detail else "no reason given"
+    table = _REASONS_FR if lang == "fr" else _REASONS_EN
+    return table[str(reason)].format(
+        detail=detail, earlier=reason_text(detail, lang) if detail else "—"
     )
 
 

@@ -14,7 +14,7 @@ import hmac
 import json
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from calendarspots_mailchimp.core.errors import AuthorizationError, ConfigurationError
 
@@ -22,7 +22,6 @@ STATE_TTL_SECONDS = 15 * 60
 LINK_TTL_SECONDS = 15 * 60
 
 _STATE = b"calendarspots-mailchimp oauth state\x00"
-_LINK = b"calendarspots-mailchimp start link\x00"
 _INVALID = "the authorization link is invalid: start again from Authorize"
 
 
@@ -92,12 +91,28 @@ def read_state(state: str, secret_key: str, now: datetime) -> str:
 
 def make_link_token(tenant_id: str, secret_key: str, now: datetime) -> tuple[str, datetime]:
     """The token of the start link `connect` prints, and when it expires."""
-    token = _sign(tenant_id, _key(secret_key, _LINK), now, LINK_TTL_SECONDS)
-    return token, datetime.fromtimestamp(int(now.timestamp()), UTC) + timedelta(
-        seconds=LINK_TTL_SECONDS
-    )
+    return sign_token(START_LINK, tenant_id, secret_key, now, LINK_TTL_SECONDS)
 
 
 def read_link_token(token: str, secret_key: str, now: datetime) -> StateClaims:
     """Raises AuthorizationError if tampered, malformed or expired."""
-    return _verify(token, _key(secret_key, _LINK), now)
+    return read_token(START_LINK, token, secret_key, now)
+
+
+# Purposes of the other tokens: each is signed under a key of its own.
+START_LINK = "start link"
+OWNER_LINK = "owner link"  # `owner-link`: opens the owner's page once
+OWNER_SESSION = "owner session"  # the owner's page cookie
+
+
+def sign_token(
+    purpose: str, tenant_id: str, secret_key: str, now: datetime, ttl: int
+) -> tuple[str, datetime]:
+    key = _key(secret_key, f"calendarspots-mailchimp {purpose}\x00".encode())
+    token = _sign(tenant_id, key, now, ttl)
+    return token, datetime.fromtimestamp(int(now.timestamp()) + ttl, UTC)
+
+
+def read_token(purpose: str, token: str, secret_key: str, now: datetime) -> StateClaims:
+    """Raises AuthorizationError if tampered, malformed, expired or signed for another use."""
+    return _verify(token, _key(secret_key, f"calendarspots-mailchimp {purpose}\x00".encode()), now)

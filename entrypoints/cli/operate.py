@@ -51,6 +51,25 @@ def connect(
         emit(link.as_json(), as_json, text)
 
 
+@app.command("owner-link")
+def owner_link(
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Print a one-use link (15 minutes) that opens the owner's Newsletters page."""
+    with failures():
+        link = runtime().owner_access().link(tenant)
+
+        def text() -> None:
+            typer.echo(link.url)
+            typer.echo(
+                f"One use, valid until {link.expires_at:%Y-%m-%d %H:%M} UTC (15 minutes).",
+                err=True,
+            )
+
+        emit(link.as_json(), as_json, text)
+
+
 @app.command("disconnect")
 def disconnect(
     tenant: Annotated[str, typer.Argument(help="Tenant id.")],

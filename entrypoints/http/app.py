@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hmac
 import json
 import logging
 import re
@@ -26,6 +25,8 @@ from calendarspots_mailchimp.core.services.webhooks.events import MAX_FIELDS, Fo
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
+from calendarspots_mailchimp.entrypoints.http.access import caller
+from calendarspots_mailchimp.entrypoints.http.owner import owner_routes
 from calendarspots_mailchimp.entrypoints.messages import (
     callback_state,
     connect_json,
@@ -137,17 +138,7 @@ def create_app(container: Container) -> Starlette:
         return JSONResponse({"status": "ok"})
 
     def authorized(request: Request, tenant_id: str) -> bool:
-        decided = container.hooks().authorize_request(
-            tenant_id, request.method, request.url.path, dict(request.headers)
-        )
-        if decided is not None:
-            return decided
-        expected = container.settings().admin_token
-        given = request.headers.get("authorization", "")
-        scheme, _, token = given.partition(" ")
-        if not expected or scheme.lower() != "bearer":
-            return False
-        return hmac.compare_digest(token.strip().encode(), expected.encode())
+        return caller(container, request, tenant_id) is not None
 
     async def oauth_start(request: Request) -> Response:
         """Redirects to MailChimp only for a caller vouched for (the host's auth hook, the
@@ -279,6 +270,7 @@ def create_app(container: Container) -> Starlette:
         Route("/oauth/mailchimp/callback", oauth_callback, methods=["GET"]),
         Route("/webhooks/mailchimp/{tenant_id}/{secret}", webhook, methods=["GET", "HEAD", "POST"]),
         Route("/tenants/{tenant_id}/activity", activity, methods=["GET"]),
+        *owner_routes(container),
     ]
     redact_access_log()
     app = Starlette(routes=routes)

@@ -1,0 +1,111 @@
+"""The owner's Newsletters page, as data: the connection's state, the last and next sync in the
+tenant's local time, what needs doing; and its two settings-like actions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from calendarspots_mailchimp.core.errors import TooSoon
+from calendarspots_mailchimp.core.model import ActivityKind, ConnectionState, SyncStatus, Tenant
+from calendarspots_mailchimp.core.services.tenancy import load_tenant
+from calendarspots_mailchimp.ports.clock import Clock
+from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
+
+SYNC_NOW_EVERY = timedelta(minutes=15)
+_SYNC_KINDS = [ActivityKind.SYNC_SUCCEEDED, ActivityKind.SYNC_PARTIAL, ActivityKind.SYNC_FAILED]
+
+
+@dataclass(frozen=True)
+class PageView:
+    tenant: Tenant
+    contacts: int  # clients the ledger knows MailChimp has
+    last_sync: dict[str, Any] | None
+    next_sync: datetime | None  # in the tenant's time zone; None while not connected
+    problems: list[dict[str, str]]  # what needs the owner, as codes with their detail
+
+    def as_json(self) -> dict[str, Any]:
+        t = self.tenant
+        return {
+            "tenant": t.tenant_id,
+            "name": t.name,
+            "state": str(t.state),
+            "account": t.account_name,
+            "audience": {"id": t.audience_id, "name": t.list_name, "contacts": self.contacts},
+            "last_sync": self.last_sync,
+            "next_sync": self.next_sync.isoformat() if self.next_sync else None,
+            "problems": self.problems,
+            "webhook": {"installed": bool(t.webhook_id), "id": t.webhook_id},
+            "double_opt_in": t.double_opt_in,
+            "locale": t.locale,
+        }
+
+
+def next_night(tenant: Tenant, now: datetime, start_hour: int) -> datetime:
+    """When the tenant's next nightly sync may start, in its own time zone."""
+    zone = ZoneInfo(tenant.timezone)
+    local = now.astimezone(zone)
+    start = datetime.combine(local.date(), time(start_hour), tzinfo=zone)
+    if local >= start or tenant.last_sync_local_date == local.date():
+        start += timedelta(days=1)
+    return start
+
+
+class OwnerPage:
+    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, night_start_hour: int) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.night_start_hour = night_start_hour
+
+    def view(self, tenant_id: str) -> PageView:
+        tenant = load_tenant(self.uow, tenant_id)
+        with self.uow() as uow:
+            scope = uow.scope(tenant_id)
+            contacts = len(scope.ledger.all_client_ids())
+            last = scope.activity.list(limit=1, kinds=[str(k) for k in _SYNC_KINDS])
+        last_sync = None
+        if last:
+            entry = last[0]
+            last_sync = {
+                "at": entry.at.astimezone(ZoneInfo(tenant.timezone)).isoformat(),
+                "status": str(entry.kind).removeprefix("sync."),
+                "counts": entry.details.get("counts", {}),
+                "problems": entry.details.get("problems", []),
+            }
+        connected = tenant.state in (ConnectionState.CONNECTED, ConnectionState.NEEDS_ATTENTION)
+        now = self.clock.now()
+        upcoming = next_night(tenant, now, self.night_start_hour) if connected else None
+        return PageView(tenant, contacts, last_sync, upcoming, _problems(tenant))
+
+    def set_double_opt_in(self, tenant_id: str, on: bool) -> Tenant:
+        load_tenant(self.uow, tenant_id)
+        with self.uow() as uow:
+            tenant = uow.tenants.get(tenant_id)
+            assert tenant is not None
+            updated = replace(tenant, double_opt_in=on)
+            uow.tenants.save(updated)
+            uow.commit()
+        return updated
+
+    def may_sync_now(self, tenant_id: str) -> None:
+        """At most one sync from the page per SYNC_NOW_EVERY: raises TooSoon otherwise."""
+        with self.uow() as uow:
+            runs = uow.scope(tenant_id).runs.latest(1)
+        if runs and runs[0].status != SyncStatus.FAILED:
+            wait = runs[0].started_at + SYNC_NOW_EVERY - self.clock.now()
+            if wait > timedelta(0):
+                minutes = int(wait.total_seconds() // 60) + 1
+                raise TooSoon(f"a sync ran less than 15 minutes ago: try again in {minutes} min")
+
+
+def _problems(tenant: Tenant) -> list[dict[str, str]]:
+    problems = []
+    if tenant.state == ConnectionState.NEEDS_REAUTHORIZATION:
+        problems.append({"code": "reauthorize", "detail": tenant.state_reason})
+    elif tenant.state == ConnectionState.NEEDS_ATTENTION:
+        problems.append({"code": "audience", "detail": tenant.state_reason})
+    if tenant.state == ConnectionState.CONNECTED and not tenant.webhook_id:
+        problems.append({"code": "webhook_missing", "detail": ""})
+    return problems

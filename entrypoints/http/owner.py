@@ -1,0 +1,129 @@
+"""The owner's Newsletters page (`/tenants/{id}/newsletters`) and its actions.
+
+Standalone, the one-use link `owner-link` prints opens the page once and leaves a session
+cookie for that tenant only (HttpOnly, SameSite=Lax, Secure under https, its path the tenant's
+own). Hosted, the host's auth hook decides. A caller nobody vouches for gets the same 404 as
+for an unknown tenant. The actions are POST forms: with the session, each carries the CSRF
+token the page gave (a missing or stale one changes nothing).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route
+
+from calendarspots_mailchimp.core.errors import CalendarspotsError, NotFound
+from calendarspots_mailchimp.core.model import SyncKind
+from calendarspots_mailchimp.entrypoints.container import Container
+from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
+from calendarspots_mailchimp.entrypoints.http import pages
+from calendarspots_mailchimp.entrypoints.http.access import SESSION_COOKIE, caller
+from calendarspots_mailchimp.entrypoints.http.owner_html import newsletters_page
+from calendarspots_mailchimp.entrypoints.messages import report_message
+
+ACTIONS = ("authorize", "check", "sync", "disconnect", "double-opt-in")
+
+
+def _not_found() -> Response:
+    return Response("Not Found", status_code=404, media_type="text/plain")
+
+
+def _wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def owner_routes(container: Container) -> list[Route]:
+    async def page(request: Request) -> Response:
+        tenant_id = request.path_params["tenant_id"]
+        token = request.query_params.get("owner_token", "")
+        if token:
+            return await _open_session(request, tenant_id, token)
+        if caller(container, request, tenant_id) is None:
+            return _not_found()
+        try:
+            view = await run_in_threadpool(container.owner_page().view, tenant_id)
+        except NotFound:
+            return _not_found()
+        if _wants_json(request):
+            return JSONResponse(view.as_json(), headers={"Cache-Control": "no-store"})
+        lang = pages.language(request, view.tenant.locale)
+        session = request.cookies.get(SESSION_COOKIE, "")
+        csrf = container.owner_access().csrf_token(session) if session else ""
+        done = request.query_params.get("done", "")
+        html = newsletters_page(view, lang, csrf, done)
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
+
+    async def _open_session(request: Request, tenant_id: str, token: str) -> Response:
+        try:
+            session = await run_in_threadpool(
+                container.owner_access().open_session, tenant_id, token
+            )
+        except NotFound:
+            return _not_found()
+        answer = RedirectResponse(f"/tenants/{tenant_id}/newsletters", status_code=303)
+        answer.set_cookie(
+            SESSION_COOKIE,
+            session.cookie,
+            max_age=int((session.expires_at - container.clock().now()).total_seconds()),
+            path=f"/tenants/{tenant_id}",
+            httponly=True,
+            samesite="lax",
+            secure=container.settings().public_url.startswith("https://")
+            or request.url.scheme == "https",
+        )
+        return answer
+
+    async def act(request: Request) -> Response:
+        tenant_id, action = request.path_params["tenant_id"], request.path_params["action"]
+        who = caller(container, request, tenant_id)
+        if who is None or action not in ACTIONS:
+            return _not_found()
+        form = await request.form()
+        if who == "owner":
+            session = request.cookies.get(SESSION_COOKIE, "")
+            if not container.owner_access().csrf_ok(session, str(form.get("csrf", ""))):
+                return _answer(
+                    request, 403, {"ok": False, "error": "the form has expired: reload the page"}
+                )
+        try:
+            result = await run_in_threadpool(_do, container, tenant_id, action, dict(form))
+        except CalendarspotsError as exc:
+            return _answer(request, http_status(exc), {"ok": False, "error": one_line(exc)})
+        if isinstance(result, str):  # authorize: off to MailChimp
+            return RedirectResponse(result, status_code=303)
+        if _wants_json(request):
+            return JSONResponse({"ok": True, "action": action, **result})
+        return RedirectResponse(f"/tenants/{tenant_id}/newsletters?done={action}", status_code=303)
+
+    return [
+        Route("/tenants/{tenant_id}/newsletters", page, methods=["GET"]),
+        Route("/tenants/{tenant_id}/newsletters/{action}", act, methods=["POST"]),
+    ]
+
+
+def _answer(request: Request, status: int, data: dict[str, Any]) -> Response:
+    if _wants_json(request):
+        return JSONResponse(data, status_code=status)
+    return Response(str(data.get("error", "")), status_code=status, media_type="text/plain")
+
+
+def _do(container: Container, tenant_id: str, action: str, form: dict[str, Any]) -> Any:
+    if action == "authorize":
+        return container.start_links().authorize_url(tenant_id)
+    if action == "check":
+        check = container.check_service().check(tenant_id, fix=True)
+        return {"checked": check.ok, "message": check.message, "fixed": check.fixed}
+    if action == "sync":
+        container.owner_page().may_sync_now(tenant_id)
+        report = container.sync_service().sync(tenant_id, SyncKind.MANUAL)
+        return {"synced": report.ok, "message": report_message(report)}
+    if action == "disconnect":
+        return container.disconnect_service().disconnect(tenant_id).as_json()
+    on = str(form.get("on", "")).lower() in ("1", "true", "on", "yes")
+    tenant = container.owner_page().set_double_opt_in(tenant_id, on)
+    return {"double_opt_in": tenant.double_opt_in}

@@ -1,0 +1,187 @@
+"""The Newsletters page in HTML, in French or English: plain forms, no JavaScript."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from zoneinfo import ZoneInfo
+
+from calendarspots_mailchimp.core.model import ConnectionState
+from calendarspots_mailchimp.core.services.newsletters import PageView
+from calendarspots_mailchimp.entrypoints.messages import reason_text
+
+WORDS: dict[str, dict[str, str]] = {
+    "fr": {
+        "title": "Infolettres",
+        "sync_title": "Synchronisation",
+        "not_connected": "MailChimp n'est pas encore connecté.",
+        "connected": "Connecté au compte MailChimp « {account} » : liste « {list} », {n} contacts.",
+        "needs_attention": "MailChimp est connecté, mais demande votre attention : {why}",
+        "needs_reauthorization": "MailChimp a refusé l'accès de calendarspots.com : reconnectez-le.",
+        "disconnected": "MailChimp est déconnecté. Vos clients restent dans votre base de données.",
+        "last": "Dernière synchronisation : le {date} à {time}",
+        "counts": "{created} ajoutés, {updated} mis à jour, {skipped} ignorés, {failed} refusés.",
+        "never": "Aucune synchronisation pour l'instant.",
+        "next": "Prochaine synchronisation : la nuit du {date}, à partir de {time}.",
+        "skipped": "Clients non envoyés à MailChimp",
+        "webhook_ok": "Le webhook de MailChimp est en place.",
+        "webhook_missing": "Le webhook de MailChimp manque : il sera remis à la prochaine synchronisation.",
+        "doi_on": "Les nouveaux contacts reçoivent un courriel de confirmation (double opt-in).",
+        "doi_off": "Les nouveaux contacts sont abonnés directement.",
+        "authorize": "Autoriser",
+        "reconnect": "Reconnecter",
+        "check": "Vérifier et réparer",
+        "sync": "Synchroniser maintenant",
+        "disconnect": "Déconnecter",
+        "doi_turn_on": "Demander une confirmation aux nouveaux contacts",
+        "doi_turn_off": "Ne plus demander de confirmation",
+        "activity": "Voir l'activité",
+    },
+    "en": {
+        "title": "Newsletters",
+        "sync_title": "Sync",
+        "not_connected": "MailChimp is not connected yet.",
+        "connected": "Connected to the MailChimp account “{account}”: audience “{list}”, {n} contacts.",
+        "needs_attention": "MailChimp is connected, but needs your attention: {why}",
+        "needs_reauthorization": "MailChimp refused calendarspots.com's access: reconnect it.",
+        "disconnected": "MailChimp is disconnected. Your clients stay in your client database.",
+        "last": "Last sync: {date} at {time}",
+        "counts": "{created} added, {updated} updated, {skipped} skipped, {failed} refused.",
+        "never": "No sync yet.",
+        "next": "Next sync: the night of {date}, from {time}.",
+        "skipped": "Clients not sent to MailChimp",
+        "webhook_ok": "MailChimp's webhook is in place.",
+        "webhook_missing": "MailChimp's webhook is missing: the next sync puts it back.",
+        "doi_on": "New contacts get a confirmation email (double opt-in).",
+        "doi_off": "New contacts are subscribed directly.",
+        "authorize": "Authorize",
+        "reconnect": "Reconnect",
+        "check": "Check and repair",
+        "sync": "Sync now",
+        "disconnect": "Disconnect",
+        "doi_turn_on": "Ask new contacts to confirm",
+        "doi_turn_off": "Stop asking new contacts to confirm",
+        "activity": "View activity",
+    },
+}
+
+DONE: dict[str, dict[str, str]] = {
+    "fr": {
+        "check": "Vérification faite.",
+        "sync": "Synchronisation faite.",
+        "disconnect": "MailChimp est déconnecté.",
+        "double-opt-in": "Choix enregistré.",
+    },
+    "en": {
+        "check": "Check done.",
+        "sync": "Sync done.",
+        "disconnect": "MailChimp is disconnected.",
+        "double-opt-in": "Choice saved.",
+    },
+}
+
+STYLE = (
+    "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}"
+    "form{display:inline-block;margin:.25rem .5rem .25rem 0}button{padding:.4rem .8rem}"
+    ".note{background:#eef6ee;padding:.5rem}.warn{background:#fff3e0;padding:.5rem}"
+)
+
+
+def _form(tenant_id: str, action: str, label: str, csrf: str, extra: str = "") -> str:
+    return (
+        f'<form method="post" action="/tenants/{escape(tenant_id)}/newsletters/{action}">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">{extra}'
+        f'<button type="submit">{escape(label)}</button></form>'
+    )
+
+
+def _when(at: datetime, zone: str) -> tuple[str, str]:
+    local = at.astimezone(ZoneInfo(zone))
+    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
+
+
+def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> str:
+    w = WORDS[lang if lang in WORDS else "en"]
+    t = view.tenant
+    state = t.state
+    parts = [f"<h1>{escape(w['title'])} — {escape(t.name)}</h1>"]
+    said = DONE[lang if lang in DONE else "en"].get(done)
+    if said:
+        parts.append(f'<p class="note" role="status">{escape(said)}</p>')
+    words = {
+        "account": t.account_name,
+        "list": t.list_name,
+        "n": view.contacts,
+        "why": t.state_reason,
+    }
+    klass = (
+        "warn"
+        if state in (ConnectionState.NEEDS_ATTENTION, ConnectionState.NEEDS_REAUTHORIZATION)
+        else ""
+    )
+    parts.append(f'<p class="{klass}">{escape(w[str(state)].format(**words))}</p>')
+    parts.append("<h2>MailChimp</h2><div>")
+    connected = state in (ConnectionState.CONNECTED, ConnectionState.NEEDS_ATTENTION)
+    label = "reconnect" if state == ConnectionState.NEEDS_REAUTHORIZATION else "authorize"
+    if not connected:
+        parts.append(_form(t.tenant_id, "authorize", w[label], csrf))
+    else:
+        parts.append(_form(t.tenant_id, "check", w["check"], csrf))
+        parts.append(_form(t.tenant_id, "sync", w["sync"], csrf))
+        parts.append(_form(t.tenant_id, "disconnect", w["disconnect"], csrf))
+    parts.append("</div>")
+    parts.append(_sync_section(view, w, lang))
+    if connected:
+        parts.append(f"<p>{escape(w['webhook_ok'] if t.webhook_id else w['webhook_missing'])}</p>")
+    doi = w["doi_on"] if t.double_opt_in else w["doi_off"]
+    turn = w["doi_turn_off"] if t.double_opt_in else w["doi_turn_on"]
+    value = "0" if t.double_opt_in else "1"
+    parts.append(f"<h2>Double opt-in</h2><p>{escape(doi)}</p>")
+    parts.append(
+        _form(
+            t.tenant_id,
+            "double-opt-in",
+            turn,
+            csrf,
+            f'<input type="hidden" name="on" value="{value}">',
+        )
+    )
+    activity = f"/tenants/{escape(t.tenant_id)}/activity?format=html&lang={lang}"
+    parts.append(f'<p><a href="{activity}">{escape(w["activity"])}</a></p>')
+    title = f"{w['title']} — {t.name}"
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
+        + "".join(parts)
+        + "</main></body></html>"
+    )
+
+
+def _sync_section(view: PageView, words: dict[str, str], lang: str) -> str:
+    zone = view.tenant.timezone
+    out = []
+    last = view.last_sync
+    if last is None:
+        out.append(f"<p>{escape(words['never'])}</p>")
+    else:
+        date, time = _when(datetime.fromisoformat(str(last["at"])), zone)
+        counts = dict.fromkeys(("created", "updated", "skipped", "failed"), 0) | dict(
+            last["counts"]
+        )
+        out.append(
+            f"<p>{escape(words['last'].format(date=date, time=time))} ({escape(zone)}). "
+            f"{escape(words['counts'].format(**counts))}</p>"
+        )
+        problems = list(last.get("problems", []))
+        if problems:
+            items = "".join(
+                f"<li>{escape(str(p.get('email', '')))} — "
+                f"{escape(reason_text(str(p.get('reason', '')), lang))}</li>"
+                for p in problems
+            )
+            out.append(f"<h3>{escape(words['skipped'])}</h3><ul>{items}</ul>")
+    if view.next_sync is not None:
+        date, time = _when(view.next_sync, zone)
+        out.append(f"<p>{escape(words['next'].format(date=date, time=time))}</p>")
+    return f"<h2>{escape(words['sync_title'])}</h2>" + "".join(out)

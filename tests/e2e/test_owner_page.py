@@ -1,0 +1,139 @@
+"""The owner's Newsletters page over real HTTP: the one-use link, the session it leaves, the
+page in the tenant's language, and its CSRF-protected actions."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import httpx
+from support.harness import World, sample_rows
+
+JSON = {"Accept": "application/json"}
+
+
+def owner_link(world: World, tenant: str = "salon") -> str:
+    result = world.cli("owner-link", tenant, "--json")
+    assert result.exit_code == 0, result.output
+    link: str = json.loads(result.stdout)["url"]
+    return link
+
+
+@contextmanager
+def logged_in(world: World, tenant: str = "salon") -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=world.app_url, timeout=60) as browser:
+        opened = browser.get(owner_link(world, tenant))
+        assert opened.status_code == 303, opened.text
+        assert opened.headers["location"] == f"/tenants/{tenant}/newsletters"
+        yield browser
+
+
+def csrf(page: httpx.Response) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert found is not None, page.text
+    return found.group(1)
+
+
+def connected_salon(world: World) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", [*sample_rows(4), ("pas une adresse", "Zoé", "Roy", "")])
+    world.mailchimp()
+    assert world.authorize("salon")["ok"] is True  # the bad address is skipped, reported
+
+
+def test_the_owner_link_opens_the_page_once_and_leaves_a_session_for_that_tenant(
+    world: World,
+) -> None:
+    connected_salon(world)
+    world.add_tenant("rival")
+    link = owner_link(world)
+    with httpx.Client(base_url=world.app_url, timeout=60) as browser:
+        opened = browser.get(link)
+        cookie = opened.headers["set-cookie"]
+        assert opened.status_code == 303
+        assert "httponly" in cookie.lower() and "samesite=lax" in cookie.lower()
+        assert "path=/tenants/salon" in cookie.lower()
+        page = browser.get("/tenants/salon/newsletters")
+        assert page.status_code == 200
+        assert '<html lang="fr">' in page.text and "Salon salon" in page.text
+        assert "Connecté au compte MailChimp" in page.text
+        assert "pas une adresse — adresse courriel invalide" in page.text
+        assert "Prochaine synchronisation" in page.text
+        assert browser.get("/tenants/salon/activity", params={"format": "html"}).status_code == 200
+        # The session is that tenant's only, even sent on purpose for another one.
+        session = {"Cookie": f"csmc_owner={browser.cookies['csmc_owner']}"}
+        rival = httpx.get(f"{world.app_url}/tenants/rival/newsletters", headers=session)
+        assert rival.status_code == 404
+        mine = httpx.get(f"{world.app_url}/tenants/salon/newsletters", headers=session)
+        assert mine.status_code == 200
+    assert httpx.get(link).status_code == 404  # one use
+    nobody = httpx.get(f"{world.app_url}/tenants/salon/newsletters")
+    unknown = httpx.get(f"{world.app_url}/tenants/nobody/newsletters")
+    assert nobody.status_code == unknown.status_code == 404 and nobody.text == unknown.text
+
+
+def test_the_page_as_json_for_the_admin_token(world: World) -> None:
+    connected_salon(world)
+    admin = {**JSON, "Authorization": f"Bearer {world.settings.admin_token}"}
+
+    data = httpx.get(f"{world.app_url}/tenants/salon/newsletters", headers=admin).json()
+
+    assert set(data) >= {
+        "tenant",
+        "name",
+        "state",
+        "account",
+        "audience",
+        "last_sync",
+        "next_sync",
+        "problems",
+        "webhook",
+        "double_opt_in",
+    }
+    assert (data["tenant"], data["state"], data["double_opt_in"]) == ("salon", "connected", False)
+    assert data["audience"]["name"] == "calendarspots" and data["webhook"]["installed"] is True
+    assert data["last_sync"]["status"] == "succeeded"
+    assert [p["email"] for p in data["last_sync"]["problems"]] == ["pas une adresse"]
+    assert data["next_sync"].endswith("-05:00")  # Montréal's local time
+
+
+def test_actions_need_the_page_s_csrf_token_and_change_nothing_without_it(world: World) -> None:
+    connected_salon(world)
+    with logged_in(world) as browser:
+        page = browser.get("/tenants/salon/newsletters")
+        forged = browser.post("/tenants/salon/newsletters/double-opt-in", data={"on": "1"})
+        stale = browser.post(
+            "/tenants/salon/newsletters/double-opt-in", data={"on": "1", "csrf": "0" * 64}
+        )
+        assert forged.status_code == stale.status_code == 403
+        assert world.tenant().double_opt_in is False
+
+        turned = browser.post(
+            "/tenants/salon/newsletters/double-opt-in", data={"on": "1", "csrf": csrf(page)}
+        )
+        assert turned.status_code == 303
+        assert world.tenant().double_opt_in is True
+        assert "Choix enregistré" in browser.get(turned.headers["location"]).text
+
+
+def test_sync_now_at_most_every_fifteen_minutes_then_disconnect_and_authorize(
+    world: World,
+) -> None:
+    connected_salon(world)
+    with logged_in(world) as browser:
+        token = csrf(browser.get("/tenants/salon/newsletters"))
+        again = browser.post("/tenants/salon/newsletters/sync", data={"csrf": token})
+        assert again.status_code == 429  # the initial sync ran a moment ago
+        assert "15 minutes" in again.text
+
+        gone = browser.post("/tenants/salon/newsletters/disconnect", data={"csrf": token})
+        assert gone.status_code == 303
+        assert world.tenant().state == "disconnected"
+        page = browser.get("/tenants/salon/newsletters")
+        assert "MailChimp est déconnecté" in page.text and ">Autoriser</button>" in page.text
+
+        off_to = browser.post("/tenants/salon/newsletters/authorize", data={"csrf": csrf(page)})
+        assert off_to.status_code == 303
+        assert off_to.headers["location"].startswith(f"{world.sim_url}/oauth2/authorize?")
