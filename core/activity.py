@@ -26,6 +26,7 @@ class ActivityKind(StrEnum):
     SYNC_SUCCEEDED = "sync.succeeded"
     SYNC_PARTIAL = "sync.partial"
     SYNC_FAILED = "sync.failed"
+    SYNC_HELD = "sync.held"  # the mass-change guard stopped a push: nothing was sent
     CONTACT_UNSUBSCRIBED = "contact.unsubscribed"
     CONTACT_CLEANED = "contact.cleaned"
     CONTACT_REJECTED = "contact.rejected"

@@ -51,6 +51,10 @@ class SyncFailed(CalendarspotsError):
     """A sync (or a night of them) ended in failure; the report says why."""
 
 
+class SyncHeld(CalendarspotsError):
+    """The mass-change guard held a sync: nothing was sent until an operator confirms."""
+
+
 class TooSoon(CalendarspotsError):
     """An action repeated before it may be (a second "sync now" within 15 minutes)."""
 

@@ -195,6 +195,7 @@ class SyncStatus(StrEnum):
     SUCCEEDED = "succeeded"
     PARTIAL = "partial"
     FAILED = "failed"
+    HELD = "held"  # the mass-change guard stopped it before anything was sent
 
 
 @dataclass

@@ -32,6 +32,10 @@ class Settings:
     max_retries: int = 6
     # Redis shared by a fleet's processes for the per-account connection limit ("" = none).
     limiter_url: str = ""
+    # The mass-change guard: a sync that would update more than this share of the audience's
+    # members, or archive more than that share, is held until `sync TENANT --confirm`.
+    guard_update_percent: float = 20.0
+    guard_archive_percent: float = 5.0
 
     def __repr__(self) -> str:  # never print secrets
         hidden = {"client_secret", "secret_key", "admin_token"}
@@ -75,6 +79,8 @@ _FIELDS = {
     "MAX_CONNECTIONS": "max_connections",
     "MAX_RETRIES": "max_retries",
     "LIMITER_URL": "limiter_url",
+    "GUARD_UPDATE_PERCENT": "guard_update_percent",
+    "GUARD_ARCHIVE_PERCENT": "guard_archive_percent",
 }
 
 
@@ -163,5 +169,11 @@ def validate(settings: Settings) -> None:
         raise ConfigurationError(
             "CS_MAILCHIMP_NIGHT_START_HOUR/END_HOUR must satisfy 0 <= start < end <= 24"
         )
+    for name, share in (
+        ("CS_MAILCHIMP_GUARD_UPDATE_PERCENT", settings.guard_update_percent),
+        ("CS_MAILCHIMP_GUARD_ARCHIVE_PERCENT", settings.guard_archive_percent),
+    ):
+        if not 0 < share <= 100:
+            raise ConfigurationError(f"{name} must be more than 0 and at most 100")
     if not 1 <= settings.max_connections <= 10:
         raise ConfigurationError("CS_MAILCHIMP_MAX_CONNECTIONS must be between 1 and 10")

@@ -25,6 +25,7 @@ from calendarspots_mailchimp.core.services.newsletters import OwnerPage
 from calendarspots_mailchimp.core.services.nightly import NightlyService
 from calendarspots_mailchimp.core.services.owner import OwnerAccess
 from calendarspots_mailchimp.core.services.sync import SyncService
+from calendarspots_mailchimp.core.services.sync.guard import Guard
 from calendarspots_mailchimp.core.services.sync.watchdog import WebhookSite
 from calendarspots_mailchimp.core.services.tenancy import Accounts
 from calendarspots_mailchimp.core.services.tenants import Tenants
@@ -70,6 +71,9 @@ class Container(containers.DeclarativeContainer):
     inbound_service = providers.Factory(
         InboundService, uow, directory, clock, settings.provided.secret_key, inbox_memory
     )
+    guard = providers.Factory(
+        Guard, settings.provided.guard_update_percent, settings.provided.guard_archive_percent
+    )
     sync_service = providers.Factory(
         SyncService,
         uow,
@@ -78,6 +82,7 @@ class Container(containers.DeclarativeContainer):
         clock,
         webhook_site,
         inbound_service.provided.apply_pending,
+        guard,
     )
     check_service = providers.Factory(CheckService, uow, accounts, clock)
     disconnect_service = providers.Factory(DisconnectService, uow, accounts, clock, webhook_site)

@@ -12,6 +12,7 @@ from calendarspots_mailchimp.core.errors import (
     NotConnected,
     NotFound,
     SyncFailed,
+    SyncHeld,
     SyncInProgress,
     TooSoon,
     Unauthorized,
@@ -32,6 +33,7 @@ _TABLE: tuple[tuple[type[BaseException], int, int], ...] = (
     (Unauthorized, 9, 401),
     (MailChimpError, 10, 502),
     (SyncFailed, 11, 502),
+    (SyncHeld, 12, 409),
     (CalendarspotsError, 1, 500),
 )
 

@@ -171,6 +171,26 @@ def _auth_failed_en(d: Details) -> str:
     return _AUTH_FAILED_EN[str(d["reason"])].format(error=error)
 
 
+def held_message(d: Details, tenant_id: str = "TENANT") -> str:
+    what = []
+    if d["update_percent"] > d["update_limit"]:
+        what.append(
+            f"{d['updates']} of {d['members']} members would be updated ({d['update_percent']} %, "
+            f"more than {d['update_limit']} %)"
+        )
+    if d["archive_percent"] > d["archive_limit"]:
+        what.append(
+            f"{d['archives']} of {d['members']} members would be archived "
+            f"({d['archive_percent']} %, more than {d['archive_limit']} %)"
+        )
+    return (
+        "Held by the mass-change guard: "
+        + " and ".join(what)
+        + f"; nothing was sent. Check the client database, then run `cs-mailchimp sync "
+        f"{tenant_id} --confirm` to send it."
+    )
+
+
 ENGLISH: dict[str, Template] = {
     "authorization.granted": lambda d: f"MailChimp account {d['account'] or d['dc']} authorized.",
     "authorization.failed": _auth_failed_en,
@@ -210,6 +230,7 @@ ENGLISH: dict[str, Template] = {
     "sync.succeeded": _summary_en,
     "sync.partial": _summary_en,
     "sync.failed": lambda d: f"Sync failed: {_failed_why(d)}",
+    "sync.held": lambda d: held_message(d, str(d.get("tenant", "TENANT"))),
     "contact.unsubscribed": _unsubscribed_en,
     "contact.cleaned": _cleaned_en,
     "contact.removed": _removed_en,
@@ -534,7 +555,13 @@ def _gone(list_name: str) -> str:
     )
 
 
+def _numbers(values: Mapping[str, str]) -> dict[str, float | int]:
+    return {k: float(v) if "percent" in k or "limit" in k else int(v) for k, v in values.items()}
+
+
 def report_message(report: SyncReport) -> str:
+    if report.held is not None:
+        return held_message(report.held, report.tenant_id)
     if not report.ok:
         return failure_message(report)
     counts = report.counts.as_dict()
@@ -562,7 +589,9 @@ def plan_lines(report: SyncReport) -> dict[str, list[str]]:
     for line in plan.get("opt_out", []):
         email, _, status = line.rpartition(" ")
         opt_outs.append(f"{email}: {status} in MailChimp")
+    held = dict(line.split("=", 1) for line in plan.get("held", []))
     return {
+        **({"held": [held_message(_numbers(held), report.tenant_id)]} if held else {}),
         "create": list(plan.get("create", [])),
         "update": list(plan.get("update", [])),
         "skip": skips,
@@ -584,6 +613,8 @@ def report_json(report: SyncReport) -> dict[str, Any]:
     }
     if report.failure:
         data["failure"] = str(report.failure)
+    if report.held is not None:
+        data["held"] = report.held
     if report.dry_run:
         data["plan"] = plan_lines(report)
     return data

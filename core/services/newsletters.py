@@ -104,6 +104,8 @@ def _problems(tenant: Tenant) -> list[dict[str, str]]:
     problems = []
     if tenant.state == ConnectionState.NEEDS_REAUTHORIZATION:
         problems.append({"code": "reauthorize", "detail": tenant.state_reason})
+    elif tenant.state == ConnectionState.NEEDS_ATTENTION and tenant.state_reason == "held":
+        problems.append({"code": "held", "detail": ""})  # the mass-change guard waits
     elif tenant.state == ConnectionState.NEEDS_ATTENTION:
         problems.append({"code": "audience", "detail": tenant.state_reason})
     if tenant.state == ConnectionState.CONNECTED and not tenant.webhook_id:

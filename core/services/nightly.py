@@ -76,6 +76,7 @@ class Night(StrEnum):
     SYNCED = "synced"  # the sync ran and succeeded (or was partial: see the report)
     FAILED = "failed"
     BUSY = "busy"  # another process is syncing this tenant right now
+    HELD = "held"  # the mass-change guard held it: an operator must confirm
     ALREADY_SYNCED = "already synced"  # another process synced this night first
 
 
@@ -152,7 +153,13 @@ class NightlyService:
             return NightlyOutcome(tenant_id, Night.BUSY, exc.message)
         except CalendarspotsError as exc:
             return NightlyOutcome(tenant_id, Night.FAILED, exc.message)
-        result = Night.SYNCED if report.ok else Night.FAILED
+        result = (
+            Night.SYNCED
+            if report.ok
+            else Night.HELD
+            if report.status == SyncStatus.HELD
+            else Night.FAILED
+        )
         return NightlyOutcome(tenant_id, result, report=report)
 
 

@@ -13,6 +13,7 @@ from calendarspots_mailchimp.core.errors import (
     CalendarspotsError,
     NotConnected,
     SyncFailed,
+    SyncHeld,
 )
 from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
@@ -137,6 +138,12 @@ def sync(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Show what would be sent; change nothing.")
     ] = False,
+    confirm: Annotated[
+        bool,
+        typer.Option(
+            "--confirm", help="Send a mass change the guard held (see the activity's sync.held)."
+        ),
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Sync one tenant now (new and changed clients only, unless --full)."""
@@ -144,7 +151,7 @@ def sync(
         service = runtime().sync_service()
         kind = SyncKind.FULL if full else SyncKind.MANUAL
         if as_json:
-            report = service.sync(tenant, kind, full=full, dry_run=dry_run)
+            report = service.sync(tenant, kind, full=full, dry_run=dry_run, confirm=confirm)
         else:
             # On stderr, and only for a person at a terminal: stdout stays the report alone.
             console = Console(stderr=True)
@@ -164,9 +171,13 @@ def sync(
                     }.get(stage, f"{n} contacts sent")
                     bar.update(task, description=text)
 
-                report = service.sync(tenant, kind, full=full, dry_run=dry_run, progress=progress)
+                report = service.sync(
+                    tenant, kind, full=full, dry_run=dry_run, progress=progress, confirm=confirm
+                )
         emit(report_json(report), as_json, lambda: _print_report(report))
         if not report.ok:
+            if report.held is not None:
+                raise SyncHeld(report_message(report))
             failure: dict[Failure | None, type[CalendarspotsError]] = {
                 Failure.CONTRACT: AudienceContractError,
                 Failure.AUDIENCE_GONE: AudienceContractError,
@@ -194,7 +205,9 @@ def nightly(
 
         def show(outcome: NightlyOutcome) -> None:
             if not as_json:
-                mark = "ok" if outcome.ok else "busy" if outcome.busy else "FAILED"
+                mark = (
+                    "ok" if outcome.ok else "FAILED" if outcome.night == "failed" else outcome.night
+                )
                 typer.echo(f"{outcome.tenant_id}: {mark}: {night_message(outcome)}")
 
         results = container.nightly_service().run(instant, on_result=show)
@@ -205,6 +218,7 @@ def nightly(
                     "tenant": o.tenant_id,
                     "ok": o.ok,
                     **({"busy": True} if o.busy else {}),
+                    **({"held": True} if o.night == "held" else {}),
                     "message": night_message(o),
                     **({"counts": o.report.counts.as_dict()} if o.report else {}),
                 }
@@ -214,7 +228,15 @@ def nightly(
         emit(data, as_json, lambda: None if results else typer.echo("no tenant is due"))
         # A tenant another process is syncing right now is not a failure: a later run of
         # the night takes it if that sync did not finish the night.
-        failed = [o.tenant_id for o in results if not o.ok and not o.busy]
+        # A held tenant waits for an operator: it is told, on stderr too, not failed.
+        held = [o.tenant_id for o in results if o.night == "held"]
+        if held and not as_json:
+            typer.echo(
+                f"attention: held by the mass-change guard (run `cs-mailchimp sync TENANT "
+                f"--confirm` after checking): {', '.join(held)}",
+                err=True,
+            )
+        failed = [o.tenant_id for o in results if o.night == "failed"]
         if failed:
             raise SyncFailed(
                 f"the nightly sync failed for {len(failed)} tenant(s): {', '.join(failed)}"

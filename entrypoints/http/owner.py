@@ -25,7 +25,7 @@ from calendarspots_mailchimp.entrypoints.http.access import SESSION_COOKIE, call
 from calendarspots_mailchimp.entrypoints.http.owner_html import newsletters_page
 from calendarspots_mailchimp.entrypoints.messages import report_message
 
-ACTIONS = ("authorize", "check", "sync", "disconnect", "double-opt-in")
+ACTIONS = ("authorize", "check", "sync", "confirm", "disconnect", "double-opt-in")
 
 
 def _not_found() -> Response:
@@ -118,9 +118,12 @@ def _do(container: Container, tenant_id: str, action: str, form: dict[str, Any])
     if action == "check":
         check = container.check_service().check(tenant_id, fix=True)
         return {"checked": check.ok, "message": check.message, "fixed": check.fixed}
-    if action == "sync":
-        container.owner_page().may_sync_now(tenant_id)
-        report = container.sync_service().sync(tenant_id, SyncKind.MANUAL)
+    if action in ("sync", "confirm"):
+        if action == "sync":
+            container.owner_page().may_sync_now(tenant_id)
+        report = container.sync_service().sync(
+            tenant_id, SyncKind.MANUAL, confirm=action == "confirm"
+        )
         return {"synced": report.ok, "message": report_message(report)}
     if action == "disconnect":
         return container.disconnect_service().disconnect(tenant_id).as_json()

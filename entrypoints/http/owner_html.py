@@ -14,9 +14,14 @@ WORDS: dict[str, dict[str, str]] = {
     "fr": {
         "title": "Infolettres",
         "sync_title": "Synchronisation",
+        "held": (
+            "La dernière synchronisation aurait modifié une grande partie de votre liste : rien "
+            "n'a été envoyé. Vérifiez votre base de données clients, puis confirmez."
+        ),
+        "confirm": "Confirmer et envoyer",
         "not_connected": "MailChimp n'est pas encore connecté.",
         "connected": "Connecté au compte MailChimp « {account} » : liste « {list} », {n} contacts.",
-        "needs_attention": "MailChimp est connecté, mais demande votre attention : {why}",
+        "needs_attention": "MailChimp est connecté, mais demande votre attention.",
         "needs_reauthorization": "MailChimp a refusé l'accès de calendarspots.com : reconnectez-le.",
         "disconnected": "MailChimp est déconnecté. Vos clients restent dans votre base de données.",
         "last": "Dernière synchronisation : le {date} à {time}",
@@ -40,9 +45,14 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {
         "title": "Newsletters",
         "sync_title": "Sync",
+        "held": (
+            "The last sync would have changed much of your audience: nothing was sent. Check "
+            "your client database, then confirm."
+        ),
+        "confirm": "Confirm and send",
         "not_connected": "MailChimp is not connected yet.",
         "connected": "Connected to the MailChimp account “{account}”: audience “{list}”, {n} contacts.",
-        "needs_attention": "MailChimp is connected, but needs your attention: {why}",
+        "needs_attention": "MailChimp is connected, but needs your attention.",
         "needs_reauthorization": "MailChimp refused calendarspots.com's access: reconnect it.",
         "disconnected": "MailChimp is disconnected. Your clients stay in your client database.",
         "last": "Last sync: {date} at {time}",
@@ -126,6 +136,11 @@ def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> st
     if not connected:
         parts.append(_form(t.tenant_id, "authorize", w[label], csrf))
     else:
+        if state == ConnectionState.NEEDS_ATTENTION and t.state_reason not in ("", "held"):
+            parts.append(f'<p class="warn">{escape(t.state_reason)}</p>')
+        if t.state_reason == "held":
+            parts.append(f'<p class="warn">{escape(w["held"])}</p>')
+            parts.append(_form(t.tenant_id, "confirm", w["confirm"], csrf))
         parts.append(_form(t.tenant_id, "check", w["check"], csrf))
         parts.append(_form(t.tenant_id, "sync", w["sync"], csrf))
         parts.append(_form(t.tenant_id, "disconnect", w["disconnect"], csrf))

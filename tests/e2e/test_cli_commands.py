@@ -503,3 +503,35 @@ def test_disconnect_removes_the_webhook_forgets_the_token_and_connect_works_agai
     assert again["ok"] is True, again
     assert world.tenant().state == "connected"
     assert len(world.sim.webhooks(side.list_id)) == 1
+
+
+def test_a_mass_change_is_held_exit_12_until_sync_confirm(world: World) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(40))
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"]
+    world.import_rows("salon", [(e, "Blank", last, b) for e, _, last, b in sample_rows(12)])
+
+    held = world.cli("sync", "salon", "--json")
+
+    assert held.exit_code == 12, held.output
+    report = json.loads(held.stdout)
+    assert report["status"] == "held" and report["held"]["updates"] == 12
+    assert (
+        "Held by the mass-change guard: 12 of 40 members would be updated (30.0 %"
+        in report["message"]
+    )
+    assert "cs-mailchimp sync salon --confirm" in held.stderr
+    assert all(m["merge_fields"]["FNAME"] != "Blank" for m in world.members(side.list_id).values())
+    dry = ok_json(world.cli("sync", "salon", "--dry-run", "--json"))
+    assert dry["plan"]["held"][0].startswith("Held by the mass-change guard")
+
+    released = ok_json(world.cli("sync", "salon", "--confirm", "--json"))
+
+    assert released["status"] == "succeeded" and released["counts"]["updated"] == 12
+    blank = [
+        m for m in world.members(side.list_id).values() if m["merge_fields"]["FNAME"] == "Blank"
+    ]
+    assert len(blank) == 12
+    kinds = world.kinds()
+    assert kinds[0] == "sync.succeeded" and "sync.held" in kinds

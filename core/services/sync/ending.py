@@ -94,6 +94,39 @@ class Ending:
             uow.commit()
         return report
 
+    def held(self, state: Run, details: dict[str, float | int]) -> SyncReport:
+        """Nothing was sent: the tenant needs an operator's `sync --confirm`. The night counts
+        as done, so the schedule does not hold it again every few minutes."""
+        tenant, run = self.tenant, self.run
+        now = self.clock.now()
+        run.status, run.finished_at, run.message = SyncStatus.HELD, now, "held"
+        with self.uow() as uow:
+            scope = uow.scope(tenant.tenant_id)
+            scope.runs.save(run)
+            current = uow.tenants.get(tenant.tenant_id) or tenant
+            uow.tenants.save(
+                replace(
+                    current, last_sync_local_date=self.night or local_date(tenant, now)
+                ).with_state(ConnectionState.NEEDS_ATTENTION, "held")
+            )
+            record(
+                scope,
+                now,
+                ActivityKind.SYNC_HELD,
+                run=str(run.kind),
+                tenant=tenant.tenant_id,
+                **details,
+            )
+            uow.commit()
+        return SyncReport(
+            tenant.tenant_id,
+            run.kind,
+            SyncStatus.HELD,
+            state.counts,
+            api_calls=self.account.api_calls,
+            held=details,
+        )
+
     def revoked(self) -> SyncReport:
         """Recorded even by a dry run: the tenant must authorize again either way."""
         self._record_failure(

@@ -76,6 +76,7 @@ class SyncReport:
     plan: dict[str, list[str]] = field(default_factory=dict)
     failure: Failure | None = None  # why a failed run failed
     webhook_problem: bool = False  # the webhook could not be put right (see the activity)
+    held: dict[str, float | int] | None = None  # the mass change the guard stopped
 
     @property
     def ok(self) -> bool:

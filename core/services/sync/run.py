@@ -34,6 +34,7 @@ class Write:
     client: Client
     write: MemberWrite
     existing: bool
+    changed: bool = True  # the content differs from what was last pushed (not only --full)
 
 
 @dataclass
@@ -66,6 +67,7 @@ class Run:
         self.full = full
         self.dry_run = dry_run
         self.progress = progress
+        self.guarded = False  # the mass-change guard looks at this run's plan
         self.counts = SyncCounts()
         self.problems: list[ClientProblem] = []
         self.remote: dict[str, MemberStatus] = {}  # lowercase email -> status read this run

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import date, datetime
 from itertools import chain
@@ -17,12 +17,13 @@ from calendarspots_mailchimp.core.services.sync import lease
 from calendarspots_mailchimp.core.services.sync.backfill import backfill
 from calendarspots_mailchimp.core.services.sync.emails import change_emails
 from calendarspots_mailchimp.core.services.sync.ending import Ending
+from calendarspots_mailchimp.core.services.sync.guard import Guard, Held, assess
 from calendarspots_mailchimp.core.services.sync.limits import BATCH_SIZE
 from calendarspots_mailchimp.core.services.sync.plan import plan_chunk, preview
 from calendarspots_mailchimp.core.services.sync.push import batched, push
 from calendarspots_mailchimp.core.services.sync.removed import removed_clients
 from calendarspots_mailchimp.core.services.sync.report import SyncReport
-from calendarspots_mailchimp.core.services.sync.run import Progress, Run, no_progress
+from calendarspots_mailchimp.core.services.sync.run import Progress, Run, Write, no_progress
 from calendarspots_mailchimp.core.services.sync.watchdog import (
     Watch,
     WebhookSite,
@@ -53,6 +54,7 @@ class SyncService:
         clock: Clock,
         site: WebhookSite,
         apply_pending: ApplyPending,
+        guard: Guard,
     ) -> None:
         self.uow = uow
         self.accounts = accounts
@@ -60,6 +62,7 @@ class SyncService:
         self.clock = clock
         self.site = site
         self.apply_pending = apply_pending
+        self.guard = guard
 
     def sync(
         self,
@@ -70,10 +73,13 @@ class SyncService:
         progress: Progress = no_progress,
         audience_checked: bool = False,
         night: date | None = None,
+        confirm: bool = False,
     ) -> SyncReport:
         """`audience_checked`: the caller has just run the R1/R2 check (the connect flow), so
         the run trusts the tenant's audience id instead of reading lists and fields again.
-        `night`: for a nightly run, the tenant-local date the schedule found due."""
+        `night`: for a nightly run, the tenant-local date the schedule found due. `confirm`:
+        an operator releases a run the mass-change guard would hold (the initial sync is
+        never held)."""
         tenant = load_tenant(self.uow, tenant_id)
         account = self.accounts.open(tenant)
         try:
@@ -91,6 +97,7 @@ class SyncService:
                     dry_run,
                     progress,
                 )
+                state.guarded = kind != SyncKind.INITIAL and not confirm
                 ending = Ending(self.uow, self.clock, tenant, run, account, dry_run, night)
                 with lease.Heartbeat(self.uow, self.clock, tenant_id, holder):
                     return self._sync(state, ending, audience_checked and bool(tenant.audience_id))
@@ -115,6 +122,8 @@ class SyncService:
                 would = preview_webhook(self.site, tenant, account, state.audience_id)
                 state.plan["webhook"] = [would] if would else []
             checked_at = self._stages(state)
+        except Held as held:
+            return ending.held(state, held.change.details(self.guard))
         except TokenRevoked:
             return ending.revoked()
         except (AudienceContractError, AudienceNotFound) as exc:
@@ -137,13 +146,31 @@ class SyncService:
         state.progress("plan", 0)
         clients = self.directory.clients(tenant.tenant_id)
         planned = (plan_chunk(state, chunk) for chunk in batched(clients, BATCH_SIZE))
+        writes: Iterable[Write] = chain.from_iterable(planned)
+        if state.guarded:
+            writes = list(writes)  # the whole plan, before anything is sent
+            self._assess(state, writes)
         if state.dry_run:
-            preview(state, planned)
+            preview(state, batched(writes, BATCH_SIZE))
         else:
-            push(state, batched(chain.from_iterable(planned), BATCH_SIZE))
+            push(state, batched(writes, BATCH_SIZE))
         change_emails(state)
         removed_clients(state)
         return checked_at
+
+    def _assess(self, state: Run, writes: list[Write]) -> None:
+        """Raises Held for a mass change (a dry run only notes it in its plan)."""
+        updates = sum(1 for w in writes if w.existing and w.changed) + len(state.email_changes)
+        with self.uow() as uow:
+            known = uow.scope(state.tenant.tenant_id).ledger.all_client_ids()
+        archives = len(known - state.seen_ids) if state.tenant.archive_removed_clients else 0
+        change = assess(self.guard, len(known), updates, archives)
+        if change is None:
+            return
+        if state.dry_run:
+            state.plan["held"] = [f"{k}={v}" for k, v in change.details(self.guard).items()]
+            return
+        raise Held(change)
 
     def _learn_account_id(self, tenant: Tenant, account: MailChimpAccount) -> Tenant:
         """A tenant authorized before tenants kept MailChimp's account id learns it here,

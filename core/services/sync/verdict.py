@@ -37,6 +37,7 @@ class Verdict:
     detail: str = ""  # about the skip
     send: MemberWrite | None = None
     existing: bool = False  # the member exists in MailChimp (an update, not a creation)
+    changed: bool = True  # the content differs from what was last pushed
 
     @property
     def unchanged(self) -> bool:
@@ -80,4 +81,5 @@ def decide(facts: Facts) -> Verdict:
         # so it gets them all.
         merges = {tag: value for tag, value in merges.items() if value}
     existing = known is not None and known != MemberStatus.ARCHIVED
-    return Verdict(send=MemberWrite(client.email.strip(), status, merges), existing=existing)
+    write = MemberWrite(client.email.strip(), status, merges)
+    return Verdict(send=write, existing=existing, changed=changed)

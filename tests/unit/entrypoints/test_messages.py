@@ -36,6 +36,16 @@ EXAMPLES: dict[ActivityKind, dict[str, Any]] = {
     ActivityKind.SYNC_SUCCEEDED: {"run": "nightly", "counts": COUNTS, "webhook_problem": False},
     ActivityKind.SYNC_PARTIAL: {"run": "nightly", "counts": COUNTS, "webhook_problem": True},
     ActivityKind.SYNC_FAILED: {"error": "MailChimp did not answer", "run": "manual"},
+    ActivityKind.SYNC_HELD: {
+        "tenant": "salon",
+        "members": 100,
+        "updates": 21,
+        "archives": 0,
+        "update_percent": 21.0,
+        "archive_percent": 0.0,
+        "update_limit": 20.0,
+        "archive_limit": 5.0,
+    },
     ActivityKind.CONTACT_UNSUBSCRIBED: {
         "email": "a@x.example",
         "client_id": "c1",
