@@ -128,4 +128,4 @@ def _plan_one(run: Run, client: Client, entry: LedgerEntry | None) -> Write | No
     if verdict.send is None:
         run.counts.unchanged += 1
         return None
-    return Write(client, verdict.send, verdict.existing, verdict.changed)
+    return Write(client, verdict.send, verdict.existing, verdict.rewrite)

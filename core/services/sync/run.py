@@ -34,7 +34,9 @@ class Write:
     client: Client
     write: MemberWrite
     existing: bool
-    changed: bool = True  # the content differs from what was last pushed (not only --full)
+    # It replaces content the plugin pushed before (what the mass-change guard counts); not a
+    # member the ledger never knew (an onboarding, or one resumed after a crash).
+    rewrite: bool = False
 
 
 @dataclass

@@ -160,7 +160,7 @@ class SyncService:
 
     def _assess(self, state: Run, writes: list[Write]) -> None:
         """Raises Held for a mass change (a dry run only notes it in its plan)."""
-        updates = sum(1 for w in writes if w.existing and w.changed) + len(state.email_changes)
+        updates = sum(1 for w in writes if w.rewrite) + len(state.email_changes)
         with self.uow() as uow:
             known = uow.scope(state.tenant.tenant_id).ledger.all_client_ids()
         archives = len(known - state.seen_ids) if state.tenant.archive_removed_clients else 0

@@ -37,7 +37,7 @@ class Verdict:
     detail: str = ""  # about the skip
     send: MemberWrite | None = None
     existing: bool = False  # the member exists in MailChimp (an update, not a creation)
-    changed: bool = True  # the content differs from what was last pushed
+    rewrite: bool = False  # it replaces content pushed before (see run.Write)
 
     @property
     def unchanged(self) -> bool:
@@ -82,4 +82,4 @@ def decide(facts: Facts) -> Verdict:
         merges = {tag: value for tag, value in merges.items() if value}
     existing = known is not None and known != MemberStatus.ARCHIVED
     write = MemberWrite(client.email.strip(), status, merges)
-    return Verdict(send=write, existing=existing, changed=changed)
+    return Verdict(send=write, existing=existing, rewrite=entry is not None and changed)
