@@ -29,7 +29,9 @@ class Settings:
     night_end_hour: int = 5
     http_timeout: float = 30.0
     max_connections: int = 10  # per MailChimp account (docs/mailchimp-api.md §7.1)
-    max_retries: int = 6
+    max_retries: int = 6  # for 5xx, timeouts and dropped connections
+    # A throttle (429) is waited out for up to this many seconds per request.
+    throttle_budget: float = 600.0
     # Redis shared by a fleet's processes for the per-account connection limit ("" = none).
     limiter_url: str = ""
     # The mass-change guard: a sync that would update more than this share of the audience's
@@ -78,6 +80,7 @@ _FIELDS = {
     "HTTP_TIMEOUT": "http_timeout",
     "MAX_CONNECTIONS": "max_connections",
     "MAX_RETRIES": "max_retries",
+    "THROTTLE_BUDGET": "throttle_budget",
     "LIMITER_URL": "limiter_url",
     "GUARD_UPDATE_PERCENT": "guard_update_percent",
     "GUARD_ARCHIVE_PERCENT": "guard_archive_percent",

@@ -11,7 +11,7 @@ import httpx
 from calendarspots_mailchimp.adapters.mailchimp.account import HttpMailChimpAccount
 from calendarspots_mailchimp.adapters.mailchimp.gates import gate_for, gate_key
 from calendarspots_mailchimp.adapters.mailchimp.oauth import HttpMailChimpOAuth
-from calendarspots_mailchimp.adapters.mailchimp.requester import Requester
+from calendarspots_mailchimp.adapters.mailchimp.requester import THROTTLE_BUDGET, Requester
 from calendarspots_mailchimp.adapters.mailchimp.shared_gate import (
     BothGates,
     SharedGate,
@@ -52,6 +52,7 @@ class HttpMailChimpConnector:
         transport: httpx.BaseTransport | None = None,
         sleep: Callable[[float], None] = time.sleep,
         limiter_url: str = "",
+        throttle_budget: float = THROTTLE_BUDGET,
     ) -> None:
         if not 1 <= max_connections <= MAILCHIMP_CONNECTION_LIMIT:
             raise ValueError(f"max_connections must be between 1 and {MAILCHIMP_CONNECTION_LIMIT}")
@@ -60,12 +61,18 @@ class HttpMailChimpConnector:
         self._timeout = httpx.Timeout(timeout, connect=min(CONNECT_TIMEOUT, timeout))
         self._max_connections = max_connections
         self._max_retries = max_retries
+        self._throttle_budget = throttle_budget
         self._transport = _Borrowed(transport) if transport is not None else None
         self._sleep = sleep
         # One Redis client for the whole process (its pool is thread-safe).
         self._shared = redis_client(limiter_url) if limiter_url else None
         self._oauth = HttpMailChimpOAuth(
-            Requester(self._client(), max_retries=max_retries, sleep=sleep),
+            Requester(
+                self._client(),
+                max_retries=max_retries,
+                sleep=sleep,
+                throttle_budget=throttle_budget,
+            ),
             oauth_base_url,
             client_id,
             client_secret,
@@ -87,6 +94,7 @@ class HttpMailChimpConnector:
             max_retries=self._max_retries,
             sleep=self._sleep,
             gate=self._gate(api_endpoint, access_token, account_id),
+            throttle_budget=self._throttle_budget,
         )
         return HttpMailChimpAccount(requester, workers=self._max_connections)
 

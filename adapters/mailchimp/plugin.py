@@ -17,4 +17,5 @@ def csmc_mailchimp_connector(settings: Settings) -> HttpMailChimpConnector:
         max_connections=settings.max_connections,
         max_retries=settings.max_retries,
         limiter_url=settings.limiter_url,
+        throttle_budget=settings.throttle_budget,
     )

@@ -30,6 +30,14 @@ BACKOFF_CAP = 30.0
 # ASSUMPTION: MailChimp documents no Retry-After (§7.1, §10); when one comes we honour it, but
 # never block a worker thread longer than MailChimp's own 120 s call timeout (§7.1).
 RETRY_AFTER_CAP = 120.0
+# A throttled account (429, or the bodiless 403) is waited out, within a time budget per request
+# (CS_MAILCHIMP_THROTTLE_BUDGET), apart from the count of 5xx/timeout retries: MailChimp throttles
+# a busy account for longer than a few quick retries last. Without Retry-After, the wait grows
+# from THROTTLE_BASE to THROTTLE_CAP, with "equal jitter" so it never collapses to nothing.
+THROTTLE_BUDGET = 600.0
+THROTTLE_BASE = 1.0
+THROTTLE_CAP = 60.0
+THROTTLE_FLOOR = 0.1  # even "Retry-After: 0" waits a little: never a tight loop of 429s
 
 
 def throttled(response: httpx.Response) -> bool:
@@ -84,9 +92,11 @@ class Requester:
         sleep: Callable[[float], None] = time.sleep,
         gate: AbstractContextManager[object] | None = None,
         jitter: Callable[[], float] = random.random,
+        throttle_budget: float = THROTTLE_BUDGET,
     ) -> None:
         self._client = client
         self._max_retries = max_retries
+        self._throttle_budget = throttle_budget
         self._sleep = sleep
         self._gate = gate
         self._jitter = jitter
@@ -98,6 +108,11 @@ class Requester:
     def backoff(self, retry: int) -> float:
         """Exponential backoff with full jitter: uniform in [0, min(cap, base·2^retry))."""
         return self._jitter() * min(BACKOFF_CAP, BACKOFF_BASE * 2.0**retry)
+
+    def throttle_wait(self, throttles: int) -> float:
+        """Half the step for sure, the other half jittered: min(cap, base·2^n)·[0.5, 1)."""
+        step = min(THROTTLE_CAP, THROTTLE_BASE * 2.0**throttles)
+        return step * (0.5 + 0.5 * self._jitter())
 
     def send(
         self,
@@ -117,7 +132,8 @@ class Requester:
         Non-idempotent requests are repeated only when MailChimp cannot have acted on them.
         Raises RateLimited or MailChimpUnavailable once the retries are spent.
         """
-        retry = 0
+        retry = 0  # 5xx and transport failures
+        throttles, waited = 0, 0.0  # 429s, and how long they were waited out
         while True:
             started = time.monotonic()
             try:
@@ -156,12 +172,24 @@ class Requester:
                 status = 429  # a 403 without a body is MailChimp's throttle at high volume
             if status not in RETRY_STATUSES:
                 return response
+            if status == 429:
+                wait = retry_after(response)
+                wait = self.throttle_wait(throttles) if wait is None else max(wait, THROTTLE_FLOOR)
+                if waited + wait > self._throttle_budget:
+                    problem = problem_of(response)
+                    raise RateLimited(
+                        429,
+                        problem.title or "Too Many Requests",
+                        f"MailChimp still throttled this account after {waited:.0f} s of waiting",
+                    )
+                self._sleep(wait)
+                throttles, waited = throttles + 1, waited + wait
+                continue
             if retry >= self._max_retries or (
                 not idempotent and status not in _NOT_PROCESSED_STATUSES
             ):
                 problem = problem_of(response)
-                cls = RateLimited if status == 429 else MailChimpUnavailable
-                raise cls(status, problem.title, problem.detail)
+                raise MailChimpUnavailable(status, problem.title, problem.detail)
             wait = retry_after(response)
             self._sleep(self.backoff(retry) if wait is None else wait)
             retry += 1

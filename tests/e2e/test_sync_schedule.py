@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from support.harness import World, sample_rows
@@ -195,3 +196,36 @@ def test_a_pretended_instant_never_takes_over_a_live_lease(world: World, pretend
         assert uow.scope("montreal").leases.holder() == "other-host:1:x"
         runs = uow.scope("montreal").runs.latest(5)
     assert [r.kind for r in runs] == [SyncKind.INITIAL]  # no nightly run started
+
+
+def test_a_throttle_longer_than_the_budget_fails_the_night_cleanly_and_it_stays_due(
+    tmp_path: Path,
+) -> None:
+    from support.databases import fresh_database
+    from support.harness import make_world
+
+    from calendarspots_mailchimp.simulator import Fault
+
+    with fresh_database(tmp_path) as url:
+        world = make_world(url, throttle_budget=0.5)  # seconds of 429s waited out per request
+        try:
+            connect(world, "montreal", "America/Montreal")
+            world.sim.inject_fault(
+                Fault(status=429, count=1000, path_prefix="/3.0", retry_after=0.2)
+            )
+
+            result = world.cli("nightly", "--now", NIGHT_IN_MONTREAL, "--json")
+
+            assert result.exit_code == 11, result.output
+            [night] = json.loads(result.stdout)["synced"]
+            assert night["ok"] is False and "throttled" in night["message"]
+            assert "montreal" in result.stderr
+            # The night is not marked done: the tenant stays due, and a later run syncs it.
+            night_date = datetime(2031, 3, 4).date()
+            assert world.tenant("montreal").last_sync_local_date != night_date
+            world.sim.clear_faults()
+            again = world.cli("nightly", "--now", NIGHT_IN_MONTREAL, "--json")
+            assert again.exit_code == 0, again.output
+            assert world.tenant("montreal").last_sync_local_date == night_date
+        finally:
+            world.close()

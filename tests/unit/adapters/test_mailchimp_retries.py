@@ -6,7 +6,10 @@ from typing import Any
 import httpx
 import pytest
 
-from calendarspots_mailchimp.adapters.mailchimp.requester import BACKOFF_BASE, Requester
+from calendarspots_mailchimp.adapters.mailchimp.requester import (
+    THROTTLE_BASE,
+    Requester,
+)
 from calendarspots_mailchimp.ports.mailchimp import (
     MailChimpError,
     MailChimpUnavailable,
@@ -48,7 +51,8 @@ def test_retry_after_is_honoured_on_429_then_success(wire: Any, problem: Any) ->
     acct = w.connector().account("https://us1.api.example.test", "tok")
     assert [a.audience_id for a in acct.audiences()] == ["l1"]
     assert w.waits[0] == 3.0
-    assert 0 <= w.waits[1] <= BACKOFF_BASE * 2  # no header: jittered backoff, second retry
+    # No header: the throttle's own backoff, second step, half of it certain.
+    assert THROTTLE_BASE <= w.waits[1] <= THROTTLE_BASE * 2
     assert acct.api_calls == 3
 
 
@@ -81,11 +85,40 @@ def test_giving_up_on_5xx_raises_unavailable(wire: Any, problem: Any) -> None:
 def test_giving_up_on_429_raises_rate_limited_even_without_a_json_body(
     wire: Any, problem: Any
 ) -> None:
-    w = wire(lambda r: httpx.Response(429, text="slow down"))
+    w = wire(lambda r: httpx.Response(429, text="slow down", headers={"Retry-After": "4"}))
+    acct = w.connector(max_retries=0, throttle_budget=10).account(
+        "https://us1.api.example.test", "tok"
+    )
+    with pytest.raises(RateLimited) as info:
+        acct.audiences()
+    assert acct.api_calls == 3  # waited 4 + 4 s; a third wait would pass the 10 s budget
+    assert w.waits == [4.0, 4.0]
+    assert "after 8 s of waiting" in info.value.detail
+
+
+def test_five_429s_then_two_503s_on_one_request_are_survived(wire: Any, problem: Any) -> None:
+    """Throttling is waited out apart from the 5xx retries: neither budget eats the other."""
+    w = wire(
+        scripted(
+            *[httpx.Response(429, headers={"Retry-After": "1"}) for _ in range(5)],
+            problem(503, "Service Unavailable"),
+            problem(503, "Service Unavailable"),
+            httpx.Response(200, json=LISTS),
+        )
+    )
     acct = w.connector(max_retries=2).account("https://us1.api.example.test", "tok")
+    assert [a.audience_id for a in acct.audiences()] == ["l1"]
+    assert acct.api_calls == 8
+    assert w.waits[:5] == [1.0] * 5
+
+
+def test_a_throttle_without_retry_after_grows_and_never_spins(wire: Any) -> None:
+    w = wire(lambda r: httpx.Response(429, headers={"Retry-After": "0"}))
+    acct = w.connector(throttle_budget=1).account("https://us1.api.example.test", "tok")
     with pytest.raises(RateLimited):
         acct.audiences()
-    assert acct.api_calls == 3
+    assert w.waits and min(w.waits) >= 0.1  # "Retry-After: 0" still waits a little
+    assert acct.api_calls == len(w.waits) + 1 <= 11
 
 
 def test_network_errors_give_up_as_unavailable(wire: Any, problem: Any) -> None:
