@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The whole test suite, from a fresh machine: install, quality gates, tests on SQLite, then the
-# persistence, end-to-end and BDD suites again on PostgreSQL. Prints its duration and counts.
+# The whole test suite, from a fresh machine: install (the browser tests' Chromium too), quality
+# gates, tests on SQLite (the browser tests among them), then the persistence, end-to-end and BDD
+# suites again on PostgreSQL. Prints its duration and counts.
 # Extra arguments go to both pytest runs; CSMC_TEST_WORKERS sets pytest-xdist's processes
 # (default 4: most tests wait on loopback HTTP, so two cores keep four busy).
 set -euo pipefail
@@ -14,6 +15,9 @@ trap 'rm -rf "$logs"' EXIT
 
 echo "== services"
 bash scripts/services.sh
+
+echo "== browser (Debian's chromium, for tests/browser)"
+bash scripts/browser.sh
 
 echo "== ruff"
 .venv/bin/ruff check .
