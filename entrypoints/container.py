@@ -20,6 +20,7 @@ from calendarspots_mailchimp.core.services.check import CheckService
 from calendarspots_mailchimp.core.services.clients import Clients
 from calendarspots_mailchimp.core.services.connect import ConnectService
 from calendarspots_mailchimp.core.services.disconnect import DisconnectService
+from calendarspots_mailchimp.core.services.fleet import FleetStatus
 from calendarspots_mailchimp.core.services.links import StartLinks
 from calendarspots_mailchimp.core.services.newsletters import OwnerPage
 from calendarspots_mailchimp.core.services.nightly import NightlyService
@@ -83,6 +84,13 @@ class Container(containers.DeclarativeContainer):
     disconnect_service = providers.Factory(DisconnectService, uow, accounts, clock, webhook_site)
     owner_access = providers.Factory(OwnerAccess, uow, clock, settings)
     owner_page = providers.Factory(OwnerPage, uow, clock, settings.provided.night_start_hour)
+    fleet_status = providers.Factory(
+        FleetStatus,
+        uow,
+        clock,
+        settings.provided.night_start_hour,
+        settings.provided.night_end_hour,
+    )
     start_links = providers.Factory(StartLinks, uow, mailchimp.provided.oauth, clock, settings)
     connect_service = providers.Factory(
         ConnectService,
