@@ -20,6 +20,7 @@ from calendarspots_mailchimp.core.services.check import CheckService
 from calendarspots_mailchimp.core.services.clients import Clients
 from calendarspots_mailchimp.core.services.connect import ConnectService
 from calendarspots_mailchimp.core.services.disconnect import DisconnectService
+from calendarspots_mailchimp.core.services.explain import ExplainClient
 from calendarspots_mailchimp.core.services.fleet import FleetStatus
 from calendarspots_mailchimp.core.services.links import StartLinks
 from calendarspots_mailchimp.core.services.newsletters import OwnerPage
@@ -91,6 +92,7 @@ class Container(containers.DeclarativeContainer):
         settings.provided.night_start_hour,
         settings.provided.night_end_hour,
     )
+    explain_client = providers.Factory(ExplainClient, uow, accounts, directory)
     start_links = providers.Factory(StartLinks, uow, mailchimp.provided.oauth, clock, settings)
     connect_service = providers.Factory(
         ConnectService,
