@@ -20,6 +20,8 @@ from calendarspots_mailchimp.core.services.check import CheckService
 from calendarspots_mailchimp.core.services.clients import Clients
 from calendarspots_mailchimp.core.services.connect import ConnectService
 from calendarspots_mailchimp.core.services.disconnect import DisconnectService
+from calendarspots_mailchimp.core.services.explain import ExplainClient
+from calendarspots_mailchimp.core.services.fleet import FleetStatus
 from calendarspots_mailchimp.core.services.links import StartLinks
 from calendarspots_mailchimp.core.services.newsletters import OwnerPage
 from calendarspots_mailchimp.core.services.nightly import NightlyService
@@ -88,6 +90,14 @@ class Container(containers.DeclarativeContainer):
     disconnect_service = providers.Factory(DisconnectService, uow, accounts, clock, webhook_site)
     owner_access = providers.Factory(OwnerAccess, uow, clock, settings)
     owner_page = providers.Factory(OwnerPage, uow, clock, settings.provided.night_start_hour)
+    fleet_status = providers.Factory(
+        FleetStatus,
+        uow,
+        clock,
+        settings.provided.night_start_hour,
+        settings.provided.night_end_hour,
+    )
+    explain_client = providers.Factory(ExplainClient, uow, accounts, directory)
     start_links = providers.Factory(StartLinks, uow, mailchimp.provided.oauth, clock, settings)
     connect_service = providers.Factory(
         ConnectService,

@@ -10,11 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import replace
+from datetime import UTC
 from typing import Any
 
 from calendarspots_mailchimp.core.activity import ActivityEntry
 from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.core.services.connect import Connected, ConnectResult
+from calendarspots_mailchimp.core.services.explain import ClientStory
+from calendarspots_mailchimp.core.services.fleet import FleetView, Glance, Problem
 from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
 from calendarspots_mailchimp.core.services.sync.limits import MAX_DETAILS
 from calendarspots_mailchimp.core.services.sync.report import (
@@ -622,3 +625,341 @@ def report_json(report: SyncReport) -> dict[str, Any]:
 
 def night_message(outcome: NightlyOutcome) -> str:
     return report_message(outcome.report) if outcome.report is not None else outcome.error
+
+
+# -- status: the fleet at a glance ---------------------------------------------------------------
+
+_ATTENTION_FIX_EN = {
+    "reauthorize": (
+        "The owner must authorize again: send them the link `cs-mailchimp connect {t}` prints "
+        "(or Settings → Advanced → Newsletters → Authorize)."
+    ),
+    "audience_gone": (
+        "Have the owner create the audience {list!r} again in MailChimp (fields EMAIL, FNAME, "
+        "LNAME, BIRTHDAY), then authorize again: `cs-mailchimp connect {t}`."
+    ),
+    "audience": (
+        "Have the owner put the audience right in MailChimp as the reason says "
+        "(`cs-mailchimp check {t} --fix` adds missing fields), then run `cs-mailchimp check {t}`: "
+        "the tenant is connected again once the check passes."
+    ),
+    "webhook_missing": (
+        "Run `cs-mailchimp sync {t}`: a sync installs the webhook. If it still fails, MailChimp "
+        "cannot reach CS_MAILCHIMP_PUBLIC_URL (see `cs-mailchimp activity {t} --kind "
+        "webhook.failed`)."
+    ),
+    "overdue": (
+        "See why with `cs-mailchimp activity {t} --kind sync.failed`, sync now with "
+        "`cs-mailchimp sync {t}`, and check that `cs-mailchimp nightly` runs from cron every "
+        "~10 minutes."
+    ),
+}
+
+
+def attention_why(problem: Problem) -> str:
+    code, facts = str(problem.code), problem.facts
+    if code == "reauthorize":
+        revoked = "MailChimp refused the plugin's authorization (it was revoked)."
+        return revoked if problem.reason in ("", "revoked") else problem.reason
+    if code == "audience_gone":
+        return _capital(_gone(str(facts.get("list", "calendarspots"))))
+    if code == "webhook_missing":
+        return (
+            "Connected, but the plugin's webhook is not installed in the audience: unsubscribes "
+            "made in MailChimp reach the client database only at the next sync."
+        )
+    if code == "overdue":
+        missed, last = facts.get("nights_missed"), facts.get("last_ok")
+        text = (
+            f"No successful sync for {missed} nights (the last one for {last})."
+            if missed is not None
+            else "Connected, but no sync has succeeded yet."
+        )
+        return text + (f" The last failed sync said: {problem.reason}" if problem.reason else "")
+    return _capital(problem.reason) or "The audience does not meet the plugin's needs."
+
+
+def attention_fix(problem: Problem) -> str:
+    return _ATTENTION_FIX_EN[str(problem.code)].format(
+        t=problem.tenant_id, list=str(problem.facts.get("list", "calendarspots"))
+    )
+
+
+def _glance_json(g: Glance) -> dict[str, Any]:
+    t = g.tenant
+    return {
+        "tenant": t.tenant_id,
+        "name": t.name,
+        "timezone": t.timezone,
+        "state": str(t.state),
+        "last_night": {"date": g.night.isoformat(), "sync": g.last_night or None},
+        "last_sync_at": t.last_sync_at.isoformat() if t.last_sync_at else None,
+        "last_successful_night": g.last_ok.isoformat() if g.last_ok else None,
+        "nights_missed": g.nights_missed,
+        "overdue": g.overdue,
+        "attention": [str(p.code) for p in g.problems],
+    }
+
+
+def status_json(view: FleetView) -> dict[str, Any]:
+    return {
+        "at": view.at.isoformat(),
+        "count": len(view.tenants),
+        "by_state": view.by_state(),
+        "last_night": view.last_night(),
+        "overdue": [
+            {
+                "tenant": g.tenant.tenant_id,
+                "last_successful_night": g.last_ok.isoformat() if g.last_ok else None,
+                "nights_missed": g.nights_missed,
+            }
+            for g in view.overdue()
+        ],
+        "attention": [
+            {
+                "tenant": p.tenant_id,
+                "code": str(p.code),
+                "reason": p.reason,
+                "why": attention_why(p),
+                "fix": attention_fix(p),
+            }
+            for p in view.attention()
+        ],
+        "tenants": [_glance_json(g) for g in view.tenants],
+    }
+
+
+def _tenant_lines(g: Glance) -> list[str]:
+    t = g.tenant
+    last = t.last_sync_at.isoformat(timespec="seconds") if t.last_sync_at else "never"
+    night = g.last_night.replace("_", " ") if g.last_night else "— (not connected)"
+    return [
+        f"Tenant {t.tenant_id} ({t.name}, {t.timezone}): {t.state}",
+        f"  last sync: {last}; last successful night: {g.last_ok or 'none'}",
+        f"  last night ({g.night}): {night}",
+    ]
+
+
+def status_lines(view: FleetView, one: bool = False) -> list[str]:
+    """`status` as text: one tenant's block, or the fleet's counts; then overdue and attention."""
+    at = view.at.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    states = ", ".join(f"{n} {state}" for state, n in view.by_state().items())
+    night = ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in view.last_night().items())
+    lines = (
+        _tenant_lines(view.tenants[0])
+        if one
+        else [
+            f"Fleet at {at}: {len(view.tenants)} tenant(s)",
+            f"By state: {states}",
+            f"Last night (each connected tenant's latest nightly sync): {night}",
+        ]
+    )
+    overdue = view.overdue()
+    lines.append(f"Overdue (connected, no successful sync for two local nights): {len(overdue)}")
+    for g in overdue:
+        missed = (
+            f"{g.nights_missed} nights missed" if g.nights_missed is not None else "never synced"
+        )
+        lines.append(
+            f"  {g.tenant.tenant_id:<16} last successful night {g.last_ok or '—'}, {missed}"
+        )
+    problems = view.attention()
+    lines.append(f"Needs attention: {len({p.tenant_id for p in problems})} tenant(s)")
+    for p in problems:
+        lines.append(f"  {p.tenant_id:<16} {p.code}")
+        lines.append(f"  {'':<16} why: {attention_why(p)}")
+        lines.append(f"  {'':<16} fix: {attention_fix(p)}")
+    return lines
+
+
+# -- clients explain: one client's story ---------------------------------------------------------
+
+_STORY_EN = {
+    "not_connected": (
+        "The business is not connected to MailChimp ({detail}): nothing is sent until the owner "
+        "authorizes.",
+        "Send the owner the link `cs-mailchimp connect {t}` prints.",
+    ),
+    "invalid_email": (
+        "{email!r} is not a valid email address: every sync skips this client.",
+        "Correct the client's email in the client database; the next sync sends it.",
+    ),
+    "will_be_sent": (
+        "Not in the MailChimp audience yet: the next sync adds them.",
+        "Nothing to do: tonight's sync adds them (or run `cs-mailchimp sync {t}` now).",
+    ),
+    "opted_out:unsubscribed": (
+        "They unsubscribed in MailChimp. The plugin never subscribes them again (R10) and no "
+        "longer sends their details.",
+        "Nothing to do. Only they can subscribe again, through the audience's MailChimp signup "
+        "form.",
+    ),
+    "opted_out:cleaned": (
+        "MailChimp cleaned the address (it bounced or was reported invalid): MailChimp does not "
+        "send to it any more, and the plugin never subscribes it again.",
+        "Ask the client for a new email address at their next visit; a new address is added "
+        "at the next sync.",
+    ),
+    "not_subscribed_here": (
+        "The client database says {detail}: the plugin does not add them to MailChimp.",
+        "Nothing to do. If they want the newsletter, they can subscribe through the audience's "
+        "MailChimp signup form.",
+    ),
+    "subscribed_there_only": (
+        "The client database says {detail}, but MailChimp has them subscribed (they may have "
+        "subscribed again through a MailChimp form). MailChimp holds consent: the plugin never "
+        "unsubscribes anyone.",
+        "Nothing to do, unless they ask to stop: then they unsubscribe with the link in any "
+        "newsletter, or the owner unsubscribes them in MailChimp.",
+    ),
+    "left_audience": (
+        "The plugin added them before, but MailChimp no longer has them at this address "
+        "(archived or deleted there, or they changed address in MailChimp). They are not "
+        "added again, so as not to undo that choice.",
+        "If they should be in the audience, add them back in MailChimp by hand; if they changed "
+        "address, update their email in the client database.",
+    ),
+    "refused": (
+        "MailChimp refused this contact at an earlier sync: {refusal}. It is not sent again "
+        "until the client's details change.",
+        "Correct the client's details in the client database; the next sync sends them again.",
+    ),
+    "in_audience:subscribed": (
+        "In the MailChimp audience, subscribed: the newsletter reaches them.",
+        "Nothing to do.",
+    ),
+    "in_audience:pending": (
+        "In the MailChimp audience, pending: MailChimp sent them a confirmation email (double "
+        "opt-in) and waits for them to confirm.",
+        "Nothing to do: they must click the link in MailChimp's confirmation email (ask them "
+        "to look in their spam folder).",
+    ),
+    "in_audience": (
+        "In the MailChimp audience as {detail}.",
+        "Nothing to do.",
+    ),
+}
+_REFUSED_FIX_EN = {
+    "fake_or_invalid": "Check the client's email address with them and correct it.",
+    "forgotten": "They must sign up again through the audience's MailChimp signup form.",
+    "birthday_refused": "Correct the client's birthday (month and day).",
+}
+_NEXT_EN = {
+    "nothing": "nothing: the business is not connected",
+    "add": "adds them to the audience",
+    "update": "updates their name and birthday in MailChimp (they changed since the last push)",
+    "unchanged": "nothing to send",
+    "skip": "skips them: {reason}",
+}
+_LIVE_SKIPPED_EN = {
+    "not_connected": "not asked: the business is not connected",
+    "no_audience": "not asked: no audience is known yet (no sync has run)",
+}
+
+
+def story_texts(story: ClientStory) -> tuple[str, str, str]:
+    """(why, what to do, what the next sync does) in words."""
+    e = story.explanation
+    code, detail = str(e.story), e.detail
+    key = f"{code}:{detail}" if f"{code}:{detail}" in _STORY_EN else code
+    why, fix = _STORY_EN[key]
+    refusal = reason_text(detail) if code == "refused" else ""
+    fields = {"detail": detail, "t": story.tenant.tenant_id, "email": story.client.email}
+    why, fix = why.format(refusal=refusal, **fields), fix.format(**fields)
+    if code == "refused":
+        fix = _REFUSED_FIX_EN.get(detail.partition(":")[0], fix)
+    if code == "in_audience" and story.up_to_date is False:
+        why += " Their details changed since the last push: the next sync updates them."
+    then = _NEXT_EN[str(e.next)].format(reason=reason_text(e.next_reason) if e.next_reason else "")
+    return why, fix, then
+
+
+def _live_text(story: ClientStory) -> str:
+    live = story.live
+    if live.skipped:
+        return _LIVE_SKIPPED_EN.get(live.skipped, live.skipped)
+    if live.error:
+        why = (
+            "MailChimp refused the plugin's authorization"
+            if live.error == "revoked"
+            else live.error
+        )
+        return f"could not ask: {why}"
+    if live.member is None:
+        return "not in the audience at this address"
+    m = live.member
+    changed = (
+        f", last changed {m.last_changed.isoformat(timespec='seconds')}" if m.last_changed else ""
+    )
+    return f"{m.status}{changed} ({_names_en(m.merge_fields)})"
+
+
+def _ledger_text(story: ClientStory) -> str:
+    entry = story.ledger
+    if entry is None:
+        return "nothing pushed yet"
+    fresh = "up to date" if story.up_to_date else "the client changed since"
+    error = reason_text(entry.last_error) if entry.last_error else "none"
+    return (
+        f"last pushed as {entry.email} (content {entry.content_hash[:12]}…, {fresh}); member "
+        f"status {entry.member_status or 'unknown'}; last error: {error}"
+    )
+
+
+def explain_lines(story: ClientStory) -> list[str]:
+    c, t = story.client, story.tenant
+    why, fix, then = story_texts(story)
+    birthday = c.birthday.iso() if c.birthday else "none"
+    name = " ".join(part for part in (c.first_name, c.last_name) if part) or "no name"
+    lines = [
+        f"Client {c.client_id} of {t.tenant_id} ({t.name}, {t.state})",
+        f"  platform:  {c.email} · {name} · birthday {birthday} · newsletter {c.newsletter}",
+        f"  ledger:    {_ledger_text(story)}",
+        f"  MailChimp: {_live_text(story)}",
+        f"  activity:  {len(story.entries)} entr{'y' if len(story.entries) == 1 else 'ies'}"
+        + (" (only the newest entries were searched)" if story.entries_truncated else ""),
+    ]
+    for entry in story.entries:
+        lines.append(f"    {entry.at.isoformat(timespec='seconds')}  {entry.kind}  {render(entry)}")
+    lines += [f"  why:       {why}", f"  next sync: {then}", f"  to do:     {fix}"]
+    return lines
+
+
+def explain_json(story: ClientStory, client: dict[str, Any]) -> dict[str, Any]:
+    why, fix, then = story_texts(story)
+    e, entry, live = story.explanation, story.ledger, story.live
+    member = live.member
+    return {
+        "tenant": story.tenant.tenant_id,
+        "tenant_state": str(story.tenant.state),
+        "client": client,
+        "ledger": None
+        if entry is None
+        else {
+            "client_id": entry.client_id,
+            "email": entry.email,
+            "content_hash": entry.content_hash,
+            "up_to_date": story.up_to_date,
+            "member_status": str(entry.member_status) if entry.member_status else None,
+            "last_error": entry.last_error or None,
+        },
+        "mailchimp": {
+            "read": live.read,
+            "skipped": live.skipped or None,
+            "error": live.error or None,
+            "member": None
+            if member is None
+            else {
+                "email": member.email,
+                "status": str(member.status),
+                "last_changed": member.last_changed.isoformat() if member.last_changed else None,
+                "merge_fields": member.merge_fields,
+            },
+            "text": _live_text(story),
+        },
+        "activity": [entry_json(a) for a in story.entries],
+        "activity_truncated": story.entries_truncated,
+        "why": {"code": str(e.story), "detail": e.detail, "text": why},
+        "next_sync": {"action": str(e.next), "reason": e.next_reason or None, "text": then},
+        "fix": fix,
+    }

@@ -15,12 +15,17 @@ class ClientDirectory(Protocol):
     Contract: `clients` yields every client of the tenant (or those changed since the watermark),
     streaming, in any order; `mark_unsubscribed` / `mark_cleaned` find the client by email,
     case-insensitively, set its newsletter status and return it (None when no client has that
-    address). Marking is idempotent.
+    address). Marking is idempotent. `find` returns one client by its client_id, else by its
+    email (case-insensitive), or None (a host directory written before `find` existed is
+    scanned through `clients` instead: core/services/explain.py).
     """
 
     def clients(
         self, tenant_id: str, changed_since: datetime | None = None
     ) -> Iterator[Client]: ...
+
+    def find(self, tenant_id: str, key: str) -> Client | None:
+        """The client whose client_id is `key`, else whose email is `key` (any case)."""
 
     def mark_unsubscribed(self, tenant_id: str, email: str) -> Client | None: ...
 

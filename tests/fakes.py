@@ -335,6 +335,13 @@ class FakeClientDirectory:
     def clients(self, tenant_id: str, changed_since: datetime | None = None) -> Iterator[Client]:
         yield from list(self.rows.get(tenant_id, {}).values())
 
+    def find(self, tenant_id: str, key: str) -> Client | None:
+        rows = self.rows.get(tenant_id, {})
+        if key in rows:
+            return rows[key]
+        wanted = key.strip().lower()
+        return next((c for c in rows.values() if c.email.lower() == wanted), None)
+
     def _mark(self, tenant_id: str, email: str, status: NewsletterStatus) -> Client | None:
         rows = self.rows.get(tenant_id, {})
         for client_id, client in rows.items():

@@ -206,6 +206,18 @@ class EmbeddedClientDirectory:
             for row in result:
                 yield client_from(row)
 
+    def find(self, tenant_id: str, key: str) -> Client | None:
+        mine = ClientRecord.tenant_id == tenant_id
+        with self._database.engine.connect() as connection:
+            for condition in (
+                ClientRecord.client_id == key,
+                ClientRecord.email_lower == normalize_email(key).lower(),
+            ):
+                row = connection.execute(select(*_CLIENT_COLUMNS).where(mine, condition)).first()
+                if row is not None:
+                    return client_from(row)
+        return None
+
     def mark_unsubscribed(self, tenant_id: str, email: str) -> Client | None:
         return self.set_newsletter(tenant_id, email, NewsletterStatus.UNSUBSCRIBED)
 

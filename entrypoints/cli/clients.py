@@ -11,6 +11,7 @@ from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.core.model import Client
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
 from calendarspots_mailchimp.entrypoints.container import runtime
+from calendarspots_mailchimp.entrypoints.messages import explain_json, explain_lines
 
 app = typer.Typer(
     help="The embedded client directory (used when no host platform plugs in its own).",
@@ -75,3 +76,22 @@ def list_(
                 )
 
         emit([client_json(c) for c in clients], as_json, text)
+
+
+@app.command("explain")
+def explain(
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    client: Annotated[str, typer.Argument(help="The client's email (any case) or client_id.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """One client's whole story: the platform's record, what was last pushed, the live
+    MailChimp member (one read), the activity about the address, why it is in MailChimp as it
+    is and what to do."""
+    with failures():
+        story = runtime().explain_client().explain(tenant, client)
+
+        def text() -> None:
+            for line in explain_lines(story):
+                typer.echo(line)
+
+        emit(explain_json(story, client_json(story.client)), as_json, text)

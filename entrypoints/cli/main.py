@@ -12,6 +12,7 @@ from calendarspots_mailchimp.entrypoints.cli import (
     db,
     operate,
     servers,
+    status,
     tenants,
     worker,
 )
@@ -31,6 +32,7 @@ app = typer.Typer(
 # Without a name, a module's commands are top-level commands; with one, a command group.
 app.add_typer(operate.app)
 app.add_typer(activity.app)
+app.add_typer(status.app)
 app.add_typer(servers.app)
 app.add_typer(worker.app)
 app.add_typer(tenants.app, name="tenants")

@@ -79,6 +79,8 @@ SPEC_COMMANDS = {
     ("serve",),
     ("simulator",),
     ("demo",),
+    ("status",),
+    ("clients", "explain"),
 }
 
 

@@ -188,3 +188,21 @@ def test_a_directory_marks_by_address_whatever_its_case_idempotently(directory: 
     theirs = {c.client_id: c.newsletter for c in directory.clients("bravo")}
     assert mine == {"c1": NewsletterStatus.UNSUBSCRIBED}
     assert theirs == {"c1": NewsletterStatus.SUBSCRIBED}
+
+
+def test_a_directory_finds_one_client_by_id_or_by_address_whatever_its_case(
+    directory: Any,
+) -> None:
+    directory.upsert("acme", [Client("c1", "Zoé@Exemple.ca", "Zoé", "Lee")])
+    directory.upsert("acme", [Client("c2", "c1@example.com", "Id", "Lookalike")])
+    directory.upsert("bravo", [Client("c9", "other@example.com", "Other", "Tenant")])
+
+    by_id = directory.find("acme", "c1")
+    by_email = directory.find("acme", " zoé@EXEMPLE.ca ")
+
+    assert by_id is not None and (by_id.client_id, by_id.first_name) == ("c1", "Zoé")
+    assert by_email is not None and by_email.client_id == "c1"
+    assert directory.find("acme", "C1@example.com").client_id == "c2"  # an address, not an id
+    assert directory.find("acme", "c9") is None  # another tenant's client
+    assert directory.find("acme", "other@example.com") is None
+    assert directory.find("acme", "nobody@example.com") is None

@@ -1,0 +1,191 @@
+"""`status [TENANT]`: the fleet (or one tenant) at a glance, as data — tenants by state, each
+tenant's last night, who is overdue and who needs attention, as codes with their facts (the
+words are entrypoints/messages.py's)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from enum import StrEnum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from calendarspots_mailchimp.core.model import (
+    ConnectionState,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
+    Tenant,
+)
+from calendarspots_mailchimp.core.services.tenancy import load_tenant
+from calendarspots_mailchimp.ports.clock import Clock
+from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
+
+OVERDUE_NIGHTS = 2  # no successful sync for this many local nights
+RUNS_LOOKED_AT = 10
+NOT_RUN = "not_run"  # a connected tenant no nightly sync started for last night
+
+
+class Attention(StrEnum):
+    """Why a tenant needs someone."""
+
+    REAUTHORIZE = "reauthorize"  # MailChimp refused the token
+    AUDIENCE_GONE = "audience_gone"  # the audience disappeared during a sync (R6)
+    AUDIENCE = "audience"  # the audience breaks the contract (R1/R2/R6): state_reason says how
+    WEBHOOK_MISSING = "webhook_missing"  # connected, no webhook installed (R5)
+    OVERDUE = "overdue"  # no successful sync for OVERDUE_NIGHTS local nights
+
+
+@dataclass(frozen=True)
+class Problem:
+    tenant_id: str
+    code: Attention
+    reason: str = ""  # as stored: tenant.state_reason, or the last failed run's message
+    facts: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Glance:
+    """One tenant."""
+
+    tenant: Tenant
+    night: date  # last night: the tenant-local date of the latest night that has started
+    last_night: str  # the latest nightly run's status that night, NOT_RUN, or "" (not connected)
+    last_ok: date | None  # the local date of its last successful (or partial) sync
+    nights_missed: int | None  # completed nights since last_ok; None: never synced
+    overdue: bool
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True)
+class FleetView:
+    at: datetime
+    tenants: list[Glance]
+
+    def by_state(self) -> dict[str, int]:
+        counts = {str(state): 0 for state in ConnectionState}
+        for glance in self.tenants:
+            counts[str(glance.tenant.state)] += 1
+        return counts
+
+    def last_night(self) -> dict[str, int]:
+        counts = {"succeeded": 0, "partial": 0, "failed": 0, "running": 0, NOT_RUN: 0}
+        for glance in self.tenants:
+            if glance.last_night:
+                counts[glance.last_night] = counts.get(glance.last_night, 0) + 1
+        return counts
+
+    def overdue(self) -> list[Glance]:
+        return [g for g in self.tenants if g.overdue]
+
+    def attention(self) -> list[Problem]:
+        return [p for g in self.tenants for p in g.problems]
+
+
+def night_start(tenant: Tenant, now: datetime, start_hour: int) -> datetime:
+    """The start of the latest night that has started, in the tenant's time zone."""
+    zone = ZoneInfo(tenant.timezone)
+    local = now.astimezone(zone)
+    day = local.date() if local.time() >= time(start_hour) else local.date() - timedelta(days=1)
+    return datetime.combine(day, time(start_hour), tzinfo=zone)
+
+
+def last_completed_night(tenant: Tenant, now: datetime, end_hour: int) -> date:
+    """The tenant-local date of the latest night whose window has ended."""
+    local = now.astimezone(ZoneInfo(tenant.timezone))
+    ended = local.replace(tzinfo=None) >= datetime.combine(local.date(), time(0)) + timedelta(
+        hours=end_hour
+    )
+    return local.date() if ended else local.date() - timedelta(days=1)
+
+
+def last_success(tenant: Tenant) -> date | None:
+    if tenant.last_sync_local_date is not None:
+        return tenant.last_sync_local_date
+    if tenant.last_sync_at is not None:
+        return tenant.last_sync_at.astimezone(ZoneInfo(tenant.timezone)).date()
+    return None
+
+
+def nights_missed(tenant: Tenant, now: datetime, end_hour: int) -> int | None:
+    last = last_success(tenant)
+    if last is None:
+        return None
+    return max(0, (last_completed_night(tenant, now, end_hour) - last).days)
+
+
+def last_night_status(tenant: Tenant, runs: list[SyncRun], since: datetime) -> str:
+    if not tenant.connected:
+        return ""
+    tonight = [r for r in runs if r.kind == SyncKind.NIGHTLY and r.started_at >= since]
+    if not tonight:
+        return NOT_RUN
+    return str(max(tonight, key=lambda r: r.started_at).status)
+
+
+def state_problem(tenant: Tenant) -> Problem | None:
+    """What the tenant's state says needs doing (a pure decision)."""
+    t = tenant.tenant_id
+    if tenant.state == ConnectionState.NEEDS_REAUTHORIZATION:
+        return Problem(t, Attention.REAUTHORIZE, tenant.state_reason)
+    if tenant.state == ConnectionState.NEEDS_ATTENTION:
+        gone = tenant.state_reason == "audience_gone"
+        code = Attention.AUDIENCE_GONE if gone else Attention.AUDIENCE
+        return Problem(t, code, "" if gone else tenant.state_reason, {"list": tenant.list_name})
+    if tenant.state == ConnectionState.CONNECTED and not tenant.webhook_id:
+        return Problem(t, Attention.WEBHOOK_MISSING)
+    return None
+
+
+def glance(
+    tenant: Tenant, runs: list[SyncRun], now: datetime, start_hour: int, end_hour: int
+) -> Glance:
+    """Everything `status` says about one tenant, from the tenant and its latest runs."""
+    since = night_start(tenant, now, start_hour)
+    missed = nights_missed(tenant, now, end_hour)
+    overdue = tenant.connected and (missed is None or missed >= OVERDUE_NIGHTS)
+    problems = [p for p in [state_problem(tenant)] if p is not None]
+    if overdue:
+        failed = [r for r in runs if r.status == SyncStatus.FAILED]
+        last_failure = max(failed, key=lambda r: r.started_at) if failed else None
+        facts: dict[str, Any] = {"nights_missed": missed, "last_ok": last_success(tenant)}
+        if last_failure is not None:
+            facts["failed_at"] = last_failure.started_at
+        reason = last_failure.message if last_failure is not None else ""
+        problems.append(Problem(tenant.tenant_id, Attention.OVERDUE, reason, facts))
+    return Glance(
+        tenant,
+        since.date(),
+        last_night_status(tenant, runs, since),
+        last_success(tenant),
+        missed,
+        overdue,
+        tuple(problems),
+    )
+
+
+class FleetStatus:
+    def __init__(
+        self, uow: UnitOfWorkFactory, clock: Clock, night_start_hour: int, night_end_hour: int
+    ) -> None:
+        self.uow = uow
+        self.clock = clock
+        self.night_start_hour = night_start_hour
+        self.night_end_hour = night_end_hour
+
+    def view(self, tenant_id: str | None = None) -> FleetView:
+        """Every tenant, or one (core.errors.NotFound when it does not exist)."""
+        now = self.clock.now()
+        if tenant_id is not None:
+            tenants = [load_tenant(self.uow, tenant_id)]
+        else:
+            with self.uow() as uow:
+                tenants = sorted(uow.tenants.list(), key=lambda t: t.tenant_id)
+        glances = []
+        with self.uow() as uow:
+            for tenant in tenants:
+                runs = uow.scope(tenant.tenant_id).runs.latest(RUNS_LOOKED_AT)
+                glances.append(
+                    glance(tenant, runs, now, self.night_start_hour, self.night_end_hour)
+                )
+        return FleetView(now, glances)

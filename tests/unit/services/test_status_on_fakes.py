@@ -1,0 +1,155 @@
+"""`status` on fakes: tenants by state, each tenant's last night, who is overdue (two local
+nights without a successful sync, in the tenant's own time zone) and who needs attention."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from unit.services.conftest import Fakes
+
+from calendarspots_mailchimp.core.errors import NotFound
+from calendarspots_mailchimp.core.model import ConnectionState, SyncKind, Tenant
+from calendarspots_mailchimp.core.services.fleet import (
+    Attention,
+    glance,
+    last_completed_night,
+    nights_missed,
+)
+
+# The fakes' clock starts at 2026-11-20 12:00 UTC: 07:00 in Montréal, after its night.
+NIGHT = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)  # 02:30 in Montréal
+
+
+def edit(fakes: Fakes, tenant_id: str, **changes: Any) -> None:
+    with fakes.db.uow() as uow:
+        tenant = uow.tenants.get(tenant_id)
+        assert tenant is not None
+        uow.tenants.save(replace(tenant, **changes))
+        uow.commit()
+
+
+def test_the_fleet_by_state_last_night_overdue_and_attention(fakes: Fakes) -> None:
+    fakes.connected("anne", clients=2)
+    fakes.connected("bea", clients=1)
+    revoked, _ = fakes.connected("carl", clients=1)
+    fakes.connected("dora", clients=1)
+    fakes.add_tenant("eve")
+    fakes.mailchimp.revoke(revoked)
+    outcomes = fakes.container.nightly_service().run(NIGHT)
+    assert {o.tenant_id: o.ok for o in outcomes} == {
+        "anne": True,
+        "bea": True,
+        "carl": False,
+        "dora": True,
+    }
+    edit(fakes, "bea", last_sync_local_date=date(2026, 11, 18))  # as if two nights missed
+    fakes.container.disconnect_service().disconnect("dora")
+
+    view = fakes.container.fleet_status().view()
+
+    assert view.by_state() == {
+        "not_connected": 1,
+        "connected": 2,
+        "needs_attention": 0,
+        "needs_reauthorization": 1,
+        "disconnected": 1,
+    }
+    assert view.last_night() == {
+        "succeeded": 2,
+        "partial": 0,
+        "failed": 0,
+        "running": 0,
+        "not_run": 0,
+    }  # carl's failed run left it needing re-authorization: not connected any more
+    assert [g.tenant.tenant_id for g in view.overdue()] == ["bea"]
+    assert view.overdue()[0].nights_missed == 2
+    attention = [(p.tenant_id, p.code, p.reason) for p in view.attention()]
+    assert attention == [("bea", Attention.OVERDUE, ""), ("carl", Attention.REAUTHORIZE, "revoked")]
+
+
+def test_a_failed_night_and_a_night_not_run_are_told_apart(fakes: Fakes) -> None:
+    account, audience = fakes.connected("anne", clients=1)
+    fakes.connected("bea", clients=1)
+    assert fakes.container.sync_service().sync("anne", SyncKind.INITIAL).ok
+    edit(fakes, "anne", last_sync_local_date=date(2026, 11, 19))  # synced the night before
+    account.audiences_.clear()  # the audience was deleted in MailChimp
+    assert not fakes.container.nightly_service().run_one("anne").ok
+    edit(fakes, "bea", webhook_id="wh1")
+
+    view = fakes.container.fleet_status().view()
+
+    night = {g.tenant.tenant_id: g.last_night for g in view.tenants}
+    assert night == {"anne": "failed", "bea": "not_run"}
+    anne = view.tenants[0]
+    assert anne.tenant.state == ConnectionState.NEEDS_ATTENTION
+    assert [(p.code, p.facts) for p in anne.problems] == [
+        (Attention.AUDIENCE, {"list": "calendarspots"})
+    ]
+    assert "was deleted" in anne.problems[0].reason
+    assert audience.audience_id in anne.problems[0].reason
+
+
+def test_one_tenant_and_an_unknown_one(fakes: Fakes) -> None:
+    fakes.connected("anne", clients=1)
+    fakes.add_tenant("bea")
+    assert fakes.container.sync_service().sync("anne", SyncKind.INITIAL).ok
+
+    view = fakes.container.fleet_status().view("anne")
+
+    assert [g.tenant.tenant_id for g in view.tenants] == ["anne"]
+    only = view.tenants[0]
+    assert (only.overdue, only.nights_missed, only.problems) == (False, 0, ())
+    assert only.last_ok == date(2026, 11, 20) and only.night == date(2026, 11, 20)
+    with pytest.raises(NotFound, match="nobody"):
+        fakes.container.fleet_status().view("nobody")
+
+
+def test_a_connected_tenant_that_never_synced_is_overdue(fakes: Fakes) -> None:
+    fakes.connected("anne", clients=1)  # authorized, the initial sync never ran
+
+    (anne,) = fakes.container.fleet_status().view().tenants
+
+    assert anne.overdue and anne.nights_missed is None
+    assert [p.code for p in anne.problems] == [Attention.WEBHOOK_MISSING, Attention.OVERDUE]
+
+
+def tenant(
+    zone: str, last: date | None, state: ConnectionState = ConnectionState.CONNECTED
+) -> Tenant:
+    return Tenant("t", "T", zone, state=state, webhook_id="wh", last_sync_local_date=last)
+
+
+def test_overdue_counts_the_nights_that_ended_in_the_tenants_own_time_zone() -> None:
+    at = datetime(
+        2026, 11, 20, 0, 0, tzinfo=UTC
+    )  # 09:00 in Tokyo, 19:00 the day before in Montréal
+    last = date(2026, 11, 18)
+    tokyo, montreal = tenant("Asia/Tokyo", last), tenant("America/Montreal", last)
+
+    assert last_completed_night(tokyo, at, 5) == date(2026, 11, 20)
+    assert last_completed_night(montreal, at, 5) == date(2026, 11, 19)
+    assert (nights_missed(tokyo, at, 5), nights_missed(montreal, at, 5)) == (2, 1)
+    assert glance(tokyo, [], at, 1, 5).overdue
+    assert not glance(montreal, [], at, 1, 5).overdue
+
+
+def test_a_night_under_way_is_not_missed_yet() -> None:
+    during = datetime(2026, 11, 20, 8, 0, tzinfo=UTC)  # 03:00 in Montréal
+    after = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)  # 05:00 in Montréal: the night ended
+    t = tenant("America/Montreal", date(2026, 11, 18))
+
+    assert (nights_missed(t, during, 5), nights_missed(t, after, 5)) == (1, 2)
+    assert not glance(t, [], during, 1, 5).overdue and glance(t, [], after, 1, 5).overdue
+
+
+def test_only_connected_tenants_can_be_overdue_or_have_a_last_night() -> None:
+    at = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)
+    for state in (ConnectionState.NOT_CONNECTED, ConnectionState.DISCONNECTED):
+        g = glance(tenant("America/Montreal", None, state), [], at, 1, 5)
+        assert (g.overdue, g.last_night, g.problems) == (False, "", ())
+    revoked = glance(tenant("UTC", None, ConnectionState.NEEDS_REAUTHORIZATION), [], at, 1, 5)
+    assert [p.code for p in revoked.problems] == [Attention.REAUTHORIZE]
+    assert not revoked.overdue
