@@ -648,6 +648,10 @@ _ATTENTION_FIX_EN = {
         "cannot reach CS_MAILCHIMP_PUBLIC_URL (see `cs-mailchimp activity {t} --kind "
         "webhook.failed`)."
     ),
+    "sync_held": (
+        "Check the client database (`cs-mailchimp activity {t} --kind sync.held` gives the "
+        "numbers), then send it with `cs-mailchimp sync {t} --confirm`."
+    ),
     "overdue": (
         "See why with `cs-mailchimp activity {t} --kind sync.failed`, sync now with "
         "`cs-mailchimp sync {t}`, and check that `cs-mailchimp nightly` runs from cron every "
@@ -663,6 +667,11 @@ def attention_why(problem: Problem) -> str:
         return revoked if problem.reason in ("", "revoked") else problem.reason
     if code == "audience_gone":
         return _capital(_gone(str(facts.get("list", "calendarspots"))))
+    if code == "sync_held":
+        return (
+            "The mass-change guard held the last sync: it would have changed much of the "
+            "audience, so nothing was sent."
+        )
     if code == "webhook_missing":
         return (
             "Connected, but the plugin's webhook is not installed in the audience: unsubscribes "

@@ -33,6 +33,7 @@ class Attention(StrEnum):
     AUDIENCE_GONE = "audience_gone"  # the audience disappeared during a sync (R6)
     AUDIENCE = "audience"  # the audience breaks the contract (R1/R2/R6): state_reason says how
     WEBHOOK_MISSING = "webhook_missing"  # connected, no webhook installed (R5)
+    SYNC_HELD = "sync_held"  # the mass-change guard holds a sync until an operator confirms
     OVERDUE = "overdue"  # no successful sync for OVERDUE_NIGHTS local nights
 
 
@@ -69,7 +70,7 @@ class FleetView:
         return counts
 
     def last_night(self) -> dict[str, int]:
-        counts = {"succeeded": 0, "partial": 0, "failed": 0, "running": 0, NOT_RUN: 0}
+        counts = {"succeeded": 0, "partial": 0, "failed": 0, "held": 0, "running": 0, NOT_RUN: 0}
         for glance in self.tenants:
             if glance.last_night:
                 counts[glance.last_night] = counts.get(glance.last_night, 0) + 1
@@ -128,6 +129,8 @@ def state_problem(tenant: Tenant) -> Problem | None:
     t = tenant.tenant_id
     if tenant.state == ConnectionState.NEEDS_REAUTHORIZATION:
         return Problem(t, Attention.REAUTHORIZE, tenant.state_reason)
+    if tenant.state == ConnectionState.NEEDS_ATTENTION and tenant.state_reason == "held":
+        return Problem(t, Attention.SYNC_HELD)
     if tenant.state == ConnectionState.NEEDS_ATTENTION:
         gone = tenant.state_reason == "audience_gone"
         code = Attention.AUDIENCE_GONE if gone else Attention.AUDIENCE

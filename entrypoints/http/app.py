@@ -185,7 +185,9 @@ def create_app(container: Container) -> Starlette:
         tenant = await run_in_threadpool(container.tenants().get, result.tenant_id)
         lang = pages.language(request, tenant.locale)
         return HTMLResponse(
-            pages.callback_page(callback_state(result), connect_message(result, lang), lang)
+            pages.callback_page(
+                callback_state(result), connect_message(result, lang), lang, result.tenant_id
+            )
         )
 
     async def webhook(request: Request) -> Response:

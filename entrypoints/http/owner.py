@@ -87,29 +87,33 @@ def owner_routes(container: Container) -> list[Route]:
         if who == "owner":
             session = request.cookies.get(SESSION_COOKIE, "")
             if not container.owner_access().csrf_ok(session, str(form.get("csrf", ""))):
-                return _answer(
-                    request, 403, {"ok": False, "error": "the form has expired: reload the page"}
-                )
+                expired = "the form has expired: reload the page"
+                return await _answer(request, tenant_id, 403, expired)
         try:
             result = await run_in_threadpool(_do, container, tenant_id, action, dict(form))
         except CalendarspotsError as exc:
-            return _answer(request, http_status(exc), {"ok": False, "error": one_line(exc)})
+            return await _answer(request, tenant_id, http_status(exc), one_line(exc))
         if isinstance(result, str):  # authorize: off to MailChimp
             return RedirectResponse(result, status_code=303)
         if _wants_json(request):
             return JSONResponse({"ok": True, "action": action, **result})
         return RedirectResponse(f"/tenants/{tenant_id}/newsletters?done={action}", status_code=303)
 
+    async def _answer(request: Request, tenant_id: str, status: int, error: str) -> Response:
+        if _wants_json(request):
+            return JSONResponse({"ok": False, "error": error}, status_code=status)
+        try:
+            tenant = await run_in_threadpool(container.tenants().get, tenant_id)
+            locale = tenant.locale
+        except NotFound:
+            locale = "en"
+        lang = pages.language(request, locale)
+        return HTMLResponse(pages.problem_page(error, lang, tenant_id), status_code=status)
+
     return [
         Route("/tenants/{tenant_id}/newsletters", page, methods=["GET"]),
         Route("/tenants/{tenant_id}/newsletters/{action}", act, methods=["POST"]),
     ]
-
-
-def _answer(request: Request, status: int, data: dict[str, Any]) -> Response:
-    if _wants_json(request):
-        return JSONResponse(data, status_code=status)
-    return Response(str(data.get("error", "")), status_code=status, media_type="text/plain")
 
 
 def _do(container: Container, tenant_id: str, action: str, form: dict[str, Any]) -> Any:

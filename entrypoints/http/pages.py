@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from html import escape
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 
@@ -23,6 +23,8 @@ TEXT = {
         "partly": "MailChimp is connected, but needs your attention",
         "replayed": "This authorization link was already used",
         "failed": "MailChimp is not connected",
+        "back": "Back to the Newsletters page",
+        "not_done": "That could not be done",
         "newer": "Newer",
         "older": "Older",
         "shown": "entries {a}–{b} of {n}",
@@ -38,6 +40,8 @@ TEXT = {
         "partly": "MailChimp est connecté, mais demande votre attention",
         "replayed": "Ce lien d'autorisation a déjà servi",
         "failed": "MailChimp n'est pas connecté",
+        "back": "Retour à la page Infolettres",
+        "not_done": "Cela n'a pas pu être fait",
         "newer": "Plus récentes",
         "older": "Plus anciennes",
         "shown": "entrées {a} à {b} sur {n}",
@@ -98,11 +102,26 @@ def _page(lang: str, title: str, body: str) -> str:
     )
 
 
-def callback_page(state: str, message: str, lang: str) -> str:
-    """`state`: ok, partly (connected, with something to fix), replayed or failed."""
+def callback_page(state: str, message: str, lang: str, tenant_id: str = "") -> str:
+    """`state`: ok, partly (connected, with something to fix), replayed or failed. With the
+    tenant known, a link back to its Newsletters page."""
     heading = TEXT[lang][state]
     css = "ok" if state == "ok" else "bad"
-    return _page(lang, heading, f'<h1 class="{css}">{escape(heading)}</h1><p>{escape(message)}</p>')
+    back = _back(tenant_id, lang) if tenant_id else ""
+    body = f'<h1 class="{css}">{escape(heading)}</h1><p>{escape(message)}</p>{back}'
+    return _page(lang, heading, body)
+
+
+def problem_page(message: str, lang: str, tenant_id: str) -> str:
+    """An action of the owner's page that could not be done: why, and the way back."""
+    heading = TEXT[lang]["not_done"]
+    body = f'<h1 class="bad">{escape(heading)}</h1><p>{escape(message)}</p>{_back(tenant_id, lang)}'
+    return _page(lang, heading, body)
+
+
+def _back(tenant_id: str, lang: str) -> str:
+    href = f"/tenants/{quote(tenant_id)}/newsletters"
+    return f'<p><a href="{escape(href)}">{escape(TEXT[lang]["back"])}</a></p>'
 
 
 def activity_page(

@@ -126,7 +126,8 @@ def test_sync_now_at_most_every_fifteen_minutes_then_disconnect_and_authorize(
         token = csrf(browser.get("/tenants/salon/newsletters"))
         again = browser.post("/tenants/salon/newsletters/sync", data={"csrf": token})
         assert again.status_code == 429  # the initial sync ran a moment ago
-        assert "15 minutes" in again.text
+        assert "15 minutes" in again.text and '<html lang="fr">' in again.text
+        assert 'href="/tenants/salon/newsletters">Retour à la page Infolettres' in again.text
 
         gone = browser.post("/tenants/salon/newsletters/disconnect", data={"csrf": token})
         assert gone.status_code == 303
@@ -137,3 +138,12 @@ def test_sync_now_at_most_every_fifteen_minutes_then_disconnect_and_authorize(
         off_to = browser.post("/tenants/salon/newsletters/authorize", data={"csrf": csrf(page)})
         assert off_to.status_code == 303
         assert off_to.headers["location"].startswith(f"{world.sim_url}/oauth2/authorize?")
+
+
+def test_the_callback_page_links_back_to_the_newsletters_page(world: World) -> None:
+    world.add_tenant("salon")
+    world.mailchimp()
+    with httpx.Client(timeout=60, follow_redirects=True) as browser:
+        page = browser.get(world.start_link("salon"))
+    assert "MailChimp est connecté" in page.text
+    assert 'href="/tenants/salon/newsletters">Retour à la page Infolettres</a>' in page.text

@@ -61,6 +61,7 @@ def test_the_fleet_by_state_last_night_overdue_and_attention(fakes: Fakes) -> No
         "succeeded": 2,
         "partial": 0,
         "failed": 0,
+        "held": 0,
         "running": 0,
         "not_run": 0,
     }  # carl's failed run left it needing re-authorization: not connected any more
@@ -153,3 +154,21 @@ def test_only_connected_tenants_can_be_overdue_or_have_a_last_night() -> None:
     revoked = glance(tenant("UTC", None, ConnectionState.NEEDS_REAUTHORIZATION), [], at, 1, 5)
     assert [p.code for p in revoked.problems] == [Attention.REAUTHORIZE]
     assert not revoked.overdue
+
+
+def test_a_held_tenant_is_told_with_the_confirm_fix(fakes: Fakes) -> None:
+    from dataclasses import replace
+
+    from calendarspots_mailchimp.core.model import ConnectionState
+    from calendarspots_mailchimp.entrypoints.messages import status_json
+
+    fakes.connected("salon", clients=1)
+    with fakes.db.uow() as uow:
+        held = fakes.tenant().with_state(ConnectionState.NEEDS_ATTENTION, "held")
+        uow.tenants.save(replace(held, webhook_id="w1"))
+        uow.commit()
+
+    data = status_json(fakes.container.fleet_status().view())
+
+    [attention] = [a for a in data["attention"] if a["code"] == "sync_held"]
+    assert "cs-mailchimp sync salon --confirm" in attention["fix"]
