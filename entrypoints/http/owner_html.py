@@ -20,14 +20,17 @@ WORDS: dict[str, dict[str, str]] = {
         ),
         "confirm": "Confirmer et envoyer",
         "not_connected": "MailChimp n'est pas encore connecté.",
-        "connected": "Connecté au compte MailChimp « {account} » : liste « {list} », {n} contacts.",
+        "connected": (
+            "Connecté au compte MailChimp «\u00a0{account}\u00a0»\u00a0: liste "
+            "«\u00a0{list}\u00a0», {n}\u00a0contacts."
+        ),
         "needs_attention": "MailChimp est connecté, mais demande votre attention.",
         "needs_reauthorization": "MailChimp a refusé l'accès de calendarspots.com : reconnectez-le.",
         "disconnected": "MailChimp est déconnecté. Vos clients restent dans votre base de données.",
-        "last": "Dernière synchronisation : le {date} à {time}",
-        "counts": "{created} ajoutés, {updated} mis à jour, {skipped} ignorés, {failed} refusés.",
+        "last": "Dernière synchronisation\u00a0: le {date} à {time}, heure de {place}.",
+        "counts": "{created}, {updated}, {skipped}, {failed}.",
         "never": "Aucune synchronisation pour l'instant.",
-        "next": "Prochaine synchronisation : la nuit du {date}, à partir de {time}.",
+        "next": "Prochaine synchronisation\u00a0: la nuit du {date}, à partir de {time}.",
         "skipped": "Clients non envoyés à MailChimp",
         "webhook_ok": "Le webhook de MailChimp est en place.",
         "webhook_missing": "Le webhook de MailChimp manque : il sera remis à la prochaine synchronisation.",
@@ -55,8 +58,8 @@ WORDS: dict[str, dict[str, str]] = {
         "needs_attention": "MailChimp is connected, but needs your attention.",
         "needs_reauthorization": "MailChimp refused calendarspots.com's access: reconnect it.",
         "disconnected": "MailChimp is disconnected. Your clients stay in your client database.",
-        "last": "Last sync: {date} at {time}",
-        "counts": "{created} added, {updated} updated, {skipped} skipped, {failed} refused.",
+        "last": "Last sync: {date} at {time}, {place} time.",
+        "counts": "{created}, {updated}, {skipped}, {failed}.",
         "never": "No sync yet.",
         "next": "Next sync: the night of {date}, from {time}.",
         "skipped": "Clients not sent to MailChimp",
@@ -105,9 +108,57 @@ def _form(tenant_id: str, action: str, label: str, csrf: str, extra: str = "") -
     )
 
 
-def _when(at: datetime, zone: str) -> tuple[str, str]:
+MONTHS_FR = [
+    "janvier",
+    "février",
+    "mars",
+    "avril",
+    "mai",
+    "juin",
+    "juillet",
+    "août",
+    "septembre",
+    "octobre",
+    "novembre",
+    "décembre",
+]
+COUNTS = {
+    "fr": {
+        "created": ("ajouté", "ajoutés"),
+        "updated": ("mis à jour", "mis à jour"),
+        "skipped": ("ignoré", "ignorés"),
+        "failed": ("refusé", "refusés"),
+    },
+    "en": {
+        "created": ("added", "added"),
+        "updated": ("updated", "updated"),
+        "skipped": ("skipped", "skipped"),
+        "failed": ("refused", "refused"),
+    },
+}
+
+
+def _when(at: datetime, zone: str, lang: str) -> tuple[str, str]:
+    """The date and time in the tenant's zone, as people write them."""
     local = at.astimezone(ZoneInfo(zone))
-    return local.strftime("%Y-%m-%d"), local.strftime("%H:%M")
+    if lang == "fr":
+        day = "1er" if local.day == 1 else str(local.day)
+        date = f"{day}\u00a0{MONTHS_FR[local.month - 1]} {local.year}"
+        return date, f"{local.hour}\u00a0h\u00a0{local.minute:02d}"
+    return local.strftime("%B %-d, %Y"), local.strftime("%-I:%M %p")
+
+
+def _counted(counts: dict[str, int], lang: str) -> dict[str, str]:
+    """French: 0 or 1 takes the singular."""
+    words = COUNTS[lang if lang in COUNTS else "en"]
+    return {
+        k: f"{n}\u00a0{words[k][0] if lang == 'fr' and n < 2 else words[k][1]}"
+        for k, n in counts.items()
+    }
+
+
+def _place(zone: str) -> str:
+    return zone.rsplit("/", 1)[-1].replace("_", " ")
 
 
 def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> str:
@@ -180,13 +231,12 @@ def _sync_section(view: PageView, words: dict[str, str], lang: str) -> str:
     if last is None:
         out.append(f"<p>{escape(words['never'])}</p>")
     else:
-        date, time = _when(datetime.fromisoformat(str(last["at"])), zone)
-        counts = dict.fromkeys(("created", "updated", "skipped", "failed"), 0) | dict(
-            last["counts"]
-        )
+        date, time = _when(datetime.fromisoformat(str(last["at"])), zone, lang)
+        kinds = ("created", "updated", "skipped", "failed")
+        counts = {k: int(last["counts"].get(k, 0)) for k in kinds}
+        said = words["last"].format(date=date, time=time, place=_place(zone))
         out.append(
-            f"<p>{escape(words['last'].format(date=date, time=time))} ({escape(zone)}). "
-            f"{escape(words['counts'].format(**counts))}</p>"
+            f"<p>{escape(said)} {escape(words['counts'].format(**_counted(counts, lang)))}</p>"
         )
         problems = list(last.get("problems", []))
         if problems:
@@ -197,6 +247,6 @@ def _sync_section(view: PageView, words: dict[str, str], lang: str) -> str:
             )
             out.append(f"<h3>{escape(words['skipped'])}</h3><ul>{items}</ul>")
     if view.next_sync is not None:
-        date, time = _when(view.next_sync, zone)
+        date, time = _when(view.next_sync, zone, lang)
         out.append(f"<p>{escape(words['next'].format(date=date, time=time))}</p>")
     return f"<h2>{escape(words['sync_title'])}</h2>" + "".join(out)

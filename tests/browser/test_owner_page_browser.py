@@ -89,7 +89,7 @@ def test_a_client_with_an_invalid_address_is_listed_with_its_reason_in_french(
     expect(page.get_by_role("listitem")).to_have_text(
         ["pas une adresse — adresse courriel invalide : corrigez-la dans la fiche du client"]
     )
-    expect(page.get_by_text("1 ignorés", exact=False)).to_be_visible()
+    expect(page.get_by_text("1\u00a0ignoré,", exact=False)).to_be_visible()  # 1: singular
 
 
 def test_sync_now_is_refused_within_fifteen_minutes_then_runs(world: World, browse: Browse) -> None:
