@@ -26,6 +26,7 @@ from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
 from calendarspots_mailchimp.entrypoints.http.access import caller
+from calendarspots_mailchimp.entrypoints.http.metrics import Metrics
 from calendarspots_mailchimp.entrypoints.http.owner import owner_routes
 from calendarspots_mailchimp.entrypoints.messages import (
     callback_state,
@@ -125,6 +126,8 @@ def redact_access_log() -> None:
 
 
 def create_app(container: Container) -> Starlette:
+    metrics = Metrics(container)
+
     async def health(request: Request) -> Response:
         def probe() -> None:
             with container.uow()() as uow:
@@ -224,6 +227,7 @@ def create_app(container: Container) -> Starlette:
             # Not stored: a 5xx makes MailChimp deliver it again later (docs/mailchimp-api.md §6.5).
             log.exception("storing a webhook event for tenant %s failed", tenant_id)
             return problem(503, "temporarily unavailable")
+        metrics.webhook_events.labels(str(receipt.outcome)).inc()
         return JSONResponse(
             {"ok": True, "outcome": receipt.outcome, "duplicate": receipt.duplicate}
         )
@@ -272,6 +276,7 @@ def create_app(container: Container) -> Starlette:
         Route("/oauth/mailchimp/callback", oauth_callback, methods=["GET"]),
         Route("/webhooks/mailchimp/{tenant_id}/{secret}", webhook, methods=["GET", "HEAD", "POST"]),
         Route("/tenants/{tenant_id}/activity", activity, methods=["GET"]),
+        Route("/metrics", metrics.endpoint, methods=["GET"]),
         *owner_routes(container),
     ]
     redact_access_log()

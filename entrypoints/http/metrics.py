@@ -1,0 +1,88 @@
+"""Prometheus metrics at `GET /metrics`, behind the admin token.
+
+The fleet's gauges are read from the shared database at each scrape (the `status` view), so
+they are right whichever process serves the scrape and however many workers sync. The webhook
+counter is this HTTP process's own (MailChimp delivers to the plugin's web server).
+"""
+
+from __future__ import annotations
+
+import hmac
+from collections.abc import Iterator
+
+from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from calendarspots_mailchimp.entrypoints.container import Container
+
+CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
+
+
+class FleetCollector(Collector):
+    def __init__(self, container: Container) -> None:
+        self.container = container
+
+    def collect(self) -> Iterator[Metric]:
+        view = self.container.fleet_status().view()
+        tenants = GaugeMetricFamily(
+            "csmc_tenants", "Tenants by connection state.", labels=["state"]
+        )
+        for state, count in view.by_state().items():
+            tenants.add_metric([state], count)
+        yield tenants
+        nights = GaugeMetricFamily(
+            "csmc_last_night_syncs",
+            "Connected tenants by the outcome of their latest nightly sync of the last night.",
+            labels=["outcome"],
+        )
+        for outcome, count in view.last_night().items():
+            nights.add_metric([outcome], count)
+        yield nights
+        yield GaugeMetricFamily(
+            "csmc_tenants_overdue",
+            "Connected tenants with no successful sync for two local nights.",
+            value=len(view.overdue()),
+        )
+        attention = GaugeMetricFamily(
+            "csmc_tenants_needing_attention",
+            "Problems that need someone, by kind.",
+            labels=["code"],
+        )
+        codes: dict[str, int] = {}
+        for problem in view.attention():
+            codes[str(problem.code)] = codes.get(str(problem.code), 0) + 1
+        for code, count in sorted(codes.items()):
+            attention.add_metric([code], count)
+        yield attention
+
+
+class Metrics:
+    """One registry per app (tests build many apps in one process)."""
+
+    def __init__(self, container: Container) -> None:
+        self.container = container
+        self.registry = CollectorRegistry()
+        self.registry.register(FleetCollector(container))
+        self.webhook_events = Counter(
+            "csmc_webhook_events",
+            "Webhook deliveries received by this process, by outcome.",
+            ["outcome"],
+            registry=self.registry,
+        )
+
+    async def endpoint(self, request: Request) -> Response:
+        expected = self.container.settings().admin_token
+        scheme, _, token = request.headers.get("authorization", "").partition(" ")
+        allowed = bool(expected) and scheme.lower() == "bearer"
+        if not allowed or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+            return JSONResponse(
+                {"error": "authentication required"},
+                status_code=401,
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+        body = await run_in_threadpool(generate_latest, self.registry)
+        return Response(body, media_type=CONTENT_TYPE)
