@@ -724,18 +724,22 @@ def status_json(view: FleetView) -> dict[str, Any]:
             }
             for g in view.overdue()
         ],
-        "attention": [
-            {
-                "tenant": p.tenant_id,
-                "code": str(p.code),
-                "reason": p.reason,
-                "why": attention_why(p),
-                "fix": attention_fix(p),
-            }
-            for p in view.attention()
-        ],
+        "attention": attention_json(view),
         "tenants": [_glance_json(g) for g in view.tenants],
     }
+
+
+def attention_json(view: FleetView) -> list[dict[str, str]]:
+    return [
+        {
+            "tenant": p.tenant_id,
+            "code": str(p.code),
+            "reason": p.reason,
+            "why": attention_why(p),
+            "fix": attention_fix(p),
+        }
+        for p in view.attention()
+    ]
 
 
 def _tenant_lines(g: Glance) -> list[str]:

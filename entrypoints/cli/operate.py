@@ -22,6 +22,7 @@ from calendarspots_mailchimp.core.services.sync.report import Failure
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant
 from calendarspots_mailchimp.entrypoints.container import runtime
 from calendarspots_mailchimp.entrypoints.messages import (
+    attention_json,
     night_message,
     plan_lines,
     reason_text,
@@ -225,17 +226,18 @@ def nightly(
                 for o in results
             ],
         }
+        # No silence: whatever needs someone is said at every run, due or not (on stderr, and
+        # in the JSON), so a cron job's mail tells it; a held tenant is among them.
+        attention = attention_json(container.fleet_status().view())
+        data["attention"] = attention
         emit(data, as_json, lambda: None if results else typer.echo("no tenant is due"))
         # A tenant another process is syncing right now is not a failure: a later run of
         # the night takes it if that sync did not finish the night.
-        # A held tenant waits for an operator: it is told, on stderr too, not failed.
-        held = [o.tenant_id for o in results if o.night == "held"]
-        if held and not as_json:
-            typer.echo(
-                f"attention: held by the mass-change guard (run `cs-mailchimp sync TENANT "
-                f"--confirm` after checking): {', '.join(held)}",
-                err=True,
-            )
+        if not as_json:
+            for item in attention:
+                typer.echo(
+                    f"attention: {item['tenant']}: {item['why']} Fix: {item['fix']}", err=True
+                )
         failed = [o.tenant_id for o in results if o.night == "failed"]
         if failed:
             raise SyncFailed(

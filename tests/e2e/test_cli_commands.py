@@ -315,7 +315,7 @@ def test_nightly(world: World) -> None:
     connected(world, rows=3)
     failed(world.cli("nightly", "--now", "yesterday"), 2, "not an ISO-8601")
     day = ok_json(world.cli("nightly", "--now", "2031-03-10T12:00:00-04:00", "--json"))
-    assert day == {"now": "2031-03-10T16:00:00+00:00", "synced": []}
+    assert day == {"now": "2031-03-10T16:00:00+00:00", "synced": [], "attention": []}
     night = ok_json(world.cli("nightly", "--now", "2031-03-11T04:30:00-04:00", "--json"))
     assert [s["tenant"] for s in night["synced"]] == ["salon"]
     assert night["synced"][0]["ok"] is True and night["synced"][0]["counts"]["unchanged"] == 3

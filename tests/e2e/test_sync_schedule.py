@@ -67,8 +67,27 @@ def test_a_failed_nightly_says_so_on_stderr(world: World) -> None:
     result = world.cli("nightly", "--now", NIGHT_IN_MONTREAL)
 
     assert result.exit_code == 11
-    assert result.stderr.strip() == "error: the nightly sync failed for 1 tenant(s): montreal"
+    lines = result.stderr.strip().splitlines()
+    assert lines[-1] == "error: the nightly sync failed for 1 tenant(s): montreal"
+    assert lines[0].startswith("attention: montreal: The MailChimp audience")
     assert "montreal: FAILED" in result.stdout
+
+
+def test_nightly_is_never_silent_about_a_tenant_that_needs_someone(world: World) -> None:
+    """Nothing is due, but a revoked tenant is told at every run, with the fix."""
+    connect(world, "montreal", "America/Montreal")
+    assert world.cli("sync", "montreal").exit_code == 0
+    for account in list(world.sim.state()["accounts"]):
+        world.sim.revoke_tokens(account["account_id"])
+    assert world.cli("sync", "montreal").exit_code == 5  # learns it was revoked
+
+    quiet = world.cli("nightly", "--now", "2031-03-04T18:00:00+00:00")
+    data = json.loads(world.cli("nightly", "--now", "2031-03-04T18:00:00+00:00", "--json").stdout)
+
+    assert quiet.exit_code == 0 and "no tenant is due" in quiet.stdout
+    assert "attention: montreal: MailChimp refused the plugin's authorization" in quiet.stderr
+    assert "cs-mailchimp connect montreal" in quiet.stderr
+    assert [(a["tenant"], a["code"]) for a in data["attention"]] == [("montreal", "reauthorize")]
 
 
 def hold_lease(world: World, tenant: str, holder: str, until: datetime) -> None:
