@@ -16,7 +16,9 @@ from calendarspots_mailchimp.core.errors import (
     SyncHeld,
 )
 from calendarspots_mailchimp.core.model import SyncKind
+from calendarspots_mailchimp.core.services.links import StartLink
 from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
+from calendarspots_mailchimp.core.services.owner import OwnerLink
 from calendarspots_mailchimp.core.services.sync import SyncReport
 from calendarspots_mailchimp.core.services.sync.report import Failure
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant
@@ -41,16 +43,7 @@ def connect(
 ) -> None:
     """Print the link the tenant's owner opens to authorize MailChimp (one use, 15 minutes)."""
     with failures():
-        link = runtime().start_links().make(tenant)
-
-        def text() -> None:
-            typer.echo(link.url)
-            typer.echo(
-                f"One use, valid until {link.expires_at:%Y-%m-%d %H:%M} UTC (15 minutes).",
-                err=True,
-            )
-
-        emit(link.as_json(), as_json, text)
+        _emit_link(runtime().start_links().make(tenant), as_json)
 
 
 @app.command("owner-link")
@@ -60,16 +53,19 @@ def owner_link(
 ) -> None:
     """Print a one-use link (15 minutes) that opens the owner's Newsletters page."""
     with failures():
-        link = runtime().owner_access().link(tenant)
+        _emit_link(runtime().owner_access().link(tenant), as_json)
 
-        def text() -> None:
-            typer.echo(link.url)
-            typer.echo(
-                f"One use, valid until {link.expires_at:%Y-%m-%d %H:%M} UTC (15 minutes).",
-                err=True,
-            )
 
-        emit(link.as_json(), as_json, text)
+def _emit_link(link: StartLink | OwnerLink, as_json: bool) -> None:
+    """The link on stdout; how long it lasts on stderr, so `$(cs-mailchimp …)` is the link."""
+
+    def text() -> None:
+        typer.echo(link.url)
+        typer.echo(
+            f"One use, valid until {link.expires_at:%Y-%m-%d %H:%M} UTC (15 minutes).", err=True
+        )
+
+    emit(link.as_json(), as_json, text)
 
 
 @app.command("disconnect")
