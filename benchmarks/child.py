@@ -16,6 +16,7 @@ from benchmarks.stack import ShiftedClock, client_rows
 from calendarspots_mailchimp.core.model import SyncKind, subscriber_hash
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import build_container
+from calendarspots_mailchimp.entrypoints.messages import night_message, report_message
 
 
 def _container(spec: dict[str, Any]) -> Any:
@@ -32,14 +33,14 @@ def initial(spec: dict[str, Any]) -> dict[str, Any]:
     check = container.check_service().check(tenant, fix=False, rediscover=True)
     assert check.ok, check.message
     report = container.sync_service().sync(tenant, SyncKind.INITIAL)
-    assert report.ok, report.message
-    return {"counts": report.counts.as_dict(), "message": report.message}
+    assert report.ok, report_message(report)
+    return {"counts": report.counts.as_dict(), "message": report_message(report)}
 
 
 def nightly(spec: dict[str, Any]) -> dict[str, Any]:
     outcome = _container(spec).nightly_service().run_one(spec["tenant"])
-    assert outcome.ok and outcome.report is not None, outcome.message
-    return {"counts": outcome.report.counts.as_dict(), "message": outcome.message}
+    assert outcome.ok and outcome.report is not None, night_message(outcome)
+    return {"counts": outcome.report.counts.as_dict(), "message": night_message(outcome)}
 
 
 def _fan_out(work: Callable[[str], bool], tenants: list[str], workers: int) -> dict[str, Any]:
