@@ -13,8 +13,10 @@ _ARCHIVABLE = (MemberStatus.SUBSCRIBED, MemberStatus.UNSUBSCRIBED, MemberStatus.
 
 
 def removed_clients(run: Run) -> None:
-    with run.uow() as uow:
-        known_ids = uow.scope(run.tenant.tenant_id).ledger.all_client_ids()
+    known_ids = run.known_ids
+    if known_ids is None:
+        with run.uow() as uow:
+            known_ids = uow.scope(run.tenant.tenant_id).ledger.all_client_ids()
     gone = sorted(known_ids - run.seen_ids)
     if not gone or run.dry_run:
         if gone:

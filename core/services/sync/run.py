@@ -70,6 +70,7 @@ class Run:
         self.dry_run = dry_run
         self.progress = progress
         self.guarded = False  # the mass-change guard looks at this run's plan
+        self.known_ids: set[str] | None = None  # the ledger's client ids, once read
         self.counts = SyncCounts()
         self.problems: list[ClientProblem] = []
         self.remote: dict[str, MemberStatus] = {}  # lowercase email -> status read this run

@@ -163,6 +163,7 @@ class SyncService:
         updates = sum(1 for w in writes if w.rewrite) + len(state.email_changes)
         with self.uow() as uow:
             known = uow.scope(state.tenant.tenant_id).ledger.all_client_ids()
+        state.known_ids = known  # removed_clients needs them too: read once
         archives = len(known - state.seen_ids) if state.tenant.archive_removed_clients else 0
         change = assess(self.guard, len(known), updates, archives)
         if change is None:
