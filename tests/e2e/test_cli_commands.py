@@ -396,6 +396,15 @@ def test_a_port_in_use_is_one_line_and_exit_4(world: World, command: str) -> Non
     assert "65535" in out_of_range.output
 
 
+def console_script(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """`cs-mailchimp ARGS` as a person types it, on a database of its own."""
+    script = Path(sys.executable).parent / "cs-mailchimp"
+    env = {**os.environ, "CS_MAILCHIMP_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    return subprocess.run(
+        [str(script), *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
@@ -410,11 +419,7 @@ def test_usage_errors_are_one_line_from_the_console_script(
     tmp_path: Path, args: list[str], words: str
 ) -> None:
     """SPEC: failures exit non-zero with a one-line reason on stderr — usage errors too."""
-    script = Path(sys.executable).parent / "cs-mailchimp"
-    env = {**os.environ, "CS_MAILCHIMP_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
-    done = subprocess.run(
-        [str(script), *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
-    )
+    done = console_script(tmp_path, *args)
     assert done.returncode == 2
     assert done.stdout == ""
     assert done.stderr.count("\n") == 1 and done.stderr.startswith("error: "), done.stderr
@@ -427,11 +432,7 @@ def test_no_command_prints_the_help_from_the_console_script(
     tmp_path: Path, args: list[str], usage: str
 ) -> None:
     """The program or a group given no command: its help on stdout, no error line, exit 2."""
-    script = Path(sys.executable).parent / "cs-mailchimp"
-    env = {**os.environ, "CS_MAILCHIMP_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
-    done = subprocess.run(
-        [str(script), *args], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
-    )
+    done = console_script(tmp_path, *args)
     assert done.returncode == 2
     assert done.stderr == ""
     assert f"Usage: {usage} [OPTIONS] COMMAND [ARGS]..." in done.stdout
