@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import (
     HTMLResponse,
     JSONResponse,
@@ -197,7 +197,12 @@ def create_app(container: Container) -> Starlette:
         tenant_id = request.path_params["tenant_id"]
         secret = request.path_params["secret"]
         inbound = container.inbound_service()
-        body = b"" if request.method in ("GET", "HEAD") else await read_body(request)
+        try:
+            body = b"" if request.method in ("GET", "HEAD") else await read_body(request)
+        except ClientDisconnect:
+            # The sender left before its body came: nothing was stored, MailChimp retries.
+            log.info("webhook: the client disconnected before sending its whole body")
+            return problem(400, "incomplete body")
         if body is None:
             return problem(413, "body too large")
         if not body:

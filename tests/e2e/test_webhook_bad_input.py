@@ -140,3 +140,30 @@ def test_the_same_event_is_accepted_after_the_bad_ones(salon: World) -> None:
     assert answer.status_code == 200, answer.text
     assert salon.clients("salon")["client1@example.com"].newsletter == "unsubscribed"
     assert salon.clients("other")["client1@example.com"].newsletter == "subscribed"
+
+
+def test_a_sender_that_leaves_mid_body_is_one_info_line_and_stores_nothing(
+    salon: World, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import socket
+    import time
+
+    from support.waiting import eventually
+
+    url = httpx.URL(url_of(salon))
+    before = len(salon.entries())
+    caplog.set_level(logging.INFO)
+    with socket.create_connection((url.host, url.port or 80), timeout=5) as raw:
+        raw.sendall(
+            (
+                f"POST {url.raw_path.decode()} HTTP/1.1\r\nHost: {url.host}\r\n"
+                "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 500\r\n\r\n"
+                "type=unsubscribe&data"
+            ).encode()
+        )
+        time.sleep(0.2)
+    assert eventually(lambda: "disconnected before sending" in caplog.text, timeout=5)
+    errors = [r for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [], [r.getMessage() for r in errors]
+    assert len(salon.entries()) == before  # nothing stored, nothing applied
