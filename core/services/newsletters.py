@@ -8,7 +8,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from calendarspots_mailchimp.core.errors import TooSoon
+from calendarspots_mailchimp.core.errors import NotFound, TooSoon
 from calendarspots_mailchimp.core.model import ActivityKind, ConnectionState, SyncStatus, Tenant
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
 from calendarspots_mailchimp.ports.clock import Clock
@@ -80,10 +80,10 @@ class OwnerPage:
         return PageView(tenant, contacts, last_sync, upcoming, _problems(tenant))
 
     def set_double_opt_in(self, tenant_id: str, on: bool) -> Tenant:
-        load_tenant(self.uow, tenant_id)
         with self.uow() as uow:
             tenant = uow.tenants.get(tenant_id)
-            assert tenant is not None
+            if tenant is None:
+                raise NotFound(f"no tenant {tenant_id!r}")
             updated = replace(tenant, double_opt_in=on)
             uow.tenants.save(updated)
             uow.commit()

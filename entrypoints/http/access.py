@@ -1,14 +1,35 @@
-"""Who may act for a tenant over HTTP."""
+"""Who may act for a tenant over HTTP, and the answers every route shares."""
 
 from __future__ import annotations
 
 import hmac
 
 from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
 
 from calendarspots_mailchimp.entrypoints.container import Container
 
 SESSION_COOKIE = "csmc_owner"
+
+
+def wants_json(request: Request) -> bool:
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def not_found() -> Response:
+    """Exactly what Starlette answers for a route that does not exist."""
+    return PlainTextResponse("Not Found", status_code=404)
+
+
+def admin_token(container: Container, request: Request) -> bool | None:
+    """True for the right admin bearer token, False for a wrong one, None when none is
+    configured or the request carries no bearer token. Compared in constant time."""
+    expected = container.settings().admin_token
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if not expected or scheme.lower() != "bearer":
+        return None
+    return hmac.compare_digest(token.strip().encode(), expected.encode())
 
 
 def caller(container: Container, request: Request, tenant_id: str) -> str | None:
@@ -20,12 +41,9 @@ def caller(container: Container, request: Request, tenant_id: str) -> str | None
     )
     if decided is not None:
         return "host" if decided else None
-    expected = container.settings().admin_token
-    scheme, _, token = request.headers.get("authorization", "").partition(" ")
-    if expected and scheme.lower() == "bearer":
-        if hmac.compare_digest(token.strip().encode(), expected.encode()):
-            return "admin"
-        return None
+    bearer = admin_token(container, request)
+    if bearer is not None:
+        return "admin" if bearer else None
     session = request.cookies.get(SESSION_COOKIE, "")
     if session and container.owner_access().session_tenant(session) == tenant_id:
         return "owner"

@@ -25,7 +25,7 @@ from calendarspots_mailchimp.core.services.webhooks.events import MAX_FIELDS, Fo
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
-from calendarspots_mailchimp.entrypoints.http.access import caller
+from calendarspots_mailchimp.entrypoints.http.access import caller, not_found, wants_json
 from calendarspots_mailchimp.entrypoints.http.metrics import Metrics
 from calendarspots_mailchimp.entrypoints.http.owner import owner_routes
 from calendarspots_mailchimp.entrypoints.messages import (
@@ -42,18 +42,8 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 _BAD_PERCENT = re.compile(r"%(?![0-9A-Fa-f]{2})")
 
 
-def wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
-
-
 def problem(status: int, message: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status)
-
-
-def not_found() -> Response:
-    """Exactly what Starlette answers for a route that does not exist."""
-    return PlainTextResponse("Not Found", status_code=404)
 
 
 async def read_body(request: Request) -> bytes | None:

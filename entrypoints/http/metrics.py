@@ -7,7 +7,6 @@ counter is this HTTP process's own (MailChimp delivers to the plugin's web serve
 
 from __future__ import annotations
 
-import hmac
 from collections.abc import Iterator
 
 from prometheus_client import CollectorRegistry, Counter, generate_latest
@@ -18,6 +17,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from calendarspots_mailchimp.entrypoints.container import Container
+from calendarspots_mailchimp.entrypoints.http.access import admin_token
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
@@ -75,10 +75,7 @@ class Metrics:
         )
 
     async def endpoint(self, request: Request) -> Response:
-        expected = self.container.settings().admin_token
-        scheme, _, token = request.headers.get("authorization", "").partition(" ")
-        allowed = bool(expected) and scheme.lower() == "bearer"
-        if not allowed or not hmac.compare_digest(token.strip().encode(), expected.encode()):
+        if not admin_token(self.container, request):
             return JSONResponse(
                 {"error": "authentication required"},
                 status_code=401,

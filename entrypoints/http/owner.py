@@ -21,20 +21,16 @@ from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
-from calendarspots_mailchimp.entrypoints.http.access import SESSION_COOKIE, caller
+from calendarspots_mailchimp.entrypoints.http.access import (
+    SESSION_COOKIE,
+    caller,
+    not_found,
+    wants_json,
+)
 from calendarspots_mailchimp.entrypoints.http.owner_html import newsletters_page
 from calendarspots_mailchimp.entrypoints.messages import report_message
 
 ACTIONS = ("authorize", "check", "sync", "confirm", "disconnect", "double-opt-in")
-
-
-def _not_found() -> Response:
-    return Response("Not Found", status_code=404, media_type="text/plain")
-
-
-def _wants_json(request: Request) -> bool:
-    accept = request.headers.get("accept", "")
-    return "application/json" in accept and "text/html" not in accept
 
 
 def owner_routes(container: Container) -> list[Route]:
@@ -44,12 +40,12 @@ def owner_routes(container: Container) -> list[Route]:
         if token:
             return await _open_session(request, tenant_id, token)
         if caller(container, request, tenant_id) is None:
-            return _not_found()
+            return not_found()
         try:
             view = await run_in_threadpool(container.owner_page().view, tenant_id)
         except NotFound:
-            return _not_found()
-        if _wants_json(request):
+            return not_found()
+        if wants_json(request):
             return JSONResponse(view.as_json(), headers={"Cache-Control": "no-store"})
         lang = pages.language(request, view.tenant.locale)
         session = request.cookies.get(SESSION_COOKIE, "")
@@ -64,7 +60,7 @@ def owner_routes(container: Container) -> list[Route]:
                 container.owner_access().open_session, tenant_id, token
             )
         except NotFound:
-            return _not_found()
+            return not_found()
         answer = RedirectResponse(f"/tenants/{tenant_id}/newsletters", status_code=303)
         answer.set_cookie(
             SESSION_COOKIE,
@@ -82,7 +78,7 @@ def owner_routes(container: Container) -> list[Route]:
         tenant_id, action = request.path_params["tenant_id"], request.path_params["action"]
         who = caller(container, request, tenant_id)
         if who is None or action not in ACTIONS:
-            return _not_found()
+            return not_found()
         form = await request.form()
         if who == "owner":
             session = request.cookies.get(SESSION_COOKIE, "")
@@ -95,12 +91,12 @@ def owner_routes(container: Container) -> list[Route]:
             return await _answer(request, tenant_id, http_status(exc), one_line(exc))
         if isinstance(result, str):  # authorize: off to MailChimp
             return RedirectResponse(result, status_code=303)
-        if _wants_json(request):
+        if wants_json(request):
             return JSONResponse({"ok": True, "action": action, **result})
         return RedirectResponse(f"/tenants/{tenant_id}/newsletters?done={action}", status_code=303)
 
     async def _answer(request: Request, tenant_id: str, status: int, error: str) -> Response:
-        if _wants_json(request):
+        if wants_json(request):
             return JSONResponse({"ok": False, "error": error}, status_code=status)
         try:
             tenant = await run_in_threadpool(container.tenants().get, tenant_id)
