@@ -13,7 +13,24 @@ import typer
 
 from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.entrypoints.errors import exit_code, one_line
+from calendarspots_mailchimp.entrypoints.i18n import Words, environment_language, language_of
+from calendarspots_mailchimp.entrypoints.i18n import translate as _translate
 from calendarspots_mailchimp.ports.clock import Clock
+
+_language = ["en"]
+
+
+def use_language(lang: str) -> None:
+    """The language of this run's messages: `--lang`, else the environment's (see i18n)."""
+    _language[0] = language_of(lang, environment_language()) if lang else environment_language()
+
+
+def language() -> str:
+    return _language[0]
+
+
+def words() -> Words:
+    return _translate(language())
 
 
 @contextmanager

@@ -3,18 +3,28 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 import typer
+import typer.main
 
 from calendarspots_mailchimp.entrypoints.cli import (
     activity,
     clients,
+    common,
     db,
     operate,
     servers,
     status,
     tenants,
     worker,
+)
+from calendarspots_mailchimp.entrypoints.i18n import (
+    Words,
+    environment_language,
+    language_of,
+    translate,
 )
 
 app = typer.Typer(
@@ -40,12 +50,80 @@ app.add_typer(clients.app, name="clients")
 app.add_typer(db.app, name="db")
 
 
+@app.callback()
+def _language(
+    lang: str = typer.Option(
+        "",
+        "--lang",
+        metavar="en|fr",
+        help=(
+            "Language of messages, errors and --help: en or fr (default: CS_MAILCHIMP_LANG, "
+            "else LC_ALL/LC_MESSAGES/LANG, else English)."
+        ),
+    ),
+) -> None:
+    common.use_language(lang)
+
+
+def _commands(command: Any) -> Iterator[Any]:
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from _commands(sub)
+
+
+def help_texts() -> list[str]:
+    """Every `--help` text (commands and options), English: msgids of the catalog."""
+    texts: list[str | None] = []
+    for command in _commands(typer.main.get_command(app)):
+        texts += [command.help, command.short_help]
+        texts += [getattr(param, "help", None) for param in command.params]
+    return [str(text) for text in texts if text]
+
+
+def command_in(lang: str) -> Any:
+    """The click command tree with its `--help` texts in `lang` (built fresh each time)."""
+    words = translate(lang)
+    root = typer.main.get_command(app)
+    for command in _commands(root):
+        command.help = words._(command.help) if command.help else command.help
+        command.short_help = words._(command.short_help) if command.short_help else None
+        for param in command.params:
+            if getattr(param, "help", None):
+                param.help = words._(param.help)
+        _help_option_in(command, words)
+    return root
+
+
+def _help_option_in(command: Any, words: Words) -> None:
+    built = command.get_help_option
+
+    def help_option(ctx: Any) -> Any:
+        option = built(ctx)
+        if option is not None:
+            option.help = words._("Show this message and exit.")
+        return option
+
+    command.get_help_option = help_option
+
+
+def asked_language(argv: Sequence[str]) -> str:
+    """`--lang X` / `--lang=X` anywhere on the line (read before parsing, for `--help`)."""
+    for i, arg in enumerate(argv):
+        if arg == "--lang" and i + 1 < len(argv):
+            return language_of(argv[i + 1], environment_language())
+        if arg.startswith("--lang="):
+            return language_of(arg.partition("=")[2], environment_language())
+    return environment_language()
+
+
 def main() -> None:
     """The console script. Usage errors, like every failure, are one `error:` line on stderr
     (SPEC) rather than Typer's framed block; exit code 2 as Typer gives them."""
+    lang = asked_language(sys.argv[1:])
+    common.use_language(lang)
     try:
         # Not standalone: Typer raises its command-line errors here instead of printing them.
-        code = app(prog_name="cs-mailchimp", standalone_mode=False)
+        code = command_in(lang).main(prog_name="cs-mailchimp", standalone_mode=False)
     except typer.TyperException as exc:  # the public base of Typer's command-line errors
         code = exc.exit_code
         message = " ".join(exc.format_message().split())
