@@ -174,7 +174,8 @@ def create_app(container: Container) -> Starlette:
                 pages.callback_page("failed", one_line(exc), lang), status_code=status
             )
         if wants_json(request):
-            return JSONResponse(connect_json(result))
+            # JSON speaks English unless `?lang=` asks otherwise (a machine's stable words).
+            return JSONResponse(connect_json(result, request.query_params.get("lang", "en")))
         tenant = await run_in_threadpool(container.tenants().get, result.tenant_id)
         lang = pages.language(request, tenant.locale)
         return HTMLResponse(

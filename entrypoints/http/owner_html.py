@@ -4,93 +4,51 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from zoneinfo import ZoneInfo
 
 from calendarspots_mailchimp.core.model import ConnectionState
 from calendarspots_mailchimp.core.services.newsletters import PageView
+from calendarspots_mailchimp.entrypoints.i18n import N_, Words, translate
 from calendarspots_mailchimp.entrypoints.messages import reason_text
 
-WORDS: dict[str, dict[str, str]] = {
-    "fr": {
-        "title": "Infolettres",
-        "sync_title": "Synchronisation",
-        "held": (
-            "La dernière synchronisation aurait modifié une grande partie de votre liste : rien "
-            "n'a été envoyé. Vérifiez votre base de données clients, puis confirmez."
-        ),
-        "confirm": "Confirmer et envoyer",
-        "not_connected": "MailChimp n'est pas encore connecté.",
-        "connected": (
-            "Connecté au compte MailChimp «\u00a0{account}\u00a0»\u00a0: liste "
-            "«\u00a0{list}\u00a0», {n}\u00a0contacts."
-        ),
-        "needs_attention": "MailChimp est connecté, mais demande votre attention.",
-        "needs_reauthorization": "MailChimp a refusé l'accès de calendarspots.com : reconnectez-le.",
-        "disconnected": "MailChimp est déconnecté. Vos clients restent dans votre base de données.",
-        "last": "Dernière synchronisation\u00a0: le {date} à {time}, heure de {place}.",
-        "counts": "{created}, {updated}, {skipped}, {failed}.",
-        "never": "Aucune synchronisation pour l'instant.",
-        "next": "Prochaine synchronisation\u00a0: la nuit du {date}, à partir de {time}.",
-        "skipped": "Clients non envoyés à MailChimp",
-        "webhook_ok": "Le webhook de MailChimp est en place.",
-        "webhook_missing": "Le webhook de MailChimp manque : il sera remis à la prochaine synchronisation.",
-        "doi_on": "Les nouveaux contacts reçoivent un courriel de confirmation (double opt-in).",
-        "doi_off": "Les nouveaux contacts sont abonnés directement.",
-        "authorize": "Autoriser",
-        "reconnect": "Reconnecter",
-        "check": "Vérifier et réparer",
-        "sync": "Synchroniser maintenant",
-        "disconnect": "Déconnecter",
-        "doi_turn_on": "Demander une confirmation aux nouveaux contacts",
-        "doi_turn_off": "Ne plus demander de confirmation",
-        "activity": "Voir l'activité",
-    },
-    "en": {
-        "title": "Newsletters",
-        "sync_title": "Sync",
-        "held": (
-            "The last sync would have changed much of your audience: nothing was sent. Check "
-            "your client database, then confirm."
-        ),
-        "confirm": "Confirm and send",
-        "not_connected": "MailChimp is not connected yet.",
-        "connected": "Connected to the MailChimp account “{account}”: audience “{list}”, {n} contacts.",
-        "needs_attention": "MailChimp is connected, but needs your attention.",
-        "needs_reauthorization": "MailChimp refused calendarspots.com's access: reconnect it.",
-        "disconnected": "MailChimp is disconnected. Your clients stay in your client database.",
-        "last": "Last sync: {date} at {time}, {place} time.",
-        "counts": "{created}, {updated}, {skipped}, {failed}.",
-        "never": "No sync yet.",
-        "next": "Next sync: the night of {date}, from {time}.",
-        "skipped": "Clients not sent to MailChimp",
-        "webhook_ok": "MailChimp's webhook is in place.",
-        "webhook_missing": "MailChimp's webhook is missing: the next sync puts it back.",
-        "doi_on": "New contacts get a confirmation email (double opt-in).",
-        "doi_off": "New contacts are subscribed directly.",
-        "authorize": "Authorize",
-        "reconnect": "Reconnect",
-        "check": "Check and repair",
-        "sync": "Sync now",
-        "disconnect": "Disconnect",
-        "doi_turn_on": "Ask new contacts to confirm",
-        "doi_turn_off": "Stop asking new contacts to confirm",
-        "activity": "View activity",
-    },
+# Each role's English msgid; the French is in the catalog (entrypoints/locales).
+WORDS: dict[str, str] = {
+    "title": N_("Newsletters"),
+    "sync_title": N_("Sync"),
+    "held": N_(
+        "The last sync would have changed much of your audience: nothing was sent. Check your "
+        "client database, then confirm."
+    ),
+    "confirm": N_("Confirm and send"),
+    "not_connected": N_("MailChimp is not connected yet."),
+    "connected": N_("Connected to the MailChimp account “{account}”: audience “{list}”, {n}."),
+    "needs_attention": N_("MailChimp is connected, but needs your attention."),
+    "needs_reauthorization": N_("MailChimp refused calendarspots.com's access: reconnect it."),
+    "disconnected": N_("MailChimp is disconnected. Your clients stay in your client database."),
+    "last": N_("Last sync: {date} at {time}, {place} time."),
+    "counts": N_("{created}, {updated}, {skipped}, {failed}."),
+    "never": N_("No sync yet."),
+    "next": N_("Next sync: the night of {date}, from {time}."),
+    "skipped": N_("Clients not sent to MailChimp"),
+    "webhook_ok": N_("MailChimp's webhook is in place."),
+    "webhook_missing": N_("MailChimp's webhook is missing: the next sync puts it back."),
+    "doi_title": N_("Double opt-in"),
+    "doi_on": N_("New contacts get a confirmation email (double opt-in)."),
+    "doi_off": N_("New contacts are subscribed directly."),
+    "authorize": N_("Authorize"),
+    "reconnect": N_("Reconnect"),
+    "check": N_("Check and repair"),
+    "sync": N_("Sync now"),
+    "disconnect": N_("Disconnect"),
+    "doi_turn_on": N_("Ask new contacts to confirm"),
+    "doi_turn_off": N_("Stop asking new contacts to confirm"),
+    "activity": N_("View activity"),
 }
 
-DONE: dict[str, dict[str, str]] = {
-    "fr": {
-        "check": "Vérification faite.",
-        "sync": "Synchronisation faite.",
-        "disconnect": "MailChimp est déconnecté.",
-        "double-opt-in": "Choix enregistré.",
-    },
-    "en": {
-        "check": "Check done.",
-        "sync": "Sync done.",
-        "disconnect": "MailChimp is disconnected.",
-        "double-opt-in": "Choice saved.",
-    },
+DONE: dict[str, str] = {
+    "check": N_("Check done."),
+    "sync": N_("Sync done."),
+    "disconnect": N_("MailChimp is disconnected."),
+    "double-opt-in": N_("Choice saved."),
 }
 
 STYLE = (
@@ -108,52 +66,13 @@ def _form(tenant_id: str, action: str, label: str, csrf: str, extra: str = "") -
     )
 
 
-MONTHS_FR = [
-    "janvier",
-    "février",
-    "mars",
-    "avril",
-    "mai",
-    "juin",
-    "juillet",
-    "août",
-    "septembre",
-    "octobre",
-    "novembre",
-    "décembre",
-]
-COUNTS = {
-    "fr": {
-        "created": ("ajouté", "ajoutés"),
-        "updated": ("mis à jour", "mis à jour"),
-        "skipped": ("ignoré", "ignorés"),
-        "failed": ("refusé", "refusés"),
-    },
-    "en": {
-        "created": ("added", "added"),
-        "updated": ("updated", "updated"),
-        "skipped": ("skipped", "skipped"),
-        "failed": ("refused", "refused"),
-    },
-}
-
-
-def _when(at: datetime, zone: str, lang: str) -> tuple[str, str]:
-    """The date and time in the tenant's zone, as people write them."""
-    local = at.astimezone(ZoneInfo(zone))
-    if lang == "fr":
-        day = "1er" if local.day == 1 else str(local.day)
-        date = f"{day}\u00a0{MONTHS_FR[local.month - 1]} {local.year}"
-        return date, f"{local.hour}\u00a0h\u00a0{local.minute:02d}"
-    return local.strftime("%B %-d, %Y"), local.strftime("%-I:%M %p")
-
-
-def _counted(counts: dict[str, int], lang: str) -> dict[str, str]:
-    """French: 0 or 1 takes the singular."""
-    words = COUNTS[lang if lang in COUNTS else "en"]
+def _counted(counts: dict[str, int], w: Words) -> dict[str, str]:
+    """Each count with its word, singular or plural as the language wants it."""
     return {
-        k: f"{n}\u00a0{words[k][0] if lang == 'fr' and n < 2 else words[k][1]}"
-        for k, n in counts.items()
+        "created": w.n_("{n} added", "{n} added", counts["created"]),
+        "updated": w.n_("{n} updated", "{n} updated", counts["updated"]),
+        "skipped": w.n_("{n} skipped", "{n} skipped", counts["skipped"]),
+        "failed": w.n_("{n} refused", "{n} refused", counts["failed"]),
     }
 
 
@@ -162,17 +81,19 @@ def _place(zone: str) -> str:
 
 
 def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> str:
-    w = WORDS[lang if lang in WORDS else "en"]
+    tr = translate(lang)
+    lang = tr.lang
+    w = {role: tr._(msgid) for role, msgid in WORDS.items()}
     t = view.tenant
     state = t.state
     parts = [f"<h1>{escape(w['title'])} — {escape(t.name)}</h1>"]
-    said = DONE[lang if lang in DONE else "en"].get(done)
+    said = tr._(DONE[done]) if done in DONE else ""
     if said:
         parts.append(f'<p class="note" role="status">{escape(said)}</p>')
     words = {
         "account": t.account_name,
         "list": t.list_name,
-        "n": view.contacts,
+        "n": tr.n_("{n} contact", "{n} contacts", view.contacts),
         "why": t.state_reason,
     }
     klass = (
@@ -180,7 +101,8 @@ def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> st
         if state in (ConnectionState.NEEDS_ATTENTION, ConnectionState.NEEDS_REAUTHORIZATION)
         else ""
     )
-    parts.append(f'<p class="{klass}">{escape(w[str(state)].format(**words))}</p>')
+    said_state = tr._(WORDS[str(state)], **words) if str(state) == "connected" else w[str(state)]
+    parts.append(f'<p class="{klass}">{escape(said_state)}</p>')
     parts.append("<h2>MailChimp</h2><div>")
     connected = state in (ConnectionState.CONNECTED, ConnectionState.NEEDS_ATTENTION)
     label = "reconnect" if state == ConnectionState.NEEDS_REAUTHORIZATION else "authorize"
@@ -196,13 +118,13 @@ def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> st
         parts.append(_form(t.tenant_id, "sync", w["sync"], csrf))
         parts.append(_form(t.tenant_id, "disconnect", w["disconnect"], csrf))
     parts.append("</div>")
-    parts.append(_sync_section(view, w, lang))
+    parts.append(_sync_section(view, tr))
     if connected:
         parts.append(f"<p>{escape(w['webhook_ok'] if t.webhook_id else w['webhook_missing'])}</p>")
     doi = w["doi_on"] if t.double_opt_in else w["doi_off"]
     turn = w["doi_turn_off"] if t.double_opt_in else w["doi_turn_on"]
     value = "0" if t.double_opt_in else "1"
-    parts.append(f"<h2>Double opt-in</h2><p>{escape(doi)}</p>")
+    parts.append(f"<h2>{escape(w['doi_title'])}</h2><p>{escape(doi)}</p>")
     parts.append(
         _form(
             t.tenant_id,
@@ -224,29 +146,28 @@ def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> st
     )
 
 
-def _sync_section(view: PageView, words: dict[str, str], lang: str) -> str:
+def _sync_section(view: PageView, w: Words) -> str:
     zone = view.tenant.timezone
     out = []
     last = view.last_sync
     if last is None:
-        out.append(f"<p>{escape(words['never'])}</p>")
+        out.append(f"<p>{escape(w._(WORDS['never']))}</p>")
     else:
-        date, time = _when(datetime.fromisoformat(str(last["at"])), zone, lang)
+        at = datetime.fromisoformat(str(last["at"]))
         kinds = ("created", "updated", "skipped", "failed")
         counts = {k: int(last["counts"].get(k, 0)) for k in kinds}
-        said = words["last"].format(date=date, time=time, place=_place(zone))
-        out.append(
-            f"<p>{escape(said)} {escape(words['counts'].format(**_counted(counts, lang)))}</p>"
-        )
+        said = w._(WORDS["last"], date=w.date(at, zone), time=w.time(at, zone), place=_place(zone))
+        counted = w._(WORDS["counts"], **_counted(counts, w))
+        out.append(f"<p>{escape(said)} {escape(counted)}</p>")
         problems = list(last.get("problems", []))
         if problems:
             items = "".join(
                 f"<li>{escape(str(p.get('email', '')))} — "
-                f"{escape(reason_text(str(p.get('reason', '')), lang))}</li>"
+                f"{escape(reason_text(str(p.get('reason', '')), w.lang))}</li>"
                 for p in problems
             )
-            out.append(f"<h3>{escape(words['skipped'])}</h3><ul>{items}</ul>")
+            out.append(f"<h3>{escape(w._(WORDS['skipped']))}</h3><ul>{items}</ul>")
     if view.next_sync is not None:
-        date, time = _when(view.next_sync, zone, lang)
-        out.append(f"<p>{escape(words['next'].format(date=date, time=time))}</p>")
-    return f"<h2>{escape(words['sync_title'])}</h2>" + "".join(out)
+        date, time = w.date(view.next_sync, zone), w.time(view.next_sync, zone)
+        out.append(f"<p>{escape(w._(WORDS['next'], date=date, time=time))}</p>")
+    return f"<h2>{escape(w._(WORDS['sync_title']))}</h2>" + "".join(out)

@@ -9,69 +9,54 @@ from urllib.parse import quote, urlencode
 from starlette.requests import Request
 
 from calendarspots_mailchimp.core.model import ActivityEntry
+from calendarspots_mailchimp.entrypoints.i18n import LANGUAGES, N_, translate
 from calendarspots_mailchimp.entrypoints.messages import render
 
+# Each role's English msgid; the French is in the catalog (entrypoints/locales).
 TEXT = {
-    "en": {
-        "title": "Newsletters — activity",
-        "heading": "Newsletters → View activity",
-        "when": "When",
-        "what": "What",
-        "message": "Details",
-        "empty": "No activity yet.",
-        "ok": "MailChimp is connected",
-        "partly": "MailChimp is connected, but needs your attention",
-        "replayed": "This authorization link was already used",
-        "failed": "MailChimp is not connected",
-        "back": "Back to the Newsletters page",
-        "not_done": "That could not be done",
-        "newer": "Newer",
-        "older": "Older",
-        "shown": "entries {a}–{b} of {n}",
-    },
-    "fr": {
-        "title": "Infolettres — activité",
-        "heading": "Infolettres → Voir l'activité",
-        "when": "Quand",
-        "what": "Quoi",
-        "message": "Détails",
-        "empty": "Aucune activité pour l'instant.",
-        "ok": "MailChimp est connecté",
-        "partly": "MailChimp est connecté, mais demande votre attention",
-        "replayed": "Ce lien d'autorisation a déjà servi",
-        "failed": "MailChimp n'est pas connecté",
-        "back": "Retour à la page Infolettres",
-        "not_done": "Cela n'a pas pu être fait",
-        "newer": "Plus récentes",
-        "older": "Plus anciennes",
-        "shown": "entrées {a} à {b} sur {n}",
-    },
+    "title": N_("Newsletters — activity"),
+    "heading": N_("Newsletters → View activity"),
+    "when": N_("When"),
+    "what": N_("What"),
+    "message": N_("Details"),
+    "empty": N_("No activity yet."),
+    "ok": N_("MailChimp is connected"),
+    "partly": N_("MailChimp is connected, but needs your attention"),
+    "replayed": N_("This authorization link was already used"),
+    "failed": N_("MailChimp is not connected"),
+    "back": N_("Back to the Newsletters page"),
+    "not_done": N_("That could not be done"),
+    "newer": N_("Newer"),
+    "older": N_("Older"),
+    "shown": N_("entries {a}–{b} of {n}"),
 }
 
-KIND_FR = {
-    "authorization.granted": "Autorisation accordée",
-    "authorization.revoked": "Autorisation révoquée",
-    "authorization.failed": "Autorisation échouée",
-    "authorization.disconnected": "MailChimp déconnecté",
-    "check.passed": "Vérification réussie",
-    "check.failed": "Vérification échouée",
-    "check.fixed": "Champs ajoutés",
-    "webhook.installed": "Webhook ajouté",
-    "webhook.repaired": "Webhook réparé",
-    "webhook.refused": "Événement refusé",
-    "sync.succeeded": "Synchronisation réussie",
-    "sync.partial": "Synchronisation partielle",
-    "sync.failed": "Synchronisation échouée",
-    "contact.unsubscribed": "Désabonnement",
-    "contact.cleaned": "Adresse invalide",
-    "contact.rejected": "Contact refusé",
-    "contact.removed": "Clients retirés",
-    "contact.email_changed": "Courriel modifié",
-    "mailchimp.subscribe.recorded": "Nouvel abonné (noté)",
-    "mailchimp.profile.recorded": "Profil modifié (noté)",
-    "mailchimp.upemail.recorded": "Courriel modifié dans MailChimp (noté)",
-    "mailchimp.campaign.recorded": "Campagne (notée)",
-    "webhook.failed": "Webhook non installé",
+# Each kind in the owner's words (the code stays in the cell's title).
+KINDS = {
+    "authorization.granted": N_("Authorization granted"),
+    "authorization.revoked": N_("Authorization revoked"),
+    "authorization.failed": N_("Authorization failed"),
+    "authorization.disconnected": N_("MailChimp disconnected"),
+    "check.passed": N_("Check passed"),
+    "check.failed": N_("Check failed"),
+    "check.fixed": N_("Fields added"),
+    "webhook.installed": N_("Webhook added"),
+    "webhook.repaired": N_("Webhook repaired"),
+    "webhook.refused": N_("Event refused"),
+    "webhook.failed": N_("Webhook not installed"),
+    "sync.succeeded": N_("Sync succeeded"),
+    "sync.partial": N_("Sync partly done"),
+    "sync.failed": N_("Sync failed"),
+    "sync.held": N_("Sync held"),
+    "contact.unsubscribed": N_("Unsubscribed"),
+    "contact.cleaned": N_("Invalid address"),
+    "contact.rejected": N_("Contact refused"),
+    "contact.removed": N_("Clients removed"),
+    "contact.email_changed": N_("Email changed"),
+    "mailchimp.subscribe.recorded": N_("New subscriber (noted)"),
+    "mailchimp.profile.recorded": N_("Profile edited (noted)"),
+    "mailchimp.upemail.recorded": N_("Email changed in MailChimp (noted)"),
+    "mailchimp.campaign.recorded": N_("Campaign (noted)"),
 }
 
 STYLE = (
@@ -85,14 +70,14 @@ STYLE = (
 def language(request: Request, default: str = "en") -> str:
     """`?lang=`, else the browser's Accept-Language, else `default` (the tenant's locale)."""
     asked = request.query_params.get("lang", "").lower()
-    if asked in TEXT:
+    if asked in LANGUAGES:
         return asked
     header = request.headers.get("accept-language", "").lower()
     for part in header.split(","):
         code = part.split(";")[0].strip()[:2]
-        if code in TEXT:
+        if code in LANGUAGES:
             return code
-    return default if default in TEXT else "en"
+    return default if default in LANGUAGES else "en"
 
 
 def _page(lang: str, title: str, body: str) -> str:
@@ -105,7 +90,7 @@ def _page(lang: str, title: str, body: str) -> str:
 def callback_page(state: str, message: str, lang: str, tenant_id: str = "") -> str:
     """`state`: ok, partly (connected, with something to fix), replayed or failed. With the
     tenant known, a link back to its Newsletters page."""
-    heading = TEXT[lang][state]
+    heading = translate(lang)._(TEXT[state])
     css = "ok" if state == "ok" else "bad"
     back = _back(tenant_id, lang) if tenant_id else ""
     body = f'<h1 class="{css}">{escape(heading)}</h1><p>{escape(message)}</p>{back}'
@@ -114,14 +99,14 @@ def callback_page(state: str, message: str, lang: str, tenant_id: str = "") -> s
 
 def problem_page(message: str, lang: str, tenant_id: str) -> str:
     """An action of the owner's page that could not be done: why, and the way back."""
-    heading = TEXT[lang]["not_done"]
+    heading = translate(lang)._(TEXT["not_done"])
     body = f'<h1 class="bad">{escape(heading)}</h1><p>{escape(message)}</p>{_back(tenant_id, lang)}'
     return _page(lang, heading, body)
 
 
 def _back(tenant_id: str, lang: str) -> str:
     href = f"/tenants/{quote(tenant_id)}/newsletters"
-    return f'<p><a href="{escape(href)}">{escape(TEXT[lang]["back"])}</a></p>'
+    return f'<p><a href="{escape(href)}">{escape(translate(lang)._(TEXT["back"]))}</a></p>'
 
 
 def activity_page(
@@ -133,11 +118,12 @@ def activity_page(
     lang: str,
     kinds: Sequence[str] = (),
 ) -> str:
-    t = TEXT[lang]
+    w = translate(lang)
+    t = {role: w._(msgid) for role, msgid in TEXT.items()}
     rows = []
     for e in entries:
         kind = str(e.kind)
-        label = KIND_FR.get(kind, kind) if lang == "fr" else kind
+        label = w._(KINDS[kind]) if kind in KINDS else kind
         message = render(e, lang)
         rows.append(
             f"<tr><td>{escape(e.at.isoformat(timespec='seconds'))}</td>"
@@ -161,7 +147,12 @@ def activity_page(
         nav.append(link(max(0, offset - limit), t["newer"]))
     if offset + limit < total:
         nav.append(link(offset + limit, t["older"]))
-    shown = t["shown"].format(a=offset + 1 if entries else 0, b=offset + len(entries), n=total)
+    shown = w._(
+        TEXT["shown"],
+        a=w.number(offset + 1 if entries else 0),
+        b=w.number(offset + len(entries)),
+        n=w.number(total),
+    )
     body = (
         f"<h1>{escape(t['heading'])}</h1><p>{escape(tenant_id)} — {escape(shown)}</p>"
         f"{table}<p>{' · '.join(nav)}</p>"

@@ -77,7 +77,7 @@ def test_json_is_newest_first_paged_and_filtered(world: World) -> None:
     stamps = [e["at"] for e in everything]
     assert stamps == sorted(stamps, reverse=True)
     assert everything[0]["message"] == (
-        "p6@example.com updated their profile in MailChimp (FNAME='Gisèle6'). The client "
+        "p6@example.com updated their profile in MailChimp (first name “Gisèle6”). The client "
         "database was not changed: copy the new values by hand if relevant."
     )
     assert everything[0]["details"]["merges"] == {"FNAME": "Gisèle6"}

@@ -521,7 +521,7 @@ def test_a_mass_change_is_held_exit_12_until_sync_confirm(world: World) -> None:
     report = json.loads(held.stdout)
     assert report["status"] == "held" and report["held"]["updates"] == 12
     assert (
-        "Held by the mass-change guard: 12 of 40 members would be updated (30.0 %"
+        "Held by the mass-change guard: 12 of 40 members would be updated (30 %"
         in report["message"]
     )
     assert "cs-mailchimp sync salon --confirm" in held.stderr

@@ -51,7 +51,7 @@ def test_status_reports_the_fleet_and_exits_0_even_when_a_tenant_needs_attention
     text = world.cli("status")
     assert text.exit_code == 0 and text.stderr == ""
     assert "1 needs_reauthorization" in text.stdout
-    assert "Needs attention: 1 tenant(s)" in text.stdout
+    assert "Needs attention: 1 tenant" in text.stdout
     assert "fix: The owner must authorize again" in text.stdout
     assert "`cs-mailchimp connect salon`" in text.stdout
     one = ok_json(world.cli("status", "salon", "--json"))
