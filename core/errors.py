@@ -2,13 +2,49 @@
 
 from __future__ import annotations
 
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+_CODE = re.compile(r"[a-z][a-z0-9_.-]*")
+
+
+def coded(code: str, facts: Mapping[str, Any]) -> str:
+    """A reason as it is stored and passed on (a tenant's state_reason, a failed sync's error):
+    its code and facts, which the entry points word in the reader's language."""
+    return f"{code} {json.dumps(dict(facts), sort_keys=True, ensure_ascii=False)}"
+
+
+def decoded(text: str) -> tuple[str, dict[str, Any]] | None:
+    """`coded`'s code and facts back; None for anything else (a sentence stored before)."""
+    code, space, rest = text.partition(" ")
+    if not space or not rest.startswith("{") or not _CODE.fullmatch(code):
+        return None
+    try:
+        facts = json.loads(rest)
+    except ValueError:
+        return None
+    return (code, facts) if isinstance(facts, dict) else None
+
 
 class CalendarspotsError(Exception):
-    """Base class: every error here carries a message a business owner or operator can act on."""
+    """Base class. `code` and `facts` say what happened (entrypoints/messages.py words them for
+    the reader, in English or French); `message` is the same in English, for logs and for an
+    error that has no code yet."""
 
-    def __init__(self, message: str) -> None:
+    def __init__(
+        self, message: str, *, code: str = "", facts: Mapping[str, Any] | None = None
+    ) -> None:
         super().__init__(message)
         self.message = message
+        self.code = code
+        self.facts: dict[str, Any] = dict(facts or {})
+
+    @property
+    def reason(self) -> str:
+        """The error as it is stored: code and facts when it has a code, else its message."""
+        return coded(self.code, self.facts) if self.code else self.message
 
 
 class InvalidInput(CalendarspotsError):
@@ -34,8 +70,15 @@ class NotConnected(CalendarspotsError):
 class AudienceContractError(CalendarspotsError):
     """R1/R2/R6: the MailChimp audience is missing, duplicated, renamed or lacks merge fields."""
 
-    def __init__(self, message: str, problems: tuple[str, ...] = ()) -> None:
-        super().__init__(message)
+    def __init__(
+        self,
+        message: str,
+        problems: tuple[str, ...] = (),
+        *,
+        code: str = "",
+        facts: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message, code=code, facts=facts)
         self.problems = problems
 
 

@@ -58,7 +58,9 @@ def validate_timezone(name: str) -> str:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(
-            f"unknown time zone {name!r}: use an IANA name such as 'America/Montreal'"
+            f"unknown time zone {name!r}: use an IANA name such as 'America/Montreal'",
+            code="timezone",
+            facts={"zone": name},
         ) from exc
     return name
 
@@ -76,7 +78,11 @@ class Birthday:
         try:
             date(probe_year, self.month, self.day)
         except ValueError as exc:
-            raise InvalidInput(f"impossible birthday {self.iso()!r}") from exc
+            raise InvalidInput(
+                f"impossible birthday {self.iso()!r}",
+                code="birthday_impossible",
+                facts={"birthday": self.iso()},
+            ) from exc
 
     @classmethod
     def parse(cls, raw: str) -> Birthday | None:
@@ -90,7 +96,11 @@ class Birthday:
         short = re.fullmatch(r"(\d{1,2})-(\d{1,2})", text)
         if short:
             return cls(int(short.group(1)), int(short.group(2)))
-        raise InvalidInput(f"birthday {text!r} is not YYYY-MM-DD or MM-DD")
+        raise InvalidInput(
+            f"birthday {text!r} is not YYYY-MM-DD or MM-DD",
+            code="birthday_format",
+            facts={"birthday": text},
+        )
 
     def mailchimp(self) -> str:
         """MailChimp's birthday merge value is always MM/DD (docs/mailchimp-api.md §3)."""

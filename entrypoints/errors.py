@@ -17,6 +17,7 @@ from calendarspots_mailchimp.core.errors import (
     TooSoon,
     Unauthorized,
 )
+from calendarspots_mailchimp.entrypoints.messages import error_text
 from calendarspots_mailchimp.ports.mailchimp import MailChimpError
 
 # (exception type, CLI exit code, HTTP status); first match wins, so subclasses come first.
@@ -52,6 +53,6 @@ def http_status(exc: BaseException) -> int:
     return 500
 
 
-def one_line(exc: BaseException) -> str:
-    text = exc.message if isinstance(exc, CalendarspotsError) else str(exc)
-    return " ".join(text.split()) or type(exc).__name__
+def one_line(exc: BaseException, lang: str = "en") -> str:
+    """The error on one line, in `lang` when it has a code (entrypoints/messages.py)."""
+    return " ".join(error_text(exc, lang).split()) or type(exc).__name__

@@ -37,7 +37,10 @@ from datetime import UTC
 from typing import Any
 
 from calendarspots_mailchimp.core.activity import ActivityEntry
+from calendarspots_mailchimp.core.errors import CalendarspotsError, decoded
 from calendarspots_mailchimp.core.model import SyncKind
+from calendarspots_mailchimp.core.services.check import CheckResult
+from calendarspots_mailchimp.core.services.client_rows import RowError
 from calendarspots_mailchimp.core.services.connect import Connected, ConnectResult
 from calendarspots_mailchimp.core.services.explain import ClientStory
 from calendarspots_mailchimp.core.services.fleet import FleetView, Glance, Problem
@@ -296,7 +299,7 @@ def _failed_why(d: Details, w: Words) -> str:
         )
     if d.get("code"):
         return error_words(str(d["code"]), d.get("facts") or {}, w) or str(d["error"])
-    return str(d["error"])
+    return reason_words(str(d["error"]), w.lang)
 
 
 def _auth_failed(d: Details, w: Words) -> str:
@@ -471,29 +474,139 @@ def entry_json(entry: ActivityEntry, lang: str = "en") -> dict[str, Any]:
 ERRORS = {
     "no_tenant": N_("no tenant {tenant!r}"),
     "no_client": N_("no client {client!r} in tenant {tenant!r}"),
+    "tenant_id": N_(
+        "tenant id {tenant!r} is not valid: 1-64 letters, digits, '.', '_' or '-', starting "
+        "with a letter or digit"
+    ),
+    "tenant_name": N_("a tenant needs a name (--name)"),
+    "locale": N_("locale {locale!r} is not one of: {choices}"),
+    "timezone": N_("unknown time zone {zone!r}: use an IANA name such as 'America/Montreal'"),
     "not_connected": N_("tenant {tenant!r} is not connected to MailChimp"),
+    "not_connected_run": N_(
+        "tenant {tenant!r} is not connected to MailChimp: run `cs-mailchimp connect {tenant}` "
+        "and have the owner authorize"
+    ),
+    "needs_reauthorization": N_(
+        "tenant {tenant!r} needs re-authorization: MailChimp refused its token; the owner must "
+        "click Authorize again (Settings → Advanced → Newsletters)"
+    ),
+    "revoked": N_(
+        "MailChimp refused the plugin's authorization (it was revoked). The owner must "
+        "authorize again."
+    ),
     "sync_in_progress": N_("tenant {tenant!r} is being synced by another process"),
     "too_soon": N_("a sync ran less than 15 minutes ago: try again in {minutes} min"),
     "link_expired": N_("the authorization link has expired: click Authorize again"),
-    "link_invalid": N_(
-        "this authorization link is not valid (it was altered or comes from another server): "
-        "click Authorize again"
-    ),
-    "locale": N_("locale {locale!r} is not one of: {choices}"),
-    "tenant_name": N_("a tenant needs a name (--name)"),
+    "link_invalid": N_("the authorization link is invalid: start again from Authorize"),
     "now": N_("--now {now!r} is not an ISO-8601 date-time"),
+    "nightly_failed": N_("the nightly sync failed for {n} tenant(s): {tenants}"),
+    "file": N_("cannot read {file}: {error}"),
+    "birthday_impossible": N_("impossible birthday {birthday!r}"),
+    "birthday_format": N_("birthday {birthday!r} is not YYYY-MM-DD or MM-DD"),
+    "check.passed": N_(
+        "the audience {list!r} (id {audience_id}) has EMAIL, FNAME, LNAME and BIRTHDAY"
+    ),
+    "audience.duplicate": N_(
+        "your MailChimp account has {count} audiences named {list!r} (ids {ids}): there must "
+        "be only one. Rename or delete the extra ones in MailChimp, then try again."
+    ),
+    "audience.missing": N_(
+        "no audience named {list!r} in your MailChimp account. In MailChimp, create an "
+        "audience (list) named exactly {list!r}, then authorize again."
+    ),
+    "audience.missing.near": N_(
+        "no audience named {list!r} in your MailChimp account. In MailChimp, create an "
+        "audience (list) named exactly {list!r}, then authorize again. An audience is named "
+        "{near}: rename it to exactly {list!r}."
+    ),
+    "audience.deleted": N_(
+        "the MailChimp audience {list!r} (id {id}) was deleted. Do not delete the {list!r} "
+        "audience: create it again in MailChimp with the fields EMAIL, FNAME, LNAME and "
+        "BIRTHDAY, then authorize again."
+    ),
+    "audience.renamed": N_(
+        "the MailChimp audience {list!r} (id {id}) was renamed to {name!r}. Rename it back to "
+        "exactly {list!r} in MailChimp; the next sync will then go through."
+    ),
+    "audience.fields": N_(
+        "the audience {list!r} does not have the fields the sync needs: {fields}. In MailChimp "
+        "open the audience's Settings → Audience fields and *|MERGE|* tags and add or fix them "
+        "(or run `cs-mailchimp check {tenant} --fix` to add missing ones)."
+    ),
+    "row.columns": N_("expected {expected} columns, found {found}"),
+    "row.no_email": N_("email is empty"),
+    "row.invalid_email": N_(
+        "invalid email address {email!r}: kept, the sync skips this client until the address "
+        "is fixed"
+    ),
+    "row.same_email": N_("duplicate email {email!r} (first on line {first})"),
+    "row.same_id": N_("duplicate client_id {client!r} (first on line {first})"),
+    "row.unreadable": N_("unreadable CSV row ({error})"),
+    "row.address_taken": N_(
+        "client_id {client!r} cannot take {email!r}: client {holder!r} already has that address"
+    ),
 }
+_FIELD_PROBLEM = {
+    "missing": N_("{tag} ({name}, type {type}) is missing"),
+    "wrong-type": N_("{tag} has type {found!r}, it must be {type!r}"),
+}
+
+
+def _facts_for(code: str, facts: Mapping[str, Any], w: Words) -> tuple[str, dict[str, Any]]:
+    """Some codes' facts are lists: worded here (the msgid and the facts it takes)."""
+    out = dict(facts)
+    if code == "audience.missing" and facts.get("near"):
+        out["near"] = ", ".join(repr(str(n)) for n in facts["near"])
+        return ERRORS["audience.missing.near"], out
+    if code == "audience.fields":
+        out["fields"] = "; ".join(
+            w._(_FIELD_PROBLEM.get(str(f.get("problem")), _FIELD_PROBLEM["missing"]), **f)
+            for f in facts.get("fields", [])
+        )
+    return ERRORS[code], out
 
 
 def error_words(code: str, facts: Mapping[str, Any], w: Words) -> str:
     """An error's code and facts in words; '' for a code this table does not know."""
-    msgid = ERRORS.get(code)
-    if msgid is None:
+    if code not in ERRORS:
         return ""
     try:
-        return w._(msgid, **facts)
-    except (KeyError, IndexError, ValueError):
+        msgid, worded_facts = _facts_for(code, facts, w)
+        return w._(msgid, **worded_facts)
+    except (KeyError, IndexError, ValueError, TypeError, AttributeError):
         return ""
+
+
+def reason_words(text: str, lang: str = "en") -> str:
+    """A reason as stored (code and facts, see core.errors.coded) in words; a sentence stored
+    before reasons were codes, as it is."""
+    found = decoded(text)
+    if found is None:
+        return text
+    return error_words(found[0], found[1], translate(lang)) or text
+
+
+def error_text(exc: BaseException, lang: str = "en") -> str:
+    """An exception in the reader's words: its code and facts when it has them."""
+    if isinstance(exc, CalendarspotsError):
+        if exc.code:
+            return error_words(exc.code, exc.facts, translate(lang)) or exc.message
+        return reason_words(exc.message, lang)
+    return str(exc)
+
+
+def check_message(result: CheckResult, lang: str = "en") -> str:
+    """`check`'s outcome in words."""
+    if result.code:
+        return error_words(result.code, result.facts, translate(lang)) or result.message
+    return result.message
+
+
+def row_text(problem: RowError, lang: str = "en") -> str:
+    """A CSV row's problem in words."""
+    if problem.code:
+        return error_words(problem.code, problem.facts, translate(lang)) or problem.reason
+    return problem.reason
 
 
 # -- the end of an authorization (the callback page and its JSON) -------------------------------
@@ -511,7 +624,8 @@ def connect_message(result: ConnectResult, lang: str = "en") -> str:
             if result.sync is not None:
                 bare = failure_message(result.sync, result.list_name, lang)
             return w._("MailChimp is connected, but the initial sync failed: {why}", why=bare)
-        return w._("MailChimp is connected, but the audience does not fit: {why}", why=result.error)
+        why = reason_words(result.error, lang)
+        return w._("MailChimp is connected, but the audience does not fit: {why}", why=why)
     c = result.sync.counts
     counts = {
         "added": w.n_("{n} contact added", "{n} contacts added", c.created),
@@ -628,7 +742,7 @@ def failure_message(report: SyncReport, list_name: str = "calendarspots", lang: 
             "also try)",
             error=report.error,
         )
-    return report.error
+    return reason_words(report.error, lang)
 
 
 def _gone(list_name: str, w: Words) -> str:
@@ -759,7 +873,7 @@ def attention_why(problem: Problem, lang: str = "en") -> str:
     code, facts = str(problem.code), problem.facts
     if code == "reauthorize":
         revoked = w._("MailChimp refused the plugin's authorization (it was revoked).")
-        return revoked if problem.reason in ("", "revoked") else problem.reason
+        return revoked if problem.reason in ("", "revoked") else reason_words(problem.reason, lang)
     if code == "audience_gone":
         return _capital(_gone(str(facts.get("list", "calendarspots")), w))
     if code == "sync_held":
@@ -785,11 +899,11 @@ def attention_why(problem: Problem, lang: str = "en") -> str:
             else w._("Connected, but no sync has succeeded yet.")
         )
         if problem.reason:
-            text = w._(
-                "{text} The last failed sync said: {reason}", text=text, reason=problem.reason
-            )
+            said = reason_words(problem.reason, lang)
+            text = w._("{text} The last failed sync said: {reason}", text=text, reason=said)
         return text
-    return _capital(problem.reason) or w._("The audience does not meet the plugin's needs.")
+    said = _capital(reason_words(problem.reason, lang))
+    return said or w._("The audience does not meet the plugin's needs.")
 
 
 def attention_fix(problem: Problem, lang: str = "en") -> str:
@@ -840,7 +954,7 @@ def attention_json(view: FleetView, lang: str = "en") -> list[dict[str, str]]:
         {
             "tenant": p.tenant_id,
             "code": str(p.code),
-            "reason": p.reason,
+            "reason": reason_words(p.reason),
             "why": attention_why(p, lang),
             "fix": attention_fix(p, lang),
         }

@@ -44,6 +44,8 @@ def find_audience(audiences: list[AudienceSummary], list_name: str) -> AudienceS
             f"your MailChimp account has {len(exact)} audiences named {list_name!r} (ids {ids}): "
             f"there must be only one. Rename or delete the extra ones in MailChimp, then try again.",
             problems=("duplicate-audience",),
+            code="audience.duplicate",
+            facts={"count": len(exact), "list": list_name, "ids": ids},
         )
     folded = list_name.strip().casefold()
     near = [a.name for a in audiences if a.name.strip().casefold() == folded]
@@ -55,6 +57,8 @@ def find_audience(audiences: list[AudienceSummary], list_name: str) -> AudienceS
         f"no audience named {list_name!r} in your MailChimp account. In MailChimp, create an "
         f"audience (list) named exactly {list_name!r}, then authorize again.{hint}",
         problems=("missing-audience",),
+        code="audience.missing",
+        facts={"list": list_name, "near": near},
     )
 
 
@@ -63,6 +67,13 @@ class FieldProblem:
     tag: str
     problem: str  # "missing" | "wrong-type"
     found_type: str = ""
+
+    def facts(self) -> dict[str, str]:
+        wanted = next(f for f in REQUIRED_FIELDS if f.tag == self.tag)
+        return {"tag": self.tag, "problem": self.problem, "found": self.found_type} | {
+            "name": wanted.name,
+            "type": wanted.type,
+        }
 
     def describe(self) -> str:
         wanted = next(f for f in REQUIRED_FIELDS if f.tag == self.tag)
@@ -93,6 +104,20 @@ def describe_field_problems(tenant: Tenant, problems: list[FieldProblem]) -> str
     )
 
 
+def fields_error(tenant: Tenant, problems: list[FieldProblem]) -> AudienceContractError:
+    """R2 broken: the fields the sync needs, missing or of another type."""
+    return AudienceContractError(
+        describe_field_problems(tenant, problems),
+        problems=tuple(p.tag for p in problems),
+        code="audience.fields",
+        facts={
+            "list": tenant.list_name,
+            "tenant": tenant.tenant_id,
+            "fields": [p.facts() for p in problems],
+        },
+    )
+
+
 def check_audience(
     account: MailChimpAccount, tenant: Tenant, list_name: str
 ) -> tuple[Audience, list[FieldProblem]]:
@@ -107,6 +132,8 @@ def check_audience(
                 f"Do not delete the {list_name!r} audience: create it again in MailChimp with "
                 "the fields EMAIL, FNAME, LNAME and BIRTHDAY, then authorize again.",
                 problems=("audience-deleted",),
+                code="audience.deleted",
+                facts={"list": list_name, "id": tenant.audience_id},
             )
         if known.name != list_name:
             raise AudienceContractError(
@@ -114,6 +141,8 @@ def check_audience(
                 f"{known.name!r}. Rename it back to exactly {list_name!r} in MailChimp; the next "
                 "sync will then go through.",
                 problems=("audience-renamed",),
+                code="audience.renamed",
+                facts={"list": list_name, "id": tenant.audience_id, "name": known.name},
             )
     summary = find_audience(audiences, list_name)
     fields = account.merge_fields(summary.audience_id)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from calendarspots_mailchimp.core.errors import AudienceContractError
+from calendarspots_mailchimp.core.errors import AudienceContractError, coded, decoded
 from calendarspots_mailchimp.core.model import ActivityKind, ConnectionState, Tenant
 from calendarspots_mailchimp.core.services import audience as contract
 from calendarspots_mailchimp.core.services.tenancy import (
@@ -25,11 +25,21 @@ REVOKED = (
 
 @dataclass
 class CheckResult:
+    """`code` and `facts` say the outcome (entrypoints/messages.py words them); `message` is
+    the same in English."""
+
     ok: bool
     message: str
     audience_id: str = ""
     problems: list[str] = field(default_factory=list)
     fixed: list[str] = field(default_factory=list)
+    code: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def reason(self) -> str:
+        """The outcome as passed on: code and facts (see core.errors.coded), else message."""
+        return coded(self.code, self.facts) if self.code else self.message
 
     @property
     def revoked(self) -> bool:
@@ -64,10 +74,10 @@ class CheckService:
             self._flag(
                 tenant,
                 ConnectionState.NEEDS_REAUTHORIZATION,
-                REVOKED,
+                "revoked",
                 ActivityKind.AUTHORIZATION_REVOKED,
             )
-            return CheckResult(False, REVOKED, problems=["authorization-revoked"])
+            return CheckResult(False, REVOKED, problems=["authorization-revoked"], code="revoked")
         finally:
             account.close()
 
@@ -78,11 +88,13 @@ class CheckService:
             self._flag(
                 tenant,
                 ConnectionState.NEEDS_ATTENTION,
-                exc.message,
+                exc.reason,
                 ActivityKind.CHECK_FAILED,
                 problems=list(exc.problems),
+                error=exc.message,
             )
-            return CheckResult(False, exc.message, problems=list(exc.problems))
+            codes = list(exc.problems)
+            return CheckResult(False, exc.message, problems=codes, code=exc.code, facts=exc.facts)
         fixed: list[str] = []
         if fix and problems:
             fixed = contract.fix_fields(account, audience.audience_id, problems)
@@ -92,21 +104,26 @@ class CheckService:
                 )
             problems = [p for p in problems if p.tag not in fixed]
         if problems:
-            message = contract.describe_field_problems(tenant, problems)
+            error = contract.fields_error(tenant, problems)
             described = [p.describe() for p in problems]
             self._flag(
                 tenant,
                 ConnectionState.NEEDS_ATTENTION,
-                message,
+                error.reason,
                 ActivityKind.CHECK_FAILED,
                 audience_id=audience.audience_id,
                 problems=described,
+                error=error.message,
             )
-            return CheckResult(False, message, audience.audience_id, described, fixed)
+            found = audience.audience_id
+            return CheckResult(
+                False, error.message, found, described, fixed, error.code, error.facts
+            )
         message = (
             f"the audience {tenant.list_name!r} (id {audience.audience_id}) has EMAIL, "
             "FNAME, LNAME and BIRTHDAY"
         )
+        passed = {"list": tenant.list_name, "audience_id": audience.audience_id}
         with self.uow() as uow:
             current = _adopt(uow, tenant, audience.audience_id)
             state = (
@@ -123,7 +140,7 @@ class CheckService:
                 list_name=tenant.list_name,
             )
             uow.commit()
-        return CheckResult(True, message, audience.audience_id, [], fixed)
+        return CheckResult(True, message, audience.audience_id, [], fixed, "check.passed", passed)
 
     def _flag(
         self,
@@ -141,7 +158,10 @@ class CheckService:
                 current = _adopt(uow, tenant, str(details["audience_id"]))
             uow.tenants.save(current.with_state(state, message))
             if kind == ActivityKind.CHECK_FAILED:
-                details["error"] = message
+                # The reason's code and facts (worded by readers); `error` in English.
+                found = decoded(message)
+                if found is not None:
+                    details["code"], details["facts"] = found
             record(uow.scope(tenant.tenant_id), self.clock.now(), kind, **details)
             uow.commit()
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.core.model import Birthday, Client, is_valid_email, normalize_email
@@ -17,9 +18,14 @@ EXPECTED_HEADER = "email,first_name,last_name,birthday[,client_id]"
 
 @dataclass(frozen=True)
 class RowError:
+    """`code` and `facts` say what is wrong (entrypoints/messages.py words them); `reason` is
+    the same in English."""
+
     line: int
     reason: str
     kept: bool = False  # a warning: the row landed anyway
+    code: str = ""
+    facts: dict[str, Any] = field(default_factory=dict)
 
     def as_json(self) -> dict[str, object]:
         return {"line": self.line, "reason": self.reason}
@@ -57,11 +63,13 @@ class _Rows:
     def read(self, line: int, row: list[str]) -> tuple[ParsedRow | None, list[RowError]]:
         """The row's client (None for a row skipped) and its problems."""
         if len(row) != self.width:
-            return None, [RowError(line, f"expected {self.width} columns, found {len(row)}")]
+            facts = {"expected": self.width, "found": len(row)}
+            why = f"expected {self.width} columns, found {len(row)}"
+            return None, [RowError(line, why, code="row.columns", facts=facts)]
         index = self.index
         email = normalize_email(row[index["email"]])
         if not email:
-            return None, [RowError(line, "email is empty")]
+            return None, [RowError(line, "email is empty", code="row.no_email")]
         problems = []
         if not is_valid_email(email):
             # Kept: the client exists in the business's database whatever its address; the
@@ -72,24 +80,33 @@ class _Rows:
                     f"invalid email address {email!r}: kept, the sync skips this client until "
                     "the address is fixed",
                     kept=True,
+                    code="row.invalid_email",
+                    facts={"email": email},
                 )
             )
         try:
             birthday = Birthday.parse(row[index["birthday"]])
         except InvalidInput as exc:
-            return None, [*problems, RowError(line, exc.message)]
+            error = RowError(line, exc.message, code=exc.code, facts=exc.facts)
+            return None, [*problems, error]
         key = email.lower()
         if key in self.seen_emails:
             first = self.seen_emails[key]
             return None, [
                 *problems,
-                RowError(line, f"duplicate email {email!r} (first on line {first})"),
+                RowError(
+                    line,
+                    f"duplicate email {email!r} (first on line {first})",
+                    code="row.same_email",
+                    facts={"email": email, "first": first},
+                ),
             ]
         client_id = row[index["client_id"]].strip() if "client_id" in index else ""
         if client_id and client_id in self.seen_ids:
             first = self.seen_ids[client_id]
             why = f"duplicate client_id {client_id!r} (first on line {first})"
-            return None, [*problems, RowError(line, why)]
+            same = {"client": client_id, "first": first}
+            return None, [*problems, RowError(line, why, code="row.same_id", facts=same)]
         self.seen_emails[key] = line
         if client_id:
             self.seen_ids[client_id] = line
@@ -118,7 +135,10 @@ def parse_rows(text: str) -> tuple[list[ParsedRow], list[RowError]]:
         except StopIteration:
             break
         except csv.Error as exc:
-            errors.append(RowError(line, f"unreadable CSV row ({exc})"))
+            facts = {"error": str(exc)}
+            errors.append(
+                RowError(line, f"unreadable CSV row ({exc})", code="row.unreadable", facts=facts)
+            )
             continue
         if not any(cell.strip() for cell in row):
             continue

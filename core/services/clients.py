@@ -93,6 +93,12 @@ def _without_conflicts(
                     row.line,
                     f"client_id {row.client.client_id!r} cannot take {row.client.email!r}: "
                     f"client {holder!r} already has that address",
+                    code="row.address_taken",
+                    facts={
+                        "client": row.client.client_id,
+                        "email": row.client.email,
+                        "holder": holder,
+                    },
                 )
             )
     return clients, errors

@@ -134,7 +134,9 @@ class ConnectService:
             before = uow.tenants.get(tenant_id)
             old_token = uow.scope(tenant_id).token.get()
         if before is None:
-            raise NotFound(f"no tenant {tenant_id!r}")
+            raise NotFound(
+                f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
+            )
         switch = is_account_switch(before, meta, account_id)
         if switch:
             # The old account's webhook would call us for an audience we no longer serve.
@@ -192,7 +194,7 @@ class ConnectService:
         list_name = load_tenant(self.uow, tenant_id).list_name
         check = self.check.check(tenant_id, fix=False, rediscover=True)
         if not check.ok:
-            return ConnectResult(False, Connected.CHECK_FAILED, tenant_id, check.message, list_name)
+            return ConnectResult(False, Connected.CHECK_FAILED, tenant_id, check.reason, list_name)
         report = self.sync.sync(tenant_id, SyncKind.INITIAL, audience_checked=True)
         if not report.ok:
             return ConnectResult(False, Connected.SYNC_FAILED, tenant_id, "", list_name, report)

@@ -44,7 +44,11 @@ class DisconnectService:
         with self.uow() as uow:
             has_token = uow.scope(tenant_id).token.get() is not None
         if not has_token:
-            raise NotConnected(f"tenant {tenant_id!r} is not connected to MailChimp")
+            raise NotConnected(
+                f"tenant {tenant_id!r} is not connected to MailChimp",
+                code="not_connected",
+                facts={"tenant": tenant_id},
+            )
         removed, error = self._remove_webhooks(tenant)
         with self.uow() as uow:
             scope = uow.scope(tenant_id)

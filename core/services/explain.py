@@ -64,7 +64,11 @@ class ExplainClient:
         tenant = load_tenant(self.uow, tenant_id)
         client = self._find(tenant_id, key.strip())
         if client is None:
-            raise NotFound(f"no client {key.strip()!r} in tenant {tenant_id!r}")
+            raise NotFound(
+                f"no client {key.strip()!r} in tenant {tenant_id!r}",
+                code="no_client",
+                facts={"client": key.strip(), "tenant": tenant_id},
+            )
         with self.uow() as uow:
             ledger = uow.scope(tenant_id).ledger
             entry = ledger.get_many([client.client_id]).get(client.client_id)

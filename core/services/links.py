@@ -69,9 +69,13 @@ class StartLinks:
         try:
             claims = read_link_token(token, self.settings.secret_key, self.clock.now())
         except AuthorizationError as exc:
-            raise NotFound(f"no tenant {tenant_id!r}") from exc
+            raise NotFound(
+                f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
+            ) from exc
         if claims.tenant_id != tenant_id:
-            raise NotFound(f"no tenant {tenant_id!r}")
+            raise NotFound(
+                f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
+            )
         url = self.authorize_url(tenant_id)
         with self.uow() as uow:
             first_use = uow.oauth_states.use(
@@ -79,7 +83,9 @@ class StartLinks:
             )
             uow.commit()
         if not first_use:
-            raise NotFound(f"no tenant {tenant_id!r}")
+            raise NotFound(
+                f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
+            )
         return url
 
     def _ready(self, tenant_id: str) -> None:

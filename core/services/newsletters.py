@@ -83,7 +83,9 @@ class OwnerPage:
         with self.uow() as uow:
             tenant = uow.tenants.get(tenant_id)
             if tenant is None:
-                raise NotFound(f"no tenant {tenant_id!r}")
+                raise NotFound(
+                    f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
+                )
             updated = replace(tenant, double_opt_in=on)
             uow.tenants.save(updated)
             uow.commit()
@@ -97,7 +99,11 @@ class OwnerPage:
             wait = runs[0].started_at + SYNC_NOW_EVERY - self.clock.now()
             if wait > timedelta(0):
                 minutes = int(wait.total_seconds() // 60) + 1
-                raise TooSoon(f"a sync ran less than 15 minutes ago: try again in {minutes} min")
+                raise TooSoon(
+                    f"a sync ran less than 15 minutes ago: try again in {minutes} min",
+                    code="too_soon",
+                    facts={"minutes": minutes},
+                )
 
 
 def _problems(tenant: Tenant) -> list[dict[str, str]]:

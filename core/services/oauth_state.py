@@ -59,19 +59,21 @@ def _sign(tenant_id: str, key: bytes, now: datetime, ttl: int) -> str:
 def _verify(token: str, key: bytes, now: datetime) -> StateClaims:
     body, _, sig = token.partition(".")
     if not body or not body.isascii() or not sig.isascii():
-        raise AuthorizationError(_INVALID)
+        raise AuthorizationError(_INVALID, code="link_invalid")
     expected = _b64(hmac.new(key, body.encode("ascii"), hashlib.sha256).digest())
     if not hmac.compare_digest(sig.encode("ascii"), expected.encode("ascii")):
-        raise AuthorizationError(_INVALID)
+        raise AuthorizationError(_INVALID, code="link_invalid")
     try:
         payload = json.loads(_unb64(body))
         claims = StateClaims(
             str(payload["t"]), str(payload["n"]), datetime.fromtimestamp(int(payload["e"]), UTC)
         )
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError, OSError) as exc:
-        raise AuthorizationError(_INVALID) from exc
+        raise AuthorizationError(_INVALID, code="link_invalid") from exc
     if now > claims.expires_at:
-        raise AuthorizationError("the authorization link has expired: click Authorize again")
+        raise AuthorizationError(
+            "the authorization link has expired: click Authorize again", code="link_expired"
+        )
     return claims
 
 

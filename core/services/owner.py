@@ -69,7 +69,9 @@ class OwnerAccess:
         tenant's link raises NotFound, as an unknown tenant does, and writes nothing."""
         claims = self._claims(OWNER_LINK, token)
         if claims is None or claims.tenant_id != tenant_id:
-            raise NotFound(f"no tenant {tenant_id!r}")
+            raise NotFound(
+                f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
+            )
         load_tenant(self.uow, tenant_id)
         with self.uow() as uow:
             first = uow.oauth_states.use(
@@ -77,7 +79,9 @@ class OwnerAccess:
             )
             uow.commit()
         if not first:
-            raise NotFound(f"no tenant {tenant_id!r}")
+            raise NotFound(
+                f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
+            )
         cookie, expires_at = sign_token(
             OWNER_SESSION,
             tenant_id,

@@ -18,7 +18,7 @@ def load_tenant(uow: UnitOfWorkFactory, tenant_id: str) -> Tenant:
     with uow() as unit:
         tenant = unit.tenants.get(tenant_id)
     if tenant is None:
-        raise NotFound(f"no tenant {tenant_id!r}")
+        raise NotFound(f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id})
     return tenant
 
 
@@ -57,14 +57,18 @@ class Accounts:
         if tenant.state == ConnectionState.NEEDS_REAUTHORIZATION:
             raise NotConnected(
                 f"tenant {tenant.tenant_id!r} needs re-authorization: MailChimp refused its "
-                "token; the owner must click Authorize again (Settings → Advanced → Newsletters)"
+                "token; the owner must click Authorize again (Settings → Advanced → Newsletters)",
+                code="needs_reauthorization",
+                facts={"tenant": tenant.tenant_id},
             )
         with self.uow() as unit:
             ciphertext = unit.scope(tenant.tenant_id).token.get()
         if ciphertext is None or not tenant.api_endpoint:
             raise NotConnected(
                 f"tenant {tenant.tenant_id!r} is not connected to MailChimp: run "
-                f"`cs-mailchimp connect {tenant.tenant_id}` and have the owner authorize"
+                f"`cs-mailchimp connect {tenant.tenant_id}` and have the owner authorize",
+                code="not_connected_run",
+                facts={"tenant": tenant.tenant_id},
             )
         return self.connector.account(
             tenant.api_endpoint, self.box.decrypt(ciphertext), tenant.account_id

@@ -42,12 +42,18 @@ class Tenants:
         if not _TENANT_ID.match(cmd.tenant_id):
             raise InvalidInput(
                 f"tenant id {cmd.tenant_id!r} is not valid: 1-64 letters, digits, '.', '_' or "
-                "'-', starting with a letter or digit"
+                "'-', starting with a letter or digit",
+                code="tenant_id",
+                facts={"tenant": cmd.tenant_id},
             )
         if not cmd.name.strip():
-            raise InvalidInput("a tenant needs a name (--name)")
+            raise InvalidInput("a tenant needs a name (--name)", code="tenant_name")
         if cmd.locale not in LOCALES:
-            raise InvalidInput(f"locale {cmd.locale!r} is not one of: {', '.join(LOCALES)}")
+            raise InvalidInput(
+                f"locale {cmd.locale!r} is not one of: {', '.join(LOCALES)}",
+                code="locale",
+                facts={"locale": cmd.locale, "choices": ", ".join(LOCALES)},
+            )
         tenant = Tenant(
             tenant_id=cmd.tenant_id,
             name=cmd.name.strip(),

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, language, words
 from calendarspots_mailchimp.entrypoints.container import runtime
 from calendarspots_mailchimp.entrypoints.messages import entry_json, render
 
@@ -31,8 +31,9 @@ def show_activity(
 
         def text() -> None:
             if not entries:
-                typer.echo("no activity yet")
+                typer.echo(words()._("no activity yet"))
             for e in entries:
-                typer.echo(f"{e.at.isoformat(timespec='seconds')}  {e.kind!s:<30} {render(e)}")
+                said = render(e, language())
+                typer.echo(f"{e.at.isoformat(timespec='seconds')}  {e.kind!s:<30} {said}")
 
-        emit([entry_json(e) for e in entries], as_json, text)
+        emit([entry_json(e, language()) for e in entries], as_json, text)

@@ -9,9 +9,9 @@ import typer
 
 from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.core.model import Client
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, language, words
 from calendarspots_mailchimp.entrypoints.container import runtime
-from calendarspots_mailchimp.entrypoints.messages import explain_json, explain_lines
+from calendarspots_mailchimp.entrypoints.messages import explain_json, explain_lines, row_text
 
 app = typer.Typer(
     help="The embedded client directory (used when no host platform plugs in its own).",
@@ -44,17 +44,28 @@ def import_(
         try:
             data = file.read_bytes()
         except OSError as exc:
-            raise InvalidInput(f"cannot read {file}: {exc.strerror}") from exc
+            raise InvalidInput(
+                f"cannot read {file}: {exc.strerror}",
+                code="file",
+                facts={"file": str(file), "error": exc.strerror},
+            ) from exc
         report = runtime().clients().import_csv(tenant, data)
 
         def text() -> None:
-            warned = f", {len(report.warnings)} kept with a warning" if report.warnings else ""
-            typer.echo(
-                f"{report.added} clients added, {report.updated} updated, "
-                f"{len(report.errors)} rows skipped{warned}"
+            w = words()
+            said = w._(
+                "{added}, {updated}, {skipped}",
+                added=w.n_("{n} client added", "{n} clients added", report.added),
+                updated=w.n_("{n} updated", "{n} updated", report.updated),
+                skipped=w.n_("{n} row skipped", "{n} rows skipped", len(report.errors)),
             )
+            if report.warnings:
+                kept = len(report.warnings)
+                said += w.n_(", {n} kept with a warning", ", {n} kept with a warning", kept)
+            typer.echo(said)
             for problem in sorted(report.errors + report.warnings, key=lambda p: p.line):
-                typer.echo(f"line {problem.line}: {problem.reason}", err=True)
+                why = row_text(problem, language())
+                typer.echo(w._("line {line}: {why}", line=problem.line, why=why), err=True)
 
         emit(report.as_json(), as_json, text)
 
@@ -91,7 +102,7 @@ def explain(
         story = runtime().explain_client().explain(tenant, client)
 
         def text() -> None:
-            for line in explain_lines(story):
+            for line in explain_lines(story, language()):
                 typer.echo(line)
 
-        emit(explain_json(story, client_json(story.client)), as_json, text)
+        emit(explain_json(story, client_json(story.client), language()), as_json, text)

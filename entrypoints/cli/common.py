@@ -41,7 +41,7 @@ def failures() -> Iterator[None]:
     except typer.Exit:
         raise
     except Exception as exc:
-        typer.echo(f"error: {one_line(exc)}", err=True)
+        typer.echo(f"error: {one_line(exc, language())}", err=True)
         raise typer.Exit(exit_code(exc)) from None
 
 
@@ -53,7 +53,9 @@ def schedule_instant(now: str, clock: Clock) -> datetime:
     try:
         at = datetime.fromisoformat(now)
     except ValueError as exc:
-        raise InvalidInput(f"--now {now!r} is not an ISO-8601 date-time") from exc
+        raise InvalidInput(
+            f"--now {now!r} is not an ISO-8601 date-time", code="now", facts={"now": now}
+        ) from exc
     return (at if at.tzinfo else at.replace(tzinfo=UTC)).astimezone(UTC)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from calendarspots_mailchimp.entrypoints.cli.common import failures
+from calendarspots_mailchimp.entrypoints.cli.common import failures, words
 from calendarspots_mailchimp.entrypoints.container import runtime
 
 app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
@@ -20,12 +20,21 @@ def upgrade() -> None:
         with container.uow()() as uow:
             uow.tenants.list()
         after = _revision(container.settings().database_url)
+        w = words()
         if before == after:
-            typer.echo(f"database schema is up to date (revision {after or 'unknown'})")
+            revision = after or w._("unknown")
+            typer.echo(
+                w._("database schema is up to date (revision {revision})", revision=revision)
+            )
         elif before is None:
-            typer.echo(f"database schema created (revision {after})")
+            typer.echo(w._("database schema created (revision {revision})", revision=after))
         else:
-            typer.echo(f"database schema upgraded from revision {before} to {after}")
+            said = w._(
+                "database schema upgraded from revision {before} to {after}",
+                before=before,
+                after=after,
+            )
+            typer.echo(said)
 
 
 def _revision(url: str) -> str | None:

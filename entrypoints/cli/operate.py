@@ -21,10 +21,18 @@ from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
 from calendarspots_mailchimp.core.services.owner import OwnerLink
 from calendarspots_mailchimp.core.services.sync import SyncReport
 from calendarspots_mailchimp.core.services.sync.report import Failure
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant
+from calendarspots_mailchimp.entrypoints.cli.common import (
+    emit,
+    failures,
+    language,
+    schedule_instant,
+    words,
+)
 from calendarspots_mailchimp.entrypoints.container import runtime
+from calendarspots_mailchimp.entrypoints.i18n import N_
 from calendarspots_mailchimp.entrypoints.messages import (
     attention_json,
+    check_message,
     night_message,
     plan_lines,
     reason_text,
@@ -61,9 +69,9 @@ def _emit_link(link: StartLink | OwnerLink, as_json: bool) -> None:
 
     def text() -> None:
         typer.echo(link.url)
-        typer.echo(
-            f"One use, valid until {link.expires_at:%Y-%m-%d %H:%M} UTC (15 minutes).", err=True
-        )
+        until = f"{link.expires_at:%Y-%m-%d %H:%M}"
+        said = words()._("One use, valid until {until} UTC (15 minutes).", until=until)
+        typer.echo(said, err=True)
 
     emit(link.as_json(), as_json, text)
 
@@ -78,14 +86,20 @@ def disconnect(
         result = runtime().disconnect_service().disconnect(tenant)
 
         def text() -> None:
-            removed = "webhook removed" if result.webhooks_removed else "no webhook to remove"
-            typer.echo(f"tenant {tenant} disconnected ({removed})")
-            if result.error:
+            w = words()
+            if result.webhooks_removed:
+                typer.echo(w._("tenant {tenant} disconnected (webhook removed)", tenant=tenant))
+            else:
                 typer.echo(
-                    f"warning: the webhook could not be removed ({result.error}): delete it "
-                    "in MailChimp (Audience → Settings → Webhooks)",
-                    err=True,
+                    w._("tenant {tenant} disconnected (no webhook to remove)", tenant=tenant)
                 )
+            if result.error:
+                warning = w._(
+                    "the webhook could not be removed ({error}): delete it in MailChimp "
+                    "(Audience → Settings → Webhooks)",
+                    error=result.error,
+                )
+                typer.echo(f"warning: {warning}", err=True)
 
         emit(result.as_json(), as_json, text)
 
@@ -104,26 +118,35 @@ def check(
         emit(
             result.as_json(),
             as_json,
-            lambda: typer.echo(("ok: " if result.ok else "") + result.message),
+            lambda: typer.echo(("ok: " if result.ok else "") + check_message(result, language())),
         )
         if not result.ok:
-            raise (NotConnected if result.revoked else AudienceContractError)(result.message)
+            kind = NotConnected if result.revoked else AudienceContractError
+            raise kind(result.message, code=result.code, facts=result.facts)
+
+
+_WOULD = {
+    "create": N_("  would create: {line}"),
+    "update": N_("  would update: {line}"),
+    "skip": N_("  would skip: {line}"),
+}
 
 
 def _print_report(report: SyncReport) -> None:
-    typer.echo(report_message(report))
+    lang, w = language(), words()
+    typer.echo(report_message(report, lang))
     if report.dry_run:
-        plan = plan_lines(report)
+        plan = plan_lines(report, lang)
         for line in plan["webhook"]:
             typer.echo(f"  {line}")
         for line in plan["opt_out"]:
-            typer.echo(f"  would mark in the client database: {line}")
+            typer.echo(w._("  would mark in the client database: {line}", line=line))
         for bucket in ("create", "update", "skip"):
             for line in plan[bucket]:
-                typer.echo(f"  would {bucket}: {line}")
+                typer.echo(w._(_WOULD[bucket], line=line))
     else:
         for problem in report.problems[:50]:
-            typer.echo(f"  {problem.email}: {reason_text(problem.code)}")
+            typer.echo(f"  {problem.email}: {reason_text(problem.code, lang)}")
 
 
 @app.command("sync")
@@ -159,28 +182,29 @@ def sync(
                 transient=True,
                 disable=not console.is_terminal,
             ) as bar:
-                task = bar.add_task("checking the audience", total=None)
+                w = words()
+                task = bar.add_task(w._("checking the audience"), total=None)
 
                 def progress(stage: str, n: int) -> None:
                     text = {
-                        "backfill": "reading changes from MailChimp",
-                        "plan": "comparing clients with the ledger",
-                    }.get(stage, f"{n} contacts sent")
+                        "backfill": w._("reading changes from MailChimp"),
+                        "plan": w._("comparing clients with the ledger"),
+                    }.get(stage) or w.n_("{n} contact sent", "{n} contacts sent", n)
                     bar.update(task, description=text)
 
                 report = service.sync(
                     tenant, kind, full=full, dry_run=dry_run, progress=progress, confirm=confirm
                 )
-        emit(report_json(report), as_json, lambda: _print_report(report))
+        emit(report_json(report, language()), as_json, lambda: _print_report(report))
         if not report.ok:
             if report.held is not None:
-                raise SyncHeld(report_message(report))
+                raise SyncHeld(report_message(report, language()))
             failure: dict[Failure | None, type[CalendarspotsError]] = {
                 Failure.CONTRACT: AudienceContractError,
                 Failure.AUDIENCE_GONE: AudienceContractError,
                 Failure.REVOKED: NotConnected,
             }
-            raise failure.get(report.failure, SyncFailed)(report_message(report))
+            raise failure.get(report.failure, SyncFailed)(report_message(report, language()))
 
 
 @app.command("nightly")
@@ -205,7 +229,8 @@ def nightly(
                 mark = (
                     "ok" if outcome.ok else "FAILED" if outcome.night == "failed" else outcome.night
                 )
-                typer.echo(f"{outcome.tenant_id}: {mark}: {night_message(outcome)}")
+                said = night_message(outcome, language())
+                typer.echo(f"{outcome.tenant_id}: {mark}: {said}")
 
         results = container.nightly_service().run(instant, on_result=show)
         data = {
@@ -216,7 +241,7 @@ def nightly(
                     "ok": o.ok,
                     **({"busy": True} if o.busy else {}),
                     **({"held": True} if o.night == "held" else {}),
-                    "message": night_message(o),
+                    "message": night_message(o, language()),
                     **({"counts": o.report.counts.as_dict()} if o.report else {}),
                 }
                 for o in results
@@ -224,18 +249,25 @@ def nightly(
         }
         # No silence: whatever needs someone is said at every run, due or not (on stderr, and
         # in the JSON), so a cron job's mail tells it; a held tenant is among them.
-        attention = attention_json(container.fleet_status().view())
+        attention = attention_json(container.fleet_status().view(), language())
         data["attention"] = attention
-        emit(data, as_json, lambda: None if results else typer.echo("no tenant is due"))
+        none = words()._("no tenant is due")
+        emit(data, as_json, lambda: None if results else typer.echo(none))
         # A tenant another process is syncing right now is not a failure: a later run of
         # the night takes it if that sync did not finish the night.
         if not as_json:
             for item in attention:
-                typer.echo(
-                    f"attention: {item['tenant']}: {item['why']} Fix: {item['fix']}", err=True
+                said = words()._(
+                    "attention: {tenant}: {why} Fix: {fix}",
+                    tenant=item["tenant"],
+                    why=item["why"],
+                    fix=item["fix"],
                 )
+                typer.echo(said, err=True)
         failed = [o.tenant_id for o in results if o.night == "failed"]
         if failed:
             raise SyncFailed(
-                f"the nightly sync failed for {len(failed)} tenant(s): {', '.join(failed)}"
+                f"the nightly sync failed for {len(failed)} tenant(s): {', '.join(failed)}",
+                code="nightly_failed",
+                facts={"n": len(failed), "tenants": ", ".join(failed)},
             )

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from calendarspots_mailchimp.core.services.tenants import AddTenant, tenant_json
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, words
 from calendarspots_mailchimp.entrypoints.container import runtime
 
 app = typer.Typer(help="Add and list tenants (businesses).", no_args_is_help=True)
@@ -49,7 +49,11 @@ def add(
             tenant, name, timezone, double_opt_in, archive_removed, locale=locale.strip().lower()
         )
         created = runtime().tenants().add(command)
-        emit(tenant_json(created), as_json, lambda: typer.echo(f"tenant {created.tenant_id} added"))
+        emit(
+            tenant_json(created),
+            as_json,
+            lambda: typer.echo(words()._("tenant {tenant} added", tenant=created.tenant_id)),
+        )
 
 
 @app.command("list")
@@ -60,7 +64,7 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
 
         def text() -> None:
             if not tenants:
-                typer.echo("no tenants")
+                typer.echo(words()._("no tenants"))
             for t in tenants:
                 typer.echo(f"{t.tenant_id}\t{t.name}\t{t.timezone}\t{t.state.value}")
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant, words
 from calendarspots_mailchimp.entrypoints.container import runtime
 
 # Top-level commands: main.py adds this app without a name.
@@ -89,5 +89,12 @@ def enqueue(
         emit(
             {"now": instant.isoformat(), "queue": celery.conf.task_default_queue, "sent": sent},
             as_json,
-            lambda: typer.echo(f"{len(sent)} tenant(s) enqueued: {', '.join(sent) or '-'}"),
+            lambda: typer.echo(
+                words().n_(
+                    "{n} tenant enqueued: {tenants}",
+                    "{n} tenants enqueued: {tenants}",
+                    len(sent),
+                    tenants=", ".join(sent) or "-",
+                )
+            ),
         )

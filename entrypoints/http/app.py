@@ -171,7 +171,7 @@ def create_app(container: Container) -> Starlette:
             if wants_json(request):
                 return JSONResponse({"ok": False, "message": one_line(exc)}, status_code=status)
             return HTMLResponse(
-                pages.callback_page("failed", one_line(exc), lang), status_code=status
+                pages.callback_page("failed", one_line(exc, lang), lang), status_code=status
             )
         if wants_json(request):
             # JSON speaks English unless `?lang=` asks otherwise (a machine's stable words).

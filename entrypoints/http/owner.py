@@ -28,6 +28,7 @@ from calendarspots_mailchimp.entrypoints.http.access import (
     wants_json,
 )
 from calendarspots_mailchimp.entrypoints.http.owner_html import newsletters_page
+from calendarspots_mailchimp.entrypoints.i18n import N_, translate
 from calendarspots_mailchimp.entrypoints.messages import report_message
 
 ACTIONS = ("authorize", "check", "sync", "confirm", "disconnect", "double-opt-in")
@@ -83,33 +84,45 @@ def owner_routes(container: Container) -> list[Route]:
         if who == "owner":
             session = request.cookies.get(SESSION_COOKIE, "")
             if not container.owner_access().csrf_ok(session, str(form.get("csrf", ""))):
-                expired = "the form has expired: reload the page"
-                return await _answer(request, tenant_id, 403, expired)
+                return await _answer(request, tenant_id, 403, EXPIRED)
         try:
             result = await run_in_threadpool(_do, container, tenant_id, action, dict(form))
         except CalendarspotsError as exc:
-            return await _answer(request, tenant_id, http_status(exc), one_line(exc))
+            return await _answer(request, tenant_id, http_status(exc), exc)
         if isinstance(result, str):  # authorize: off to MailChimp
             return RedirectResponse(result, status_code=303)
         if wants_json(request):
             return JSONResponse({"ok": True, "action": action, **result})
         return RedirectResponse(f"/tenants/{tenant_id}/newsletters?done={action}", status_code=303)
 
-    async def _answer(request: Request, tenant_id: str, status: int, error: str) -> Response:
+    async def _answer(
+        request: Request, tenant_id: str, status: int, error: CalendarspotsError | str
+    ) -> Response:
+        """`error`: an exception (worded from its code) or a msgid, in the reader's language
+        on the page; English in JSON."""
+
+        def said(lang: str) -> str:
+            if isinstance(error, str):
+                return translate(lang)._(error)
+            return one_line(error, lang)
+
         if wants_json(request):
-            return JSONResponse({"ok": False, "error": error}, status_code=status)
+            return JSONResponse({"ok": False, "error": said("en")}, status_code=status)
         try:
             tenant = await run_in_threadpool(container.tenants().get, tenant_id)
             locale = tenant.locale
         except NotFound:
             locale = "en"
         lang = pages.language(request, locale)
-        return HTMLResponse(pages.problem_page(error, lang, tenant_id), status_code=status)
+        return HTMLResponse(pages.problem_page(said(lang), lang, tenant_id), status_code=status)
 
     return [
         Route("/tenants/{tenant_id}/newsletters", page, methods=["GET"]),
         Route("/tenants/{tenant_id}/newsletters/{action}", act, methods=["POST"]),
     ]
+
+
+EXPIRED = N_("the form has expired: reload the page")
 
 
 def _do(container: Container, tenant_id: str, action: str, form: dict[str, Any]) -> Any:

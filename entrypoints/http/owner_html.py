@@ -8,7 +8,7 @@ from html import escape
 from calendarspots_mailchimp.core.model import ConnectionState
 from calendarspots_mailchimp.core.services.newsletters import PageView
 from calendarspots_mailchimp.entrypoints.i18n import N_, Words, translate
-from calendarspots_mailchimp.entrypoints.messages import reason_text
+from calendarspots_mailchimp.entrypoints.messages import reason_text, reason_words
 
 # Each role's English msgid; the French is in the catalog (entrypoints/locales).
 WORDS: dict[str, str] = {
@@ -94,7 +94,6 @@ def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> st
         "account": t.account_name,
         "list": t.list_name,
         "n": tr.n_("{n} contact", "{n} contacts", view.contacts),
-        "why": t.state_reason,
     }
     klass = (
         "warn"
@@ -110,7 +109,8 @@ def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> st
         parts.append(_form(t.tenant_id, "authorize", w[label], csrf))
     else:
         if state == ConnectionState.NEEDS_ATTENTION and t.state_reason not in ("", "held"):
-            parts.append(f'<p class="warn">{escape(t.state_reason)}</p>')
+            why = reason_words(t.state_reason, lang)
+            parts.append(f'<p class="warn">{escape(why)}</p>')
         if t.state_reason == "held":
             parts.append(f'<p class="warn">{escape(w["held"])}</p>')
             parts.append(_form(t.tenant_id, "confirm", w["confirm"], csrf))

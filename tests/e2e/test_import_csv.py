@@ -151,7 +151,7 @@ def test_text_output_reports_each_bad_line_on_stderr(world: World, tmp_path: Pat
     result = world.cli("clients", "import", "salon", path)
     assert result.exit_code == 0
     assert result.stdout.strip() == (
-        "2 clients added, 0 updated, 1 rows skipped, 1 kept with a warning"
+        "2 clients added, 0 updated, 1 row skipped, 1 kept with a warning"
     )
     assert result.stderr.splitlines() == [
         "line 3: invalid email address 'nope': kept, the sync skips this client until the "

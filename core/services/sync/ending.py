@@ -139,7 +139,7 @@ class Ending:
 
     def contract_broken(self, exc: AudienceContractError | AudienceNotFound) -> SyncReport:
         if isinstance(exc, AudienceContractError):
-            failure, error = Failure.CONTRACT, exc.message
+            failure, error = Failure.CONTRACT, exc.reason  # code and facts: worded by readers
         else:
             failure, error = Failure.AUDIENCE_GONE, ""
         if not self.dry_run:
@@ -150,7 +150,7 @@ class Ending:
 
     def trouble(self, exc: MailChimpError | CalendarspotsError) -> SyncReport:
         if isinstance(exc, CalendarspotsError):
-            failure, error = Failure.ERROR, exc.message
+            failure, error = Failure.ERROR, exc.reason
         else:
             failure, error = Failure.MAILCHIMP, str(exc)
         if not self.dry_run:

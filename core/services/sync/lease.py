@@ -77,7 +77,11 @@ def start(
     now = clock.now()
     with uow() as unit:
         if not _acquire(unit.scope(tenant_id), holder, now):
-            raise SyncInProgress(f"tenant {tenant_id!r} is being synced by another process")
+            raise SyncInProgress(
+                f"tenant {tenant_id!r} is being synced by another process",
+                code="sync_in_progress",
+                facts={"tenant": tenant_id},
+            )
         if kind == SyncKind.NIGHTLY:
             # Two schedulers may both have found the tenant due: the one that gets the
             # lease second must see the night is done (R4: once per local night).

@@ -193,8 +193,5 @@ def _checked_audience(account: MailChimpAccount, tenant: Tenant, trusted: bool) 
         return Audience(tenant.audience_id, tenant.list_name)
     audience, problems = contract.check_audience(account, tenant, tenant.list_name)
     if problems:
-        raise AudienceContractError(
-            contract.describe_field_problems(tenant, problems),
-            problems=tuple(p.tag for p in problems),
-        )
+        raise contract.fields_error(tenant, problems)
     return audience

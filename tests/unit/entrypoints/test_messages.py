@@ -23,7 +23,18 @@ EXAMPLES: dict[ActivityKind, dict[str, Any]] = {
     ActivityKind.AUTHORIZATION_DISCONNECTED: {"webhooks_removed": 1, "error": ""},
     ActivityKind.AUTHORIZATION_FAILED: {"reason": "denied", "error": "access_denied"},
     ActivityKind.CHECK_PASSED: {"audience_id": "L1", "list_name": "calendarspots"},
-    ActivityKind.CHECK_FAILED: {"error": "the audience lacks BIRTHDAY", "problems": []},
+    ActivityKind.CHECK_FAILED: {
+        "error": "the audience lacks BIRTHDAY",
+        "problems": [],
+        "code": "audience.fields",
+        "facts": {
+            "list": "calendarspots",
+            "tenant": "salon",
+            "fields": [
+                {"tag": "BIRTHDAY", "problem": "missing", "name": "Birthday", "type": "birthday"}
+            ],
+        },
+    },
     ActivityKind.CHECK_FIXED: {"fields": ["BIRTHDAY"]},
     ActivityKind.WEBHOOK_INSTALLED: {"webhook_id": "w1"},
     ActivityKind.WEBHOOK_REPAIRED: {
@@ -35,7 +46,7 @@ EXAMPLES: dict[ActivityKind, dict[str, Any]] = {
     ActivityKind.WEBHOOK_FAILED: {"error": "URL not reachable", "public_url": "https://x.example"},
     ActivityKind.SYNC_SUCCEEDED: {"run": "nightly", "counts": COUNTS, "webhook_problem": False},
     ActivityKind.SYNC_PARTIAL: {"run": "nightly", "counts": COUNTS, "webhook_problem": True},
-    ActivityKind.SYNC_FAILED: {"error": "MailChimp did not answer", "run": "manual"},
+    ActivityKind.SYNC_FAILED: {"error": "HTTP 503", "failure": "mailchimp", "run": "manual"},
     ActivityKind.SYNC_HELD: {
         "tenant": "salon",
         "members": 100,
@@ -77,9 +88,7 @@ def test_every_kind_the_core_records_has_an_english_sentence() -> None:
         assert text and "{" not in text, (kind, text)  # "" would be a template that failed
 
 
-# check.failed / sync.failed with a bare stored error: worded from their code (point 3).
-WORDED = set(ActivityKind) - {ActivityKind.CONTACT_REJECTED, ActivityKind.CHECK_FAILED}
-WORDED -= {ActivityKind.SYNC_FAILED}
+WORDED = set(ActivityKind) - {ActivityKind.CONTACT_REJECTED}  # no longer written
 
 
 @pytest.mark.parametrize("kind", sorted(WORDED))
@@ -162,3 +171,17 @@ def test_a_sync_report_is_worded_here() -> None:
         "MailChimp did not answer well (HTTP 503); the nightly sync tries again later tonight"
     )
     assert report_json(down)["failure"] == "mailchimp"
+
+
+def test_an_error_is_a_code_worded_in_the_reader_s_language() -> None:
+    from calendarspots_mailchimp.core.errors import NotFound, coded
+    from calendarspots_mailchimp.entrypoints.errors import one_line
+    from calendarspots_mailchimp.entrypoints.messages import reason_words
+
+    missing = NotFound("no tenant 'x'", code="no_tenant", facts={"tenant": "x"})
+    assert one_line(missing) == "no tenant 'x'"
+    assert one_line(missing, "fr") == "aucune entreprise « x »"
+    stored = coded("audience.renamed", {"list": "calendarspots", "id": "L1", "name": "Old"})
+    assert reason_words(stored).startswith("the MailChimp audience 'calendarspots' (id L1) was")
+    assert reason_words(stored, "fr").startswith("la liste MailChimp « calendarspots » (id L1)")
+    assert reason_words("a sentence stored before") == "a sentence stored before"

@@ -89,8 +89,13 @@ def test_a_failed_night_and_a_night_not_run_are_told_apart(fakes: Fakes) -> None
     assert [(p.code, p.facts) for p in anne.problems] == [
         (Attention.AUDIENCE, {"list": "calendarspots"})
     ]
-    assert "was deleted" in anne.problems[0].reason
+    # The reason is a code with its facts; the entry points word it.
+    assert anne.problems[0].reason.startswith("audience.deleted ")
     assert audience.audience_id in anne.problems[0].reason
+    from calendarspots_mailchimp.entrypoints.messages import attention_why
+
+    assert "was deleted" in attention_why(anne.problems[0])
+    assert "a été supprimée" in attention_why(anne.problems[0], "fr")
 
 
 def test_one_tenant_and_an_unknown_one(fakes: Fakes) -> None:
