@@ -18,10 +18,17 @@ from calendarspots_mailchimp.entrypoints.i18n import translate as _translate
 from calendarspots_mailchimp.ports.clock import Clock
 
 _language = ["en"]
+_asked = [""]  # `--lang` as the console script found it anywhere on the line (main.py)
+
+
+def ask_language(lang: str) -> None:
+    _asked[0] = lang
 
 
 def use_language(lang: str) -> None:
-    """The language of this run's messages: `--lang`, else the environment's (see i18n)."""
+    """The language of this run's messages: `--lang` (global, or a command's own such as
+    `demo --lang`), else the environment's: CS_MAILCHIMP_LANG, then LC_ALL/LC_MESSAGES/LANG."""
+    lang = lang or _asked[0]
     _language[0] = language_of(lang, environment_language()) if lang else environment_language()
 
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import typer
 import typer.main
+import typer.rich_utils
 
 from calendarspots_mailchimp.entrypoints.cli import (
     activity,
@@ -21,6 +22,7 @@ from calendarspots_mailchimp.entrypoints.cli import (
     worker,
 )
 from calendarspots_mailchimp.entrypoints.i18n import (
+    N_,
     Words,
     environment_language,
     language_of,
@@ -80,9 +82,22 @@ def help_texts() -> list[str]:
     return [str(text) for text in texts if text]
 
 
+# Typer's own words in its help screens (module constants of typer.rich_utils).
+_TYPER_WORDS = {
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+    "DEFAULT_STRING": N_("[default: {}]"),
+    "ENVVAR_STRING": N_("[env var: {}]"),
+}
+
+
 def command_in(lang: str) -> Any:
     """The click command tree with its `--help` texts in `lang` (built fresh each time)."""
     words = translate(lang)
+    for name, msgid in _TYPER_WORDS.items():
+        setattr(typer.rich_utils, name, words._(msgid))
     root = typer.main.get_command(app)
     for command in _commands(root):
         command.help = words._(command.help) if command.help else command.help
@@ -120,6 +135,7 @@ def main() -> None:
     """The console script. Usage errors, like every failure, are one `error:` line on stderr
     (SPEC) rather than Typer's framed block; exit code 2 as Typer gives them."""
     lang = asked_language(sys.argv[1:])
+    common.ask_language(lang)
     common.use_language(lang)
     try:
         # Not standalone: Typer raises its command-line errors here instead of printing them.

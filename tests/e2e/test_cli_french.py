@@ -1,0 +1,101 @@
+"""The command line in French: `--help`, messages and errors follow `--lang` (or
+CS_MAILCHIMP_LANG, else LANG); English stays the default; exit codes do not change."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from calendarspots_mailchimp.entrypoints.cli.main import app, command_in, help_texts
+from calendarspots_mailchimp.entrypoints.i18n import translate
+
+
+def script(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`cs-mailchimp ARGS` as a person types it, in an environment of its own."""
+    command = Path(sys.executable).parent / "cs-mailchimp"
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("LC_", "LANG"))}
+    clean.pop("CS_MAILCHIMP_LANG", None)
+    clean |= {"CS_MAILCHIMP_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db", **env}
+    return subprocess.run(
+        [str(command), *args], capture_output=True, text=True, env=clean, cwd=tmp_path, timeout=60
+    )
+
+
+def test_help_is_french_with_lang_fr(tmp_path: Path) -> None:
+    done = script(tmp_path, "--lang", "fr", "--help")
+    assert done.returncode == 0, done.stderr
+    assert "Garde la base de données clients" in done.stdout
+    assert "Commandes" in done.stdout and "Afficher cette aide et quitter." in done.stdout
+    assert "Keep each calendarspots.com business" not in done.stdout
+
+
+def test_help_is_french_under_a_french_locale(tmp_path: Path) -> None:
+    done = script(tmp_path, "tenants", "add", "--help", LANG="fr_CA.UTF-8")
+    assert done.returncode == 0, done.stderr
+    assert "Ajouter une entreprise." in done.stdout
+    assert "Fuseau horaire IANA" in done.stdout and "[obligatoire]" in done.stdout
+
+
+def test_help_stays_english_by_default(tmp_path: Path) -> None:
+    done = script(tmp_path, "--help", LANG="C.UTF-8")
+    assert "Keep each calendarspots.com business" in done.stdout
+    assert "Commands" in done.stdout
+
+
+def test_cs_mailchimp_lang_wins_over_lang(tmp_path: Path) -> None:
+    done = script(tmp_path, "--help", LANG="fr_FR.UTF-8", CS_MAILCHIMP_LANG="en")
+    assert "Keep each calendarspots.com business" in done.stdout
+
+
+def test_an_error_is_french_and_keeps_its_exit_code(tmp_path: Path) -> None:
+    done = script(tmp_path, "--lang", "fr", "activity", "nope")
+    assert done.returncode == 3  # NotFound, as in English
+    assert done.stderr == "error: aucune entreprise « nope »\n"
+    english = script(tmp_path, "activity", "nope")
+    assert (english.returncode, english.stderr) == (3, "error: no tenant 'nope'\n")
+
+
+def test_messages_follow_lang(tmp_path: Path) -> None:
+    runner = CliRunner()
+    env = {"CS_MAILCHIMP_DATABASE_URL": f"sqlite:///{tmp_path}/cli.db"}
+    added = runner.invoke(
+        app,
+        ["--lang", "fr", "tenants", "add", "salon", "--name", "Salon", "--timezone", "UTC"],
+        env=env,
+    )
+    assert added.exit_code == 0, added.output
+    assert added.stdout == "entreprise salon ajoutée\n"
+    bad = runner.invoke(
+        app,
+        ["--lang", "fr", "tenants", "add", "x", "--name", "X", "--timezone", "Mars/Base"],
+        env=env,
+    )
+    assert bad.exit_code == 2
+    assert "fuseau horaire inconnu « Mars/Base »" in bad.stderr
+    # The next run without --lang is English again (nothing leaks from one run to the next).
+    english = runner.invoke(app, ["tenants", "list"], env=env | {"LANG": "C.UTF-8"})
+    assert english.stdout.startswith("salon\tSalon\tUTC\tnot_connected")
+
+
+@pytest.mark.parametrize("lang", ["fr"])
+def test_every_help_text_is_translated(lang: str) -> None:
+    words = translate(lang)
+    english = set(help_texts())
+    root: Any = command_in(lang)
+
+    def walk(command: Any) -> Any:
+        yield command
+        for sub in getattr(command, "commands", {}).values():
+            yield from walk(sub)
+
+    for command in walk(root):
+        texts = [command.help] + [getattr(p, "help", None) for p in command.params]
+        for text in filter(None, texts):
+            assert text not in english or words._(text) == text, text
+    command_in("en")  # Typer's own words back to English for the other tests
