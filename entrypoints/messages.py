@@ -392,7 +392,7 @@ def held_message(d: Details, tenant_id: str = "TENANT", lang: str = "en") -> str
 
 TEMPLATES: dict[str, Template] = {
     "authorization.granted": lambda d, w: w._(
-        "MailChimp account {account} authorized.", account=d["account"] or d["dc"]
+        "MailChimp account “{account}” authorized.", account=d["account"] or d["dc"]
     ),
     "authorization.failed": _auth_failed,
     "authorization.disconnected": _disconnected,
