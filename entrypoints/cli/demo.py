@@ -8,18 +8,28 @@ import tempfile
 import time
 import unicodedata
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
+from calendarspots_mailchimp.core.activity import ActivityEntry
 from calendarspots_mailchimp.core.services.tenants import AddTenant
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import build_container
 from calendarspots_mailchimp.entrypoints.http.app import create_app
+from calendarspots_mailchimp.entrypoints.http.pages import KINDS
 from calendarspots_mailchimp.entrypoints.http.server import RunningServer, free_port
-from calendarspots_mailchimp.entrypoints.messages import render, report_message
+from calendarspots_mailchimp.entrypoints.i18n import Words, translate
+from calendarspots_mailchimp.entrypoints.messages import (
+    render,
+    report_message,
+    row_text,
+    status_word,
+)
 from calendarspots_mailchimp.simulator import Simulator, serve_in_thread
 
 FIRST = [
@@ -59,6 +69,7 @@ LAST = [
     "Gauthier",
 ]
 TENANT = "salon-belle"
+ZONE = "America/Montreal"
 
 
 def demo_csv(count: int, seed: int = 7) -> str:
@@ -83,7 +94,9 @@ def demo_csv(count: int, seed: int = 7) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_demo(count: int) -> None:
+def run_demo(count: int, lang: str = "en") -> None:
+    """The story, told in `lang` (en or fr)."""
+    w = translate(lang)
     console = Console()
     say = console.print
     workdir = Path(tempfile.mkdtemp(prefix="cs-mailchimp-demo-"))
@@ -101,76 +114,128 @@ def run_demo(count: int) -> None:
             admin_token=secrets.token_urlsafe(24),
         )
         container = build_container(settings)
-        say(f"[bold]1.[/] MailChimp simulator on {mailchimp.url}; database {workdir / 'demo.db'}")
+        database = workdir / "demo.db"
+        said = w._(
+            "MailChimp simulator on {url}; database {database}",
+            url=mailchimp.url,
+            database=database,
+        )
+        say(f"[bold]1.[/] {escape(said)}")
         account = sim.create_account(login="owner@salon-belle.example", account_name="Salon Belle")
         audience = sim.create_list(account.account_id, name="calendarspots", with_birthday=True)
         sim.approve_as(account.account_id)
-        say(
-            f"   The owner created the audience [cyan]calendarspots[/] (id {audience.list_id}) "
-            "with EMAIL, FNAME, LNAME and BIRTHDAY."
+        said = w._(
+            "The owner created the audience “{list}” (id {id}) with EMAIL, FNAME, LNAME and "
+            "BIRTHDAY.",
+            list="calendarspots",
+            id=audience.list_id,
         )
+        say(f"   {escape(said)}")
 
-        container.tenants().add(AddTenant(TENANT, "Salon Belle", "America/Montreal"))
+        container.tenants().add(AddTenant(TENANT, "Salon Belle", ZONE, locale=lang))
         report = container.clients().import_csv(TENANT, demo_csv(count).encode("utf-8"))
-        say(
-            f"[bold]2.[/] Tenant {TENANT}: {report.added} clients imported; "
-            + "; ".join(f"line {e.line}: {e.reason}" for e in report.errors + report.warnings)
+        rows = "; ".join(
+            w._("line {line}: {why}", line=e.line, why=row_text(e, lang))
+            for e in report.errors + report.warnings
         )
+        imported = w.n_("{n} client imported", "{n} clients imported", report.added)
+        said = w._(
+            "Tenant {tenant}: {imported}; {rows}", tenant=TENANT, imported=imported, rows=rows
+        )
+        say(f"[bold]2.[/] {escape(said)}")
 
         with RunningServer(create_app(container), port=app_port).start() as web:
             link = container.start_links().make(TENANT)
-            say(
-                f"[bold]3.[/] The owner opens the one-use link `connect` printed "
-                f"({link.url.split('?')[0]}) and approves on MailChimp"
+            said = w._(
+                "The owner opens the one-use link `connect` printed ({url}) and approves on "
+                "MailChimp",
+                url=link.url.split("?")[0],
             )
+            say(f"[bold]3.[/] {escape(said)}")
             started = time.monotonic()
             with httpx.Client(timeout=120) as browser:
                 at_mailchimp = browser.get(link.url).headers["location"]
                 to_callback = browser.get(at_mailchimp)  # MailChimp approves, redirects back
-                location = to_callback.headers["location"]
+                location = to_callback.headers["location"] + f"&lang={lang}"
                 result = browser.get(location, headers={"Accept": "application/json"}).json()
             colour = "green" if result["ok"] else "red"
-            say(f"   [{colour}]{result['message']}[/] ({time.monotonic() - started:.1f} s)")
+            seconds = w._("{s} s", s=w.number(round(time.monotonic() - started, 1)))
+            say(f"   [{colour}]{escape(result['message'])}[/] ({seconds})")
 
             members = sim.members(audience.list_id)
-            say(f"[bold]4.[/] The audience now has {len(members)} members.")
+            said = w.n_(
+                "The audience now has {n} member.",
+                "The audience now has {n} members.",
+                len(members),
+            )
+            say(f"[bold]4.[/] {escape(said)}")
             first, second = sorted(m["email_address"] for m in members)[:2]
             sim.unsubscribe(audience.list_id, first, reason="manual")
             sim.clean(audience.list_id, second, reason="hard")
             sim.update_profile(
                 audience.list_id,
                 sorted(m["email_address"] for m in members)[3],
-                merges={"FNAME": "Renamed-in-MailChimp"},
+                merges={"FNAME": w._("Renamed-in-MailChimp")},
             )
             sim.wait_deliveries(timeout=10)
-            say(
-                f"   In MailChimp, {first} unsubscribes and {second} bounces; a third contact "
-                "edits their profile. MailChimp calls the webhook on " + web.url + "/webhooks/…"
+            said = w._(
+                "In MailChimp, {first} unsubscribes and {second} bounces; a third contact edits "
+                "their profile. MailChimp calls the webhook on {url}/webhooks/…",
+                first=first,
+                second=second,
+                url=web.url,
             )
+            say(f"   {escape(said)}")
             statuses = {c.email: c.newsletter.value for c in container.clients().list(TENANT)}
-            say(
-                f"   Client database: {first} → [yellow]{statuses.get(first)}[/], "
-                f"{second} → [yellow]{statuses.get(second)}[/] (profile edit only recorded)."
+            said = w._(
+                "Client database: {first} → {first_status}, {second} → {second_status} (profile "
+                "edit only recorded).",
+                first=first,
+                first_status=status_word(str(statuses.get(first)), w),
+                second=second,
+                second_status=status_word(str(statuses.get(second)), w),
             )
+            say(f"   {escape(said)}")
 
             changed = demo_csv(count).replace(",Zoé,", ",Zoë,", 3)
             container.clients().import_csv(TENANT, changed.encode("utf-8"))
             night = container.sync_service().sync(TENANT)
-            say(
-                f"[bold]5.[/] During the day a few clients change; at night: {report_message(night)} "
-                f"({night.api_calls} MailChimp calls)."
+            calls = w.n_("{n} MailChimp call", "{n} MailChimp calls", night.api_calls)
+            said = w._(
+                "During the day a few clients change; at night: {summary} ({calls}).",
+                summary=report_message(night, lang),
+                calls=calls,
             )
+            say(f"[bold]5.[/] {escape(said)}")
 
         entries, total = container.tenants().activity(TENANT, limit=12)
-        table = Table(title=f"Newsletters → View activity ({total} entries, newest first)")
-        table.add_column("at")
-        table.add_column("kind")
-        table.add_column("message", overflow="fold")
-        for entry in entries:
-            table.add_row(entry.at.strftime("%H:%M:%S"), str(entry.kind), render(entry))
-        console.print(table)
-        say(
-            f"MailChimp API requests in all: {sim.stats.total_api_requests}; members written: "
-            f"{sim.stats.member_writes}"
+        console.print(_activity_table(entries, total, w))
+        said = w._(
+            "MailChimp API requests in all: {requests}; members written: {writes}",
+            requests=w.number(sim.stats.total_api_requests),
+            writes=w.number(sim.stats.member_writes),
         )
-    typer.echo(f"demo finished; its database stays in {workdir}")
+        say(escape(said))
+    typer.echo(w._("demo finished; its database stays in {folder}", folder=workdir))
+
+
+def _activity_table(entries: list[ActivityEntry], total: int, w: Words) -> Table:
+    """Newest first; in French, each kind in words and the time in the salon's time zone."""
+    title = w.n_(
+        "Newsletters → View activity ({n} entry, newest first)",
+        "Newsletters → View activity ({n} entries, newest first)",
+        total,
+    )
+    table = Table(title=escape(title))
+    table.add_column(w._("at"))
+    table.add_column(w._("kind"))
+    table.add_column(w._("message"), overflow="fold")
+    for entry in entries:
+        kind = str(entry.kind)
+        if w.lang == "en":  # as it always was: UTC and the kind's code
+            at, label = entry.at.strftime("%H:%M:%S"), kind
+        else:
+            at = entry.at.astimezone(ZoneInfo(ZONE)).strftime("%H:%M:%S")
+            label = w._(KINDS[kind]) if kind in KINDS else kind
+        table.add_row(at, escape(label), escape(render(entry, w.lang)))
+    return table

@@ -11,7 +11,7 @@ import typer
 
 from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.core.settings import Settings
-from calendarspots_mailchimp.entrypoints.cli.common import failures
+from calendarspots_mailchimp.entrypoints.cli.common import failures, language, use_language
 from calendarspots_mailchimp.entrypoints.container import runtime
 
 # Top-level commands: main.py adds this app without a name.
@@ -155,9 +155,16 @@ def demo(
     clients: Annotated[
         int, typer.Option("--clients", help="How many demo clients to create.")
     ] = 300,
+    lang: Annotated[
+        str,
+        typer.Option(
+            "--lang", metavar="en|fr", help="Tell the story in this language (default: English)."
+        ),
+    ] = "",
 ) -> None:
     """The whole story on embedded defaults: SQLite and the bundled simulator, no network."""
     from calendarspots_mailchimp.entrypoints.cli.demo import run_demo
 
     with failures():
-        run_demo(clients)
+        use_language(lang)
+        run_demo(clients, language())

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from support.french import english_in
 from typer.testing import CliRunner
 
 from calendarspots_mailchimp.entrypoints.cli.main import app, command_in, help_texts
@@ -99,3 +100,26 @@ def test_every_help_text_is_translated(lang: str) -> None:
         for text in filter(None, texts):
             assert text not in english or words._(text) == text, text
     command_in("en")  # Typer's own words back to English for the other tests
+
+
+@pytest.mark.slow
+def test_demo_lang_fr_tells_the_whole_story_in_french(tmp_path: Path) -> None:
+    done = script(tmp_path, "demo", "--lang", "fr", "--clients", "30", COLUMNS="200")
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    for said in (
+        "La propriétaire a créé la liste « calendarspots »",
+        "31 clients importés",  # with the invalid address, kept
+        "MailChimp est connecté et la synchronisation initiale a réussi",
+        "Synchronisation terminée : ",
+        "Infolettres → Voir l'activité",
+        "Autorisation accordée",
+        "s'est désabonné de votre infolettre",
+        "l'adresse n'existe pas ou ne fonctionne plus",
+        "a modifié son profil dans MailChimp",
+        "démonstration terminée",
+    ):
+        assert said in out, said
+    assert "contact.unsubscribed" not in out  # owner words, not internal codes
+    assert english_in(out) == [], english_in(out)
+    assert "Traceback" not in done.stderr
