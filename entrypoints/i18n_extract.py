@@ -47,7 +47,9 @@ def main() -> None:
         if lang == "en" or not po_path(lang).exists():
             continue  # English: the msgids are the words
         catalog = read(lang)
+        created = catalog.creation_date  # kept: a run that changes no msgid changes no line
         catalog.update(template, no_fuzzy_matching=False)
+        catalog.creation_date = created
         with po_path(lang).open("wb") as po:
             write_po(po, catalog, width=100, sort_output=True, ignore_obsolete=True)
         missing = [m.id for m in catalog if m.id and (not m.string or m.fuzzy)]
