@@ -63,3 +63,17 @@ Fonctionnalité: La synchronisation se fait une fois par jour, pendant la nuit
     Et l'équipe de support lance une synchronisation complète
     Alors le contact "client4@example.com" est désabonné dans MailChimp
     Et la fiche du client "client4@example.com" indique désabonné
+
+  Scénario: Par défaut, un client retiré de la plateforme reste tel quel dans MailChimp
+    Soit le client "client2@example.com" a été retiré de la plateforme
+    Quand l'équipe de support lance une synchronisation
+    Alors le contact "client2@example.com" est abonné dans MailChimp
+    Et le journal d'activité dit que des clients retirés de la plateforme ne sont plus synchronisés
+
+  Scénario: Un client retiré de la plateforme est archivé dans MailChimp, si l'entreprise l'a choisi
+    Soit l'entreprise a choisi d'archiver dans MailChimp les clients retirés de la plateforme
+    Et le client "client2@example.com" a été retiré de la plateforme
+    Quand l'équipe de support lance une synchronisation
+    Alors le contact "client2@example.com" est archivé dans MailChimp
+    Et le contact "client3@example.com" est abonné dans MailChimp
+    Et le journal d'activité dit que des clients retirés de la plateforme ne sont plus synchronisés

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from dependency_injector import providers
 from pytest_bdd import given, parsers, then, when
 from support.harness import MailChimpSide, World, sample_rows
 from support.waiting import eventually
@@ -51,6 +52,7 @@ ACTIVITY = {
     "la synchronisation a échoué": "sync.failed",
     "le client s'est désabonné": "contact.unsubscribed",
     "l'adresse a été déclarée invalide": "contact.cleaned",
+    "des clients retirés de la plateforme ne sont plus synchronisés": "contact.removed",
 }
 # "le journal d'activité note …": what MailChimp told us and we only wrote down (R8).
 NOTED = {
@@ -215,6 +217,40 @@ def a_client_with_a_bad_address(world: World, ctx: dict[str, Any], name: str, ad
     first, _, last = name.partition(" ")
     ctx["rows"] = [*ctx["rows"], (address, first, last, "")]
     world.import_rows(ctx["tenant"], ctx["rows"])
+
+
+class WithoutSome:
+    """The host platform after it deleted some clients (by address); the rest as it was."""
+
+    def __init__(self, inner: Any, removed: set[str]) -> None:
+        self.inner = inner
+        self.removed = removed
+
+    def clients(self, tenant_id: str, *args: Any, **kwargs: Any) -> Iterator[Any]:
+        for client in self.inner.clients(tenant_id, *args, **kwargs):
+            if client.email.lower() not in self.removed:
+                yield client
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@given("l'entreprise a choisi d'archiver dans MailChimp les clients retirés de la plateforme")
+def archive_removed(world: World, ctx: dict[str, Any]) -> None:
+    with world.uow() as uow:
+        tenant = uow.tenants.get(ctx["tenant"])
+        assert tenant is not None
+        uow.tenants.save(replace(tenant, archive_removed_clients=True))
+        uow.commit()
+
+
+@given(parsers.parse('le client "{email}" a été retiré de la plateforme'))
+def client_removed(world: World, ctx: dict[str, Any], email: str) -> None:
+    platform = ctx.get("platform")
+    if platform is None:
+        platform = ctx["platform"] = WithoutSome(world.container.directory(), set())
+        world.container.directory.override(providers.Object(platform))
+    platform.removed.add(email.lower())
 
 
 @given("l'entreprise a choisi de reconfirmer sa liste")
