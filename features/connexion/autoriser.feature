@@ -46,6 +46,19 @@ Fonctionnalité: Autoriser calendarspots.com à accéder à MailChimp
     Alors la liste a maintenant le champ Birthday, de type anniversaire
     Et le journal d'activité dit que les champs manquants ont été ajoutés
 
+  @R2
+  Scénario: Le champ Birthday manque, le propriétaire le répare depuis sa page Infolettres
+    Soit un compte MailChimp avec une seule liste "calendarspots" sans le champ Birthday
+    Quand le propriétaire clique sur Autoriser et confirme dans MailChimp
+    Et le propriétaire ouvre sa page Infolettres avec le lien donné par l'équipe de support
+    Alors sa page Infolettres affiche : MailChimp est connecté, mais demande votre attention.
+    Et la connexion à MailChimp demande l'attention du propriétaire
+    Quand il clique sur « Vérifier et réparer »
+    Alors la page affiche : Vérification faite.
+    Et la liste a maintenant le champ Birthday, de type anniversaire
+    Et l'entreprise est reliée à MailChimp
+    Et le journal d'activité dit que les champs manquants ont été ajoutés et que la liste a été vérifiée
+
   @R3
   Scénario: Un lien d'autorisation ne sert qu'une fois
     Soit un compte MailChimp avec une seule liste "calendarspots" complète
