@@ -64,6 +64,7 @@ Fonctionnalité: Autoriser calendarspots.com à accéder à MailChimp
     Soit un compte MailChimp avec une seule liste "calendarspots" complète
     Quand le propriétaire clique sur Autoriser, confirme, puis recharge la page de retour
     Alors la page rechargée dit que ce lien d'autorisation a déjà servi
+    Et la page rechargée ne prétend pas que MailChimp n'est pas connecté
     Et la liste compte 20 contacts abonnés
     Et le journal d'activité dit que l'accès a été autorisé, que la synchronisation a réussi et que le lien déjà utilisé a été refusé
 

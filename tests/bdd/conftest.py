@@ -574,6 +574,12 @@ def reloaded_page_says_used(ctx: dict[str, Any]) -> None:
     assert "a déjà servi" in reloaded["message"], reloaded
 
 
+@then("la page rechargée ne prétend pas que MailChimp n'est pas connecté")
+def reloaded_page_does_not_deny(ctx: dict[str, Any]) -> None:
+    said = plain(ctx["reloaded"]["html"])
+    assert "n'est pas connecté" not in said and "déconnecté" not in said, said
+
+
 # -- Then: the owner's Newsletters page --------------------------------------------------------
 
 
