@@ -610,11 +610,11 @@ def page_says_now(ctx: dict[str, Any], text: str) -> None:
     assert text in plain(ctx["page"].text), plain(ctx["page"].text)
 
 
-@then("elle donne l'heure de la dernière synchronisation à l'heure de Montréal")
-def page_gives_local_time(ctx: dict[str, Any]) -> None:
+@then(parsers.parse("elle donne l'heure de la dernière synchronisation à l'heure de {city}"))
+def page_gives_local_time(ctx: dict[str, Any], city: str) -> None:
     page = plain(ctx["page"].text)
     data = ctx["browser"].get(f"/tenants/{ctx['tenant']}/newsletters", headers=JSON).json()
-    at = datetime.fromisoformat(data["last_sync"]["at"]).astimezone(ZoneInfo(CITIES["Montréal"]))
+    at = datetime.fromisoformat(data["last_sync"]["at"]).astimezone(ZoneInfo(one_of(CITIES, city)))
     day = "1er" if at.day == 1 else str(at.day)
     said = f"le {day} {MONTHS[at.month - 1]} {at.year} à {at.hour} h {at.minute:02d}"
     assert "Dernière synchronisation" in page and said in page, (said, page)
