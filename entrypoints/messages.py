@@ -296,27 +296,28 @@ def _cleaned_fr(d: Details) -> str:
     return f"MailChimp n'envoie plus à {_who(d)} : {text}. {tail}"
 
 
-def _summary_fr(d: Details) -> str:
-    c = d["counts"]
-    return (
-        f"Synchronisation : {c.get('created', 0)} ajoutés, {c.get('updated', 0)} mis à jour, "
-        f"{c.get('unchanged', 0)} inchangés, {c.get('skipped', 0)} ignorés, "
-        f"{c.get('failed', 0)} en échec, {c.get('unsubscribed', 0)} désabonnements et "
-        f"{c.get('cleaned', 0)} adresses invalides reçus de MailChimp."
-    )
+_EVENT_FR = {
+    "subscribe": "inscription",
+    "unsubscribe": "désabonnement",
+    "profile": "profil modifié",
+    "upemail": "changement d'adresse",
+    "cleaned": "adresse invalide",
+    "campaign": "campagne",
+}
 
 
 def _refused_fr(d: Details) -> str:
+    d = {**d, "type": _EVENT_FR.get(str(d.get("type", "")), "événement")}
     if d.get("audience_id"):
         return (
-            f"Un événement MailChimp « {d['type']} » pour une autre liste ({d['list_id']}) a été "
+            f"Un événement MailChimp « {d['type']} » pour une autre liste a été "
             "refusé : seuls les événements de la liste connectée sont acceptés. Si vous avez "
             "connecté une autre liste, supprimez le webhook de l'ancienne dans MailChimp "
             "(Audience → Settings → Webhooks)."
         )
     return (
         f"Un événement MailChimp « {d['type']} » a été refusé : aucune liste MailChimp n'est "
-        "connectée. Cliquez sur Autoriser (Paramètres → Avancé → Infolettres)."
+        "connectée. Cliquez sur Autoriser sur la page Infolettres."
     )
 
 
@@ -362,22 +363,150 @@ FRENCH: dict[str, Template] = {
     "check.fixed": lambda d: (
         f"Champ(s) manquant(s) ajouté(s) dans MailChimp : {', '.join(map(str, d['fields']))}."
     ),
-    "sync.succeeded": _summary_fr,
-    "sync.partial": lambda d: (
-        _summary_fr(d)
-        + " Certains contacts n'ont pas pu être envoyés : le détail est dans la version JSON."
-    ),
     "contact.removed": lambda d: (
         f"{d['count']} client(s) retiré(s) de la plateforme ne sont plus synchronisés."
+    ),
+}
+
+
+def _plural_fr(n: Any, one: str, many: str) -> str:
+    """French: 0 and 1 take the singular."""
+    return f"{n}\u00a0{one if int(n) < 2 else many}"
+
+
+def _percent_fr(value: Any) -> str:
+    return f"{value}".replace(".", ",") + "\u00a0%"
+
+
+def _failed_why_fr(d: Details) -> str:
+    failure = d.get("failure", "")
+    if failure == "revoked":
+        return (
+            "MailChimp a refusé l'accès de calendarspots.com (l'autorisation a été révoquée) : "
+            "cliquez sur Reconnecter."
+        )
+    if failure == "audience_gone":
+        name = d.get("list_name", "calendarspots")
+        return (
+            f"la liste MailChimp « {name} » a disparu. Ne supprimez pas cette liste : recréez-la "
+            "dans MailChimp, puis cliquez sur Autoriser."
+        )
+    if failure == "mailchimp":
+        return "MailChimp n'a pas répondu correctement ; un nouvel essai aura lieu plus tard."
+    if failure == "contract" or d.get("problems") is not None:
+        return (
+            "la liste MailChimp n'a pas les champs attendus (courriel, prénom, nom, "
+            "anniversaire) : cliquez sur « Vérifier et réparer »."
+        )
+    return "une erreur est survenue ; un nouvel essai aura lieu à la prochaine synchronisation."
+
+
+def _held_fr(d: Details) -> str:
+    what = []
+    if d["update_percent"] > d["update_limit"]:
+        what.append(
+            f"{d['updates']} contacts sur {d['members']} seraient modifiés "
+            f"({_percent_fr(d['update_percent'])}, plus de {_percent_fr(d['update_limit'])})"
+        )
+    if d["archive_percent"] > d["archive_limit"]:
+        what.append(
+            f"{d['archives']} contacts sur {d['members']} seraient archivés "
+            f"({_percent_fr(d['archive_percent'])}, plus de {_percent_fr(d['archive_limit'])})"
+        )
+    return (
+        "Synchronisation retenue par précaution : "
+        + " et ".join(what)
+        + " ; rien n'a été envoyé. Vérifiez votre base de données clients, puis cliquez sur "
+        "« Confirmer et envoyer » sur la page Infolettres."
+    )
+
+
+def _summary_fr_counted(d: Details) -> str:
+    c = d["counts"]
+    text = (
+        "Synchronisation : "
+        f"{_plural_fr(c.get('created', 0), 'ajouté', 'ajoutés')}, "
+        f"{_plural_fr(c.get('updated', 0), 'mis à jour', 'mis à jour')}, "
+        f"{_plural_fr(c.get('unchanged', 0), 'inchangé', 'inchangés')}, "
+        f"{_plural_fr(c.get('skipped', 0), 'ignoré', 'ignorés')}, "
+        f"{_plural_fr(c.get('failed', 0), 'refusé', 'refusés')}"
+    )
+    opted = c.get("unsubscribed", 0) or c.get("cleaned", 0)
+    if opted:
+        text += (
+            f" ; reçus de MailChimp : {_plural_fr(c.get('unsubscribed', 0), 'désabonnement', 'désabonnements')}"
+            f" et {_plural_fr(c.get('cleaned', 0), 'adresse invalide', 'adresses invalides')}"
+        )
+    if d.get("webhook_problem"):
+        text += ". Le webhook de MailChimp n'est pas en place : il sera remis à la prochaine synchronisation"
+    return text + "."
+
+
+FRENCH.update(
+    {
+        "authorization.failed": lambda d: {
+            "replayed": "Ce lien d'autorisation a déjà servi : cliquez de nouveau sur Autoriser.",
+            "denied": "MailChimp n'a pas donné l'autorisation : cliquez de nouveau sur Autoriser.",
+            "incomplete": (
+                "MailChimp n'a pas terminé l'autorisation : cliquez de nouveau sur Autoriser."
+            ),
+        }[str(d["reason"])],
+        "authorization.revoked": lambda d: (
+            "MailChimp a refusé l'accès de calendarspots.com (l'autorisation a été révoquée) : "
+            "cliquez sur Reconnecter sur la page Infolettres."
+        ),
+        "check.failed": lambda d: _capital(_failed_why_fr(d)),
+        "sync.succeeded": _summary_fr_counted,
+        "sync.partial": _summary_fr_counted,
+        "sync.failed": lambda d: f"Échec de la synchronisation : {_failed_why_fr(d)}",
+        "sync.held": _held_fr,
+        "sync.requested": lambda d: (
+            "Synchronisation demandée depuis la page Infolettres : elle aura lieu dans quelques "
+            "instants."
+        ),
+        "contact.email_changed": lambda d: (
+            f"{d['old_email']} a changé d'adresse pour {d['new_email']} : le même contact "
+            "MailChimp suit le client."
+        ),
+        "contact.rejected": lambda d: f"MailChimp a refusé le contact {_who(d)}.",
+        "webhook.failed": lambda d: (
+            "Le webhook n'a pas pu être installé dans MailChimp ; un nouvel essai aura lieu à la "
+            "prochaine synchronisation."
+        ),
+        "mailchimp.campaign.recorded": lambda d: (
+            f"Campagne MailChimp : {d['campaign'].get('subject', '')}."
+        ),
+    }
+)
+ENGLISH["sync.requested"] = lambda d: (
+    "Sync requested from the Newsletters page: it runs in a few moments."
+)
+ENGLISH["contact.rejected"] = lambda d: f"MailChimp refused the contact {_who(d)}."
+
+# What the owner reads where the operator's sentence names a command or a screen the owner does
+# not have (the owner's pages); other kinds read as above.
+OWNER_ENGLISH: dict[str, Template] = {
+    "sync.held": lambda d: (
+        held_message(d).split("; nothing was sent.")[0]
+        + "; nothing was sent. Check your client database, then click “Confirm and send” on "
+        "the Newsletters page."
+    ),
+    "authorization.revoked": lambda d: (
+        "MailChimp refused calendarspots.com's access (the authorization was revoked): click "
+        "Reconnect on the Newsletters page."
     ),
 }
 
 CATALOGS: dict[str, dict[str, Template]] = {"en": ENGLISH, "fr": FRENCH}
 
 
-def render(entry: ActivityEntry, lang: str = "en") -> str:
-    """The entry's sentence in `lang` (English where French has no template yet)."""
-    for catalog in (CATALOGS.get(lang, ENGLISH), ENGLISH):
+def render(entry: ActivityEntry, lang: str = "en", owner: bool = False) -> str:
+    """The entry's sentence in `lang` (English where French has no template yet); `owner`:
+    as the owner's pages say it (no command, no operator's screen)."""
+    catalogs = [CATALOGS.get(lang, ENGLISH), ENGLISH]
+    if owner and lang != "fr":
+        catalogs.insert(0, OWNER_ENGLISH)
+    for catalog in catalogs:
         template = catalog.get(str(entry.kind))
         if template is None:
             continue
@@ -507,8 +636,8 @@ _REASONS_FR = {
         "réinscrire par un formulaire MailChimp"
     ),
     "birthday_refused": "MailChimp a refusé l'anniversaire : il doit être mois/jour",
-    "field_refused": "MailChimp a refusé le champ {detail}",
-    "refused": "MailChimp a refusé ce contact : {detail}",
+    "field_refused": "MailChimp a refusé un champ de la fiche",
+    "refused": "MailChimp a refusé ce contact",
     "no_result": "MailChimp n'a rien répondu pour ce contact",
     "old_address_kept": "ancienne adresse gardée : {earlier}",
 }
@@ -526,6 +655,48 @@ def reason_text(code: str, lang: str = "en") -> str:
     return table[str(reason)].format(
         detail=detail, earlier=reason_text(detail, lang) if detail else "—"
     )
+
+
+_FIXES_EN = {
+    "invalid_email": "Correct the address in the client's record; the next sync sends it.",
+    "same_email": "Give each client their own address (or merge the duplicate records).",
+    "opted_out": "Nothing to do: only the client can subscribe again, with MailChimp's form.",
+    "not_subscribed_here": "Nothing to do.",
+    "left_audience": "If the client should be in the audience, add them back in MailChimp.",
+    "fake_or_invalid": "Check the address with the client and correct it.",
+    "forgotten": "The client must sign up again through MailChimp's signup form.",
+    "birthday_refused": "Correct the birthday (month and day) in the client's record.",
+    "field_refused": "Correct the client's record; the next sync sends it again.",
+    "refused": "Correct the client's record; the next sync sends it again.",
+    "no_result": "Nothing to do: the next sync tries again.",
+    "old_address_kept": "Nothing to do.",
+}
+_FIXES_FR = {
+    "invalid_email": "Corrigez l'adresse dans la fiche du client ; la prochaine synchronisation "
+    "l'enverra.",
+    "same_email": "Donnez à chaque client sa propre adresse (ou fusionnez les fiches en double).",
+    "opted_out": "Rien à faire : seul le client peut se réabonner, par le formulaire MailChimp.",
+    "not_subscribed_here": "Rien à faire.",
+    "left_audience": "Si le client doit être dans la liste, rajoutez-le dans MailChimp.",
+    "fake_or_invalid": "Vérifiez l'adresse avec le client et corrigez-la.",
+    "forgotten": "Le client doit se réinscrire par le formulaire d'inscription MailChimp.",
+    "birthday_refused": "Corrigez l'anniversaire (mois et jour) dans la fiche du client.",
+    "field_refused": "Corrigez la fiche du client ; la prochaine synchronisation la renverra.",
+    "refused": "Corrigez la fiche du client ; la prochaine synchronisation la renverra.",
+    "no_result": "Rien à faire : la prochaine synchronisation réessaiera.",
+    "old_address_kept": "Rien à faire.",
+}
+
+
+def reason_fix(code: str, lang: str = "en") -> str:
+    """What the owner does about a client's stored reason ("" for a sentence stored before)."""
+    decoded = decode(code)
+    if decoded is None:
+        return ""
+    reason, detail = decoded
+    if reason == Reason.REFUSED_BEFORE:
+        return reason_fix(detail, lang) if detail else ""
+    return (_FIXES_FR if lang == "fr" else _FIXES_EN).get(str(reason), "")
 
 
 def problem_json(problem: ClientProblem) -> dict[str, str]:

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 
 from calendarspots_mailchimp.core.errors import NotFound, TooSoon
 from calendarspots_mailchimp.core.model import ActivityKind, ConnectionState, SyncStatus, Tenant
+from calendarspots_mailchimp.core.services.client_names import client_names
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
+from calendarspots_mailchimp.ports.client_directory import ClientDirectory
 from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 
@@ -54,10 +56,17 @@ def next_night(tenant: Tenant, now: datetime, start_hour: int) -> datetime:
 
 
 class OwnerPage:
-    def __init__(self, uow: UnitOfWorkFactory, clock: Clock, night_start_hour: int) -> None:
+    def __init__(
+        self,
+        uow: UnitOfWorkFactory,
+        clock: Clock,
+        night_start_hour: int,
+        directory: ClientDirectory,
+    ) -> None:
         self.uow = uow
         self.clock = clock
         self.night_start_hour = night_start_hour
+        self.directory = directory
 
     def view(self, tenant_id: str) -> PageView:
         tenant = load_tenant(self.uow, tenant_id)
@@ -72,12 +81,20 @@ class OwnerPage:
                 "at": entry.at.astimezone(ZoneInfo(tenant.timezone)).isoformat(),
                 "status": str(entry.kind).removeprefix("sync."),
                 "counts": entry.details.get("counts", {}),
-                "problems": entry.details.get("problems", []),
+                "problems": self._named(tenant_id, entry.details.get("problems", [])),
             }
         connected = tenant.state in (ConnectionState.CONNECTED, ConnectionState.NEEDS_ATTENTION)
         now = self.clock.now()
         upcoming = next_night(tenant, now, self.night_start_hour) if connected else None
         return PageView(tenant, contacts, last_sync, upcoming, _problems(tenant))
+
+    def _named(self, tenant_id: str, problems: Any) -> list[dict[str, Any]]:
+        """Each problem with the client's `name` ("" when unknown), from one batched lookup."""
+        listed = [p for p in problems if isinstance(p, dict)] if isinstance(problems, list) else []
+        names = client_names(
+            self.directory, tenant_id, (str(p.get("client_id", "")) for p in listed)
+        )
+        return [{**p, "name": names.get(str(p.get("client_id", "")), "")} for p in listed]
 
     def set_double_opt_in(self, tenant_id: str, on: bool) -> Tenant:
         with self.uow() as uow:

@@ -16,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from calendarspots_mailchimp.core.errors import CalendarspotsError, NotFound
+from calendarspots_mailchimp.core.errors import CalendarspotsError, InvalidInput, NotFound
 from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
@@ -110,6 +110,30 @@ def owner_routes(container: Container) -> list[Route]:
         Route("/tenants/{tenant_id}/newsletters", page, methods=["GET"]),
         Route("/tenants/{tenant_id}/newsletters/{action}", act, methods=["POST"]),
     ]
+
+
+async def owner_activity(container: Container, request: Request, tenant_id: str) -> Response:
+    """ "View activity" for browsers (the caller is vouched for): the owner's view of the log
+    (core/services/owner_activity.py says what it hides), in the tenant's language and time."""
+    params = request.query_params
+    show = params.get("show", "all")
+    kinds = [k for k in params.getlist("kind") if k]
+    try:
+        tenant = await run_in_threadpool(container.tenants().get, tenant_id)
+    except NotFound:
+        return not_found()
+    lang = pages.language(request, tenant.locale)
+    try:
+        limit = int(params.get("limit", str(pages.DEFAULT_LIMIT)))
+        offset = int(params.get("offset", "0"))
+        page = await run_in_threadpool(
+            container.owner_activity().page, tenant_id, show, limit, offset, kinds
+        )
+    except (ValueError, InvalidInput):
+        html = pages.problem_page(pages.TEXT[lang]["bad_paging"], lang, tenant_id)
+        return HTMLResponse(html, status_code=400, headers={"Cache-Control": "no-store"})
+    html = pages.activity_page(tenant, page, lang, show or "all", kinds, page.names)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 def _do(container: Container, tenant_id: str, action: str, form: dict[str, Any]) -> Any:

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from html import escape
 from zoneinfo import ZoneInfo
 
 from calendarspots_mailchimp.core.model import ConnectionState
 from calendarspots_mailchimp.core.services.newsletters import PageView
-from calendarspots_mailchimp.entrypoints.messages import reason_text
+from calendarspots_mailchimp.entrypoints.messages import reason_fix, reason_text
 
 WORDS: dict[str, dict[str, str]] = {
     "fr": {
@@ -138,7 +139,7 @@ COUNTS = {
 }
 
 
-def _when(at: datetime, zone: str, lang: str) -> tuple[str, str]:
+def when(at: datetime, zone: str, lang: str) -> tuple[str, str]:
     """The date and time in the tenant's zone, as people write them."""
     local = at.astimezone(ZoneInfo(zone))
     if lang == "fr":
@@ -146,6 +147,14 @@ def _when(at: datetime, zone: str, lang: str) -> tuple[str, str]:
         date = f"{day}\u00a0{MONTHS_FR[local.month - 1]} {local.year}"
         return date, f"{local.hour}\u00a0h\u00a0{local.minute:02d}"
     return local.strftime("%B %-d, %Y"), local.strftime("%-I:%M %p")
+
+
+def client_label(problem: Mapping[str, object], names: Mapping[str, str]) -> str:
+    """ "Zoé Roy (zoe@example.com)", or the address alone when the client has no name (or is
+    no longer in the client database)."""
+    email = str(problem.get("email", ""))
+    name = names.get(str(problem.get("client_id", "")), "") or str(problem.get("name", ""))
+    return f"{name} ({email})" if name else email
 
 
 def _counted(counts: dict[str, int], lang: str) -> dict[str, str]:
@@ -231,7 +240,7 @@ def _sync_section(view: PageView, words: dict[str, str], lang: str) -> str:
     if last is None:
         out.append(f"<p>{escape(words['never'])}</p>")
     else:
-        date, time = _when(datetime.fromisoformat(str(last["at"])), zone, lang)
+        date, time = when(datetime.fromisoformat(str(last["at"])), zone, lang)
         kinds = ("created", "updated", "skipped", "failed")
         counts = {k: int(last["counts"].get(k, 0)) for k in kinds}
         said = words["last"].format(date=date, time=time, place=_place(zone))
@@ -241,12 +250,18 @@ def _sync_section(view: PageView, words: dict[str, str], lang: str) -> str:
         problems = list(last.get("problems", []))
         if problems:
             items = "".join(
-                f"<li>{escape(str(p.get('email', '')))} — "
-                f"{escape(reason_text(str(p.get('reason', '')), lang))}</li>"
+                f"<li>{escape(client_label(p, {}))} — "
+                f"{escape(reason_text(str(p.get('reason', '')), lang))}"
+                f"{_todo(str(p.get('reason', '')), lang)}</li>"
                 for p in problems
             )
             out.append(f"<h3>{escape(words['skipped'])}</h3><ul>{items}</ul>")
     if view.next_sync is not None:
-        date, time = _when(view.next_sync, zone, lang)
+        date, time = when(view.next_sync, zone, lang)
         out.append(f"<p>{escape(words['next'].format(date=date, time=time))}</p>")
     return f"<h2>{escape(words['sync_title'])}</h2>" + "".join(out)
+
+
+def _todo(code: str, lang: str) -> str:
+    fix = reason_fix(code, lang)
+    return f"<br><small>{escape(fix)}</small>" if fix else ""

@@ -59,7 +59,9 @@ def test_the_owner_link_opens_the_page_once_and_leaves_a_session_for_that_tenant
         assert page.status_code == 200
         assert '<html lang="fr">' in page.text and "Salon salon" in page.text
         assert "Connecté au compte MailChimp" in page.text
-        assert "pas une adresse — adresse courriel invalide" in page.text
+        # The client not sent, by name and address, with the reason and what to do.
+        assert "Zoé Roy (pas une adresse) — adresse courriel invalide" in page.text
+        assert "Corrigez l&#x27;adresse dans la fiche du client" in page.text
         assert "Prochaine synchronisation" in page.text
         assert browser.get("/tenants/salon/activity", params={"format": "html"}).status_code == 200
         # The session is that tenant's only, even sent on purpose for another one.
