@@ -3,6 +3,7 @@ tenant's local time, what needs doing; and its two settings-like actions."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 from datetime import datetime, time, timedelta
 from typing import Any
@@ -11,7 +12,7 @@ from zoneinfo import ZoneInfo
 from calendarspots_mailchimp.core.errors import NotFound, TooSoon
 from calendarspots_mailchimp.core.model import ActivityKind, ConnectionState, SyncStatus, Tenant
 from calendarspots_mailchimp.core.services.client_names import client_names
-from calendarspots_mailchimp.core.services.tenancy import load_tenant
+from calendarspots_mailchimp.core.services.tenancy import load_tenant, record_alone
 from calendarspots_mailchimp.ports.client_directory import ClientDirectory
 from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
@@ -107,14 +108,29 @@ class OwnerPage:
         return updated
 
     def may_sync_now(self, tenant_id: str) -> None:
-        """At most one sync from the page per SYNC_NOW_EVERY: raises TooSoon otherwise."""
+        """At most one sync from the page per SYNC_NOW_EVERY, counting a sync queued on the
+        worker from the page (it may not have started yet): raises TooSoon otherwise, with
+        the minutes to wait in `details`."""
         with self.uow() as uow:
-            runs = uow.scope(tenant_id).runs.latest(1)
-        if runs and runs[0].status != SyncStatus.FAILED:
-            wait = runs[0].started_at + SYNC_NOW_EVERY - self.clock.now()
-            if wait > timedelta(0):
-                minutes = int(wait.total_seconds() // 60) + 1
-                raise TooSoon(f"a sync ran less than 15 minutes ago: try again in {minutes} min")
+            scope = uow.scope(tenant_id)
+            runs = scope.runs.latest(1)
+            asked = scope.activity.list(limit=1, kinds=[str(ActivityKind.SYNC_REQUESTED)])
+        last = [r.started_at for r in runs if r.status != SyncStatus.FAILED]
+        last += [e.at for e in asked]
+        if not last:
+            return
+        wait = max(last) + SYNC_NOW_EVERY - self.clock.now()
+        if wait > timedelta(0):
+            minutes = max(1, math.ceil(wait.total_seconds() / 60))
+            raise TooSoon(
+                f"a sync ran less than 15 minutes ago: try again in {minutes} min",
+                minutes=minutes,
+            )
+
+    def note_sync_requested(self, tenant_id: str) -> None:
+        """ "Sync now" was queued on the worker: noted (activity `sync.requested`), so that a
+        second click within 15 minutes is refused even before the queued sync starts."""
+        record_alone(self.uow, self.clock, tenant_id, ActivityKind.SYNC_REQUESTED, queued=True)
 
 
 def _problems(tenant: Tenant) -> list[dict[str, str]]:

@@ -83,16 +83,46 @@ DONE: dict[str, dict[str, str]] = {
     "fr": {
         "check": "Vérification faite.",
         "sync": "Synchronisation faite.",
+        "sync-queued": "Synchronisation demandée : elle aura lieu dans quelques instants.",
         "disconnect": "MailChimp est déconnecté.",
         "double-opt-in": "Choix enregistré.",
     },
     "en": {
         "check": "Check done.",
         "sync": "Sync done.",
+        "sync-queued": "Sync queued: it runs in a few moments.",
         "disconnect": "MailChimp is disconnected.",
         "double-opt-in": "Choice saved.",
     },
 }
+
+# Why an action of the page could not be done, in the page's language (the core's errors are
+# English, for operators): by the error's kind; "other" in French says no more than that.
+PROBLEMS: dict[str, dict[str, str]] = {
+    "fr": {
+        "expired": "Le formulaire a expiré : rechargez la page, puis recommencez.",
+        "too_soon": (
+            "Une synchronisation a été lancée il y a moins de 15 minutes : réessayez dans "
+            "{minutes}\u00a0min."
+        ),
+        "busy": "Une synchronisation est déjà en cours : réessayez dans quelques minutes.",
+        "not_connected": "MailChimp n'est pas connecté : cliquez sur Autoriser.",
+        "other": "Cela n'a pas pu être fait pour l'instant ; réessayez plus tard.",
+    },
+    "en": {
+        "expired": "The form has expired: reload the page, then try again.",
+        "too_soon": "A sync was started less than 15 minutes ago: try again in {minutes} min.",
+        "busy": "A sync is already running: try again in a few minutes.",
+        "not_connected": "MailChimp is not connected: click Authorize.",
+        "other": "{error}",
+    },
+}
+
+
+def problem_text(code: str, lang: str, minutes: int = 0, error: str = "") -> str:
+    words = PROBLEMS[lang if lang in PROBLEMS else "en"]
+    return words.get(code, words["other"]).format(minutes=minutes, error=error)
+
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}"
