@@ -1041,20 +1041,136 @@ _LIVE_SKIPPED_EN = {
 }
 
 
-def story_texts(story: ClientStory) -> tuple[str, str, str]:
-    """(why, what to do, what the next sync does) in words."""
+# The owner's page tells the same story without the operator's commands and rule numbers.
+_STORY_OWNER_EN = {
+    "not_connected": (
+        "Your business is not connected to MailChimp: nothing is sent to it.",
+        "Click Authorize on the Newsletters page.",
+    ),
+    "will_be_sent": (
+        "Not in the MailChimp audience yet: the next sync adds them.",
+        "Nothing to do: tonight's sync adds them (or click Sync now).",
+    ),
+    "opted_out:unsubscribed": (
+        "They unsubscribed in MailChimp. calendarspots.com never subscribes them again and no "
+        "longer sends their details.",
+        _STORY_EN["opted_out:unsubscribed"][1],
+    ),
+}
+_STATUS_FR = {
+    "subscribed": "abonné",
+    "unsubscribed": "désabonné",
+    "cleaned": "adresse invalide",
+    "pending": "en attente de confirmation",
+    "transactional": "transactionnel",
+    "archived": "archivé",
+}
+_STORY_FR = {
+    "not_connected": (
+        "Votre entreprise n'est pas connectée à MailChimp : rien n'y est envoyé.",
+        "Cliquez sur Autoriser sur la page Infolettres.",
+    ),
+    "invalid_email": (
+        "« {email} » n'est pas une adresse courriel valide : chaque synchronisation ignore ce "
+        "client.",
+        "Corrigez le courriel dans la fiche du client ; la prochaine synchronisation l'enverra.",
+    ),
+    "will_be_sent": (
+        "Pas encore dans la liste MailChimp : la prochaine synchronisation l'ajoutera.",
+        "Rien à faire : la synchronisation de cette nuit l'ajoutera (ou cliquez sur "
+        "Synchroniser maintenant).",
+    ),
+    "opted_out:unsubscribed": (
+        "Ce client s'est désabonné dans MailChimp. calendarspots.com ne le réabonne jamais et "
+        "n'envoie plus ses informations.",
+        "Rien à faire. Seul le client peut se réabonner, par le formulaire d'inscription "
+        "MailChimp.",
+    ),
+    "opted_out:cleaned": (
+        "MailChimp a retiré l'adresse (elle ne fonctionne pas ou a été signalée invalide) : "
+        "MailChimp n'y envoie plus rien, et calendarspots.com ne la réabonne jamais.",
+        "Demandez au client une nouvelle adresse courriel à sa prochaine visite ; elle sera "
+        "ajoutée à la synchronisation suivante.",
+    ),
+    "opted_out": (
+        "Ce client ne reçoit plus l'infolettre dans MailChimp ({detail}) : calendarspots.com "
+        "ne le réabonne jamais.",
+        "Rien à faire.",
+    ),
+    "not_subscribed_here": (
+        "Votre base de données clients indique « {detail} » : ce client n'est pas ajouté à "
+        "MailChimp.",
+        "Rien à faire. S'il veut l'infolettre, il peut s'inscrire par le formulaire "
+        "d'inscription MailChimp.",
+    ),
+    "subscribed_there_only": (
+        "Votre base de données clients indique « {detail} », mais MailChimp l'a comme abonné "
+        "(il s'est peut-être réinscrit par un formulaire MailChimp). MailChimp garde le "
+        "consentement : calendarspots.com ne désabonne jamais personne.",
+        "Rien à faire, sauf s'il demande à ne plus recevoir l'infolettre : il se désabonne par "
+        "le lien présent dans chaque infolettre, ou vous le désabonnez dans MailChimp.",
+    ),
+    "left_audience": (
+        "Ce client avait été ajouté, mais MailChimp ne l'a plus à cette adresse (archivé ou "
+        "supprimé dans MailChimp, ou adresse changée là-bas). Il n'est pas rajouté, pour "
+        "respecter ce choix.",
+        "S'il doit être dans la liste, rajoutez-le dans MailChimp ; s'il a changé d'adresse, "
+        "mettez à jour son courriel dans sa fiche.",
+    ),
+    "refused": (
+        "MailChimp a refusé ce contact lors d'une synchronisation précédente ({refusal}). Il "
+        "n'est pas renvoyé tant que sa fiche ne change pas.",
+        "Corrigez la fiche du client ; la prochaine synchronisation la renverra.",
+    ),
+    "in_audience:subscribed": (
+        "Dans la liste MailChimp, abonné : l'infolettre lui parvient.",
+        "Rien à faire.",
+    ),
+    "in_audience:pending": (
+        "Dans la liste MailChimp, en attente : MailChimp lui a envoyé un courriel de "
+        "confirmation et attend sa réponse.",
+        "Rien à faire : le client doit cliquer sur le lien du courriel de confirmation de "
+        "MailChimp (qu'il regarde aussi dans ses courriels indésirables).",
+    ),
+    "in_audience": ("Dans la liste MailChimp ({detail}).", "Rien à faire."),
+}
+_NEXT_FR = {
+    "nothing": "rien : l'entreprise n'est pas connectée",
+    "add": "l'ajoute à la liste",
+    "update": "met à jour son nom et son anniversaire dans MailChimp (ils ont changé)",
+    "unchanged": "rien à envoyer",
+    "skip": "l'ignore : {reason}",
+}
+
+
+def story_texts(story: ClientStory, lang: str = "en", owner: bool = False) -> tuple[str, str, str]:
+    """(why, what to do, what the next sync does) in words; `owner`: as the owner's page says
+    it (no command; French is always the owner's)."""
     e = story.explanation
     code, detail = str(e.story), e.detail
-    key = f"{code}:{detail}" if f"{code}:{detail}" in _STORY_EN else code
-    why, fix = _STORY_EN[key]
-    refusal = reason_text(detail) if code == "refused" else ""
-    fields = {"detail": detail, "t": story.tenant.tenant_id, "email": story.client.email}
+    french = lang == "fr"
+    table = _STORY_FR if french else {**_STORY_EN, **(_STORY_OWNER_EN if owner else {})}
+    key = f"{code}:{detail}" if f"{code}:{detail}" in table else code
+    why, fix = table[key]
+    refusal = reason_text(detail, lang) if code == "refused" else ""
+    shown = _STATUS_FR.get(detail, detail) if french else detail
+    fields = {"detail": shown, "t": story.tenant.tenant_id, "email": story.client.email}
     why, fix = why.format(refusal=refusal, **fields), fix.format(**fields)
     if code == "refused":
-        fix = _REFUSED_FIX_EN.get(detail.partition(":")[0], fix)
+        fix = (
+            reason_fix(detail, lang) or fix
+            if french
+            else _REFUSED_FIX_EN.get(detail.partition(":")[0], fix)
+        )
     if code == "in_audience" and story.up_to_date is False:
-        why += " Their details changed since the last push: the next sync updates them."
-    then = _NEXT_EN[str(e.next)].format(reason=reason_text(e.next_reason) if e.next_reason else "")
+        why += (
+            " Ses informations ont changé depuis le dernier envoi : la prochaine synchronisation "
+            "les mettra à jour."
+            if french
+            else " Their details changed since the last push: the next sync updates them."
+        )
+    reason = reason_text(e.next_reason, lang) if e.next_reason else ""
+    then = (_NEXT_FR if french else _NEXT_EN)[str(e.next)].format(reason=reason)
     return why, fix, then
 
 

@@ -34,12 +34,16 @@ from calendarspots_mailchimp.entrypoints.http.access import (
     not_found,
     wants_json,
 )
-from calendarspots_mailchimp.entrypoints.http.owner_html import newsletters_page, problem_text
-from calendarspots_mailchimp.entrypoints.messages import report_message
+from calendarspots_mailchimp.entrypoints.http.owner_html import (
+    explain_page,
+    newsletters_page,
+    problem_text,
+)
+from calendarspots_mailchimp.entrypoints.messages import report_message, story_texts
 from calendarspots_mailchimp.entrypoints.worker.dispatch import queue_sync_now, worker_configured
 
 _PROBLEM_CODES = {TooSoon: "too_soon", SyncInProgress: "busy", NotConnected: "not_connected"}
-ACTIONS = ("authorize", "check", "sync", "confirm", "disconnect", "double-opt-in")
+ACTIONS = ("authorize", "check", "sync", "confirm", "disconnect", "double-opt-in", "explain")
 
 
 def owner_routes(container: Container) -> list[Route]:
@@ -94,6 +98,8 @@ def owner_routes(container: Container) -> list[Route]:
             if not container.owner_access().csrf_ok(session, str(form.get("csrf", ""))):
                 expired = "the form has expired: reload the page"
                 return await _answer(request, tenant_id, 403, expired, "expired")
+        if action == "explain":
+            return await _explain(request, tenant_id, str(form.get("client", "")).strip())
         try:
             result = await run_in_threadpool(_do, container, tenant_id, action, dict(form))
         except NotFound:
@@ -108,6 +114,24 @@ def owner_routes(container: Container) -> list[Route]:
             return JSONResponse({"ok": True, "action": action, **result})
         done = "sync-queued" if result.get("queued") else action
         return RedirectResponse(f"/tenants/{tenant_id}/newsletters?done={done}", status_code=303)
+
+    async def _explain(request: Request, tenant_id: str, key: str) -> Response:
+        """ "Why isn't this client in MailChimp?": the story, in the page's language, without
+        the operator's parts (the ledger's hashes, the raw member, the log, the commands)."""
+        if not key:
+            return await _answer(request, tenant_id, 400, "give an email or a client id", "no_key")
+        try:
+            story = await run_in_threadpool(container.explain_client().explain, tenant_id, key)
+        except NotFound:
+            return await _answer(request, tenant_id, 404, "no such client", "no_client")
+        tenant = story.tenant
+        lang = pages.language(request, tenant.locale)
+        why, fix, then = story_texts(story, lang, owner=True)
+        if wants_json(request):
+            data = {"client": story.client.client_id, "why": why, "next_sync": then, "fix": fix}
+            return JSONResponse({"ok": True, "action": "explain", **data})
+        html = explain_page(story, lang, why, fix, then)
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     async def _answer(
         request: Request, tenant_id: str, status: int, error: str, code: str, minutes: int = 0

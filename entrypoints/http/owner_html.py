@@ -8,6 +8,7 @@ from html import escape
 from zoneinfo import ZoneInfo
 
 from calendarspots_mailchimp.core.model import ConnectionState
+from calendarspots_mailchimp.core.services.explain import ClientStory
 from calendarspots_mailchimp.core.services.newsletters import PageView
 from calendarspots_mailchimp.entrypoints.messages import reason_fix, reason_text
 
@@ -45,6 +46,15 @@ WORDS: dict[str, dict[str, str]] = {
         "doi_turn_on": "Demander une confirmation aux nouveaux contacts",
         "doi_turn_off": "Ne plus demander de confirmation",
         "activity": "Voir l'activité",
+        "explain_title": "Un client n'est pas dans MailChimp ?",
+        "explain_label": "Adresse courriel ou numéro du client",
+        "explain": "Expliquer",
+        "story_title": "Ce client et MailChimp",
+        "story_client": "Client\u00a0: {who}",
+        "story_why": "Pourquoi",
+        "story_next": "À la prochaine synchronisation",
+        "story_fix": "Que faire",
+        "back": "Retour à la page Infolettres",
     },
     "en": {
         "title": "Newsletters",
@@ -76,6 +86,15 @@ WORDS: dict[str, dict[str, str]] = {
         "doi_turn_on": "Ask new contacts to confirm",
         "doi_turn_off": "Stop asking new contacts to confirm",
         "activity": "View activity",
+        "explain_title": "Isn't a client in MailChimp?",
+        "explain_label": "Client's email address or client number",
+        "explain": "Explain",
+        "story_title": "This client and MailChimp",
+        "story_client": "Client: {who}",
+        "story_why": "Why",
+        "story_next": "At the next sync",
+        "story_fix": "What to do",
+        "back": "Back to the Newsletters page",
     },
 }
 
@@ -107,6 +126,10 @@ PROBLEMS: dict[str, dict[str, str]] = {
         ),
         "busy": "Une synchronisation est déjà en cours : réessayez dans quelques minutes.",
         "not_connected": "MailChimp n'est pas connecté : cliquez sur Autoriser.",
+        "no_key": "Entrez l'adresse courriel ou le numéro du client.",
+        "no_client": (
+            "Aucun client n'a cette adresse ou ce numéro dans votre base de données clients."
+        ),
         "other": "Cela n'a pas pu être fait pour l'instant ; réessayez plus tard.",
     },
     "en": {
@@ -114,6 +137,8 @@ PROBLEMS: dict[str, dict[str, str]] = {
         "too_soon": "A sync was started less than 15 minutes ago: try again in {minutes} min.",
         "busy": "A sync is already running: try again in a few minutes.",
         "not_connected": "MailChimp is not connected: click Authorize.",
+        "no_key": "Enter the client's email address or client number.",
+        "no_client": "No client has this address or number in your client database.",
         "other": "{error}",
     },
 }
@@ -251,6 +276,14 @@ def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> st
             f'<input type="hidden" name="on" value="{value}">',
         )
     )
+    parts.append(
+        f"<h2>{escape(w['explain_title'])}</h2>"
+        f'<form method="post" action="/tenants/{escape(t.tenant_id)}/newsletters/explain">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<label for="explain-client">{escape(w["explain_label"])}</label> '
+        f'<input id="explain-client" name="client" type="text" required autocomplete="off"> '
+        f'<button type="submit">{escape(w["explain"])}</button></form>'
+    )
     activity = f"/tenants/{escape(t.tenant_id)}/activity?format=html&lang={lang}"
     parts.append(f'<p><a href="{activity}">{escape(w["activity"])}</a></p>')
     title = f"{w['title']} — {t.name}"
@@ -295,3 +328,28 @@ def _sync_section(view: PageView, words: dict[str, str], lang: str) -> str:
 def _todo(code: str, lang: str) -> str:
     fix = reason_fix(code, lang)
     return f"<br><small>{escape(fix)}</small>" if fix else ""
+
+
+def explain_page(story: ClientStory, lang: str, why: str, fix: str, then: str) -> str:
+    """One client's story for the owner: who, why, what the next sync does, what to do."""
+    w = WORDS[lang if lang in WORDS else "en"]
+    c, t = story.client, story.tenant
+    name = " ".join(p for p in (c.first_name, c.last_name) if p)
+    who = client_label({"email": c.email, "name": name}, {})
+    href = f"/tenants/{escape(t.tenant_id)}/newsletters"
+    body = (
+        f"<h1>{escape(w['story_title'])}</h1>"
+        f"<p>{escape(w['story_client'].format(who=who))}</p>"
+        f"<h2>{escape(w['story_why'])}</h2><p>{escape(why)}</p>"
+        f"<h2>{escape(w['story_next'])}</h2><p>{escape(then[:1].upper() + then[1:])}.</p>"
+        f"<h2>{escape(w['story_fix'])}</h2><p>{escape(fix)}</p>"
+        f'<p><a href="{href}">{escape(w["back"])}</a></p>'
+    )
+    title = f"{w['story_title']} — {t.name}"
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
+        + body
+        + "</main></body></html>"
+    )
