@@ -618,7 +618,7 @@ _REASONS_EN = {
 
 
 _REASONS_FR = {
-    "invalid_email": "adresse courriel invalide : corrigez-la dans la fiche du client",
+    "invalid_email": "adresse courriel invalide",
     "same_email": "un autre client a la même adresse courriel",
     "opted_out": "désabonné ou adresse invalide dans MailChimp : jamais réabonné",
     "not_subscribed_here": "désabonné dans votre base de données clients",

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from calendarspots_mailchimp.core.model import ActivityEntry, Tenant
 from calendarspots_mailchimp.core.services.owner_activity import OwnerActivityPage
 from calendarspots_mailchimp.entrypoints.http.owner_html import client_label, when
-from calendarspots_mailchimp.entrypoints.messages import reason_text, render
+from calendarspots_mailchimp.entrypoints.messages import reason_fix, reason_text, render
 
 DEFAULT_LIMIT = 20
 
@@ -241,9 +241,15 @@ def _clients(entry: ActivityEntry, lang: str, names: Mapping[str, str]) -> str:
     problems = entry.details.get("problems")
     if not isinstance(problems, list) or not problems:
         return ""
-    items = "".join(
-        f"<li>{escape(client_label(p, names))} — {escape(reason_text(str(p.get('reason', '')), lang))}</li>"
-        for p in problems
-        if isinstance(p, dict)
-    )
-    return f"<ul>{items}</ul>"
+    items = []
+    for p in problems:
+        if not isinstance(p, dict):
+            continue
+        code = str(p.get("reason", ""))
+        fix = reason_fix(code, lang)
+        items.append(
+            f"<li>{escape(client_label(p, names))} — {escape(reason_text(code, lang))}"
+            + (f"<br><small>{escape(fix)}</small>" if fix else "")
+            + "</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>"

@@ -88,8 +88,7 @@ def test_a_client_with_an_invalid_address_is_listed_with_its_reason_in_french(
     expect(section).to_be_visible()
     expect(page.get_by_role("listitem")).to_have_text(
         [
-            "Zoé Roy (pas une adresse) — adresse courriel invalide : corrigez-la dans la fiche "
-            "du client"
+            "Zoé Roy (pas une adresse) — adresse courriel invalide"
             "Corrigez l'adresse dans la fiche du client ; la prochaine synchronisation l'enverra."
         ]
     )
