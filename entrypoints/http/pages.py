@@ -18,7 +18,7 @@ DEFAULT_LIMIT = 20
 TEXT = {
     "en": {
         "title": "Newsletters — activity",
-        "heading": "Newsletters activity",
+        "heading": "View activity",
         "when": "When",
         "what": "What",
         "message": "Details",
@@ -45,7 +45,7 @@ TEXT = {
     },
     "fr": {
         "title": "Infolettres — activité",
-        "heading": "Activité des infolettres",
+        "heading": "Voir l'activité",
         "when": "Quand",
         "what": "Quoi",
         "message": "Détails",

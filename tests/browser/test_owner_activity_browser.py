@@ -45,9 +45,7 @@ def open_activity(world: World, browse: Browse) -> Page:
     page = browse()
     page.goto(json.loads(world.cli("owner-link", "salon", "--json").stdout)["url"])
     page.get_by_role("link", name="Voir l'activité").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text(
-        "Activité des infolettres — Salon salon"
-    )
+    expect(page.get_by_role("heading", level=1)).to_have_text("Voir l'activité — Salon salon")
     return page
 
 

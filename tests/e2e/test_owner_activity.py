@@ -65,7 +65,7 @@ def test_the_owner_reads_the_activity_in_french_local_time_without_noise(world: 
     with logged_in(world) as browser:
         page = browser.get("/tenants/salon/activity", headers={"Accept": "text/html"})
         assert page.status_code == 200 and '<html lang="fr">' in page.text
-        assert "Activité des infolettres — Salon salon" in page.text
+        assert "Voir l&#x27;activité — Salon salon" in page.text
         shown = rows(page.text)
         assert len(shown) == 20  # a page; the passing checks and the campaign are not there
         assert "le 5\u00a0décembre 2026 à 21\u00a0h\u00a008" in shown[5]  # 01:39 + 29 min UTC
