@@ -375,7 +375,10 @@ def _plural_fr(n: Any, one: str, many: str) -> str:
 
 
 def _percent_fr(value: Any) -> str:
-    return f"{value}".replace(".", ",") + "\u00a0%"
+    """21.0 → "21 %", 20.5 → "20,5 %" (French decimals and a non-breaking space)."""
+    number = float(value)
+    shown = str(int(number)) if number.is_integer() else str(number).replace(".", ",")
+    return shown + "\u00a0%"
 
 
 def _failed_why_fr(d: Details) -> str:

@@ -46,6 +46,14 @@ WORDS: dict[str, dict[str, str]] = {
         "doi_turn_on": "Demander une confirmation aux nouveaux contacts",
         "doi_turn_off": "Ne plus demander de confirmation",
         "activity": "Voir l'activité",
+        "attention_gone": (
+            "La liste MailChimp «\u00a0{list}\u00a0» a disparu : recréez-la dans MailChimp, "
+            "puis cliquez sur « Vérifier et réparer »."
+        ),
+        "attention_fields": (
+            "La liste MailChimp n'a pas les champs attendus (courriel, prénom, nom, "
+            "anniversaire) : cliquez sur « Vérifier et réparer »."
+        ),
         "explain_title": "Un client n'est pas dans MailChimp ?",
         "explain_label": "Adresse courriel ou numéro du client",
         "explain": "Expliquer",
@@ -86,6 +94,14 @@ WORDS: dict[str, dict[str, str]] = {
         "doi_turn_on": "Ask new contacts to confirm",
         "doi_turn_off": "Stop asking new contacts to confirm",
         "activity": "View activity",
+        "attention_gone": (
+            "The MailChimp audience “{list}” is gone: create it again in MailChimp, then click "
+            "“Check and repair”."
+        ),
+        "attention_fields": (
+            "The MailChimp audience lacks the expected fields (email, first name, last name, "
+            "birthday): click “Check and repair”."
+        ),
         "explain_title": "Isn't a client in MailChimp?",
         "explain_label": "Client's email address or client number",
         "explain": "Explain",
@@ -252,7 +268,9 @@ def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> st
         parts.append(_form(t.tenant_id, "authorize", w[label], csrf))
     else:
         if state == ConnectionState.NEEDS_ATTENTION and t.state_reason not in ("", "held"):
-            parts.append(f'<p class="warn">{escape(t.state_reason)}</p>')
+            parts.append(
+                f'<p class="warn">{escape(_attention(t.state_reason, t.list_name, w, lang))}</p>'
+            )
         if t.state_reason == "held":
             parts.append(f'<p class="warn">{escape(w["held"])}</p>')
             parts.append(_form(t.tenant_id, "confirm", w["confirm"], csrf))
@@ -353,3 +371,11 @@ def explain_page(story: ClientStory, lang: str, why: str, fix: str, then: str) -
         + body
         + "</main></body></html>"
     )
+
+
+def _attention(reason: str, list_name: str, words: dict[str, str], lang: str) -> str:
+    """What needs doing, in the page's words: the stored reason is a code ("audience_gone") or
+    an operator's English sentence about the audience's fields (shown as is in English)."""
+    if reason == "audience_gone":
+        return words["attention_gone"].format(list=list_name)
+    return reason if lang == "en" else words["attention_fields"]

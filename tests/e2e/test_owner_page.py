@@ -149,3 +149,25 @@ def test_the_callback_page_links_back_to_the_newsletters_page(world: World) -> N
         page = browser.get(world.start_link("salon"))
     assert "MailChimp est connecté" in page.text
     assert 'href="/tenants/salon/newsletters">Retour à la page Infolettres</a>' in page.text
+
+
+def test_a_tenant_needing_attention_reads_the_fix_in_french(world: World) -> None:
+    from dataclasses import replace
+
+    from calendarspots_mailchimp.core.model import ConnectionState
+
+    connected_salon(world)
+    english = "the audience 'calendarspots' lacks the merge field BIRTHDAY"
+    for reason, fix in (
+        (english, "La liste MailChimp n&#x27;a pas les champs attendus"),
+        ("audience_gone", "La liste MailChimp «\u00a0calendarspots\u00a0» a disparu"),
+    ):
+        with world.uow() as uow:
+            tenant = uow.tenants.get("salon")
+            assert tenant is not None
+            uow.tenants.save(replace(tenant).with_state(ConnectionState.NEEDS_ATTENTION, reason))
+            uow.commit()
+        with logged_in(world) as browser:
+            page = browser.get("/tenants/salon/newsletters")
+        assert fix in page.text and "Vérifier et réparer" in page.text
+        assert english not in page.text and "audience_gone" not in page.text
