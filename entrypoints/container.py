@@ -26,6 +26,7 @@ from calendarspots_mailchimp.core.services.links import StartLinks
 from calendarspots_mailchimp.core.services.newsletters import OwnerPage
 from calendarspots_mailchimp.core.services.nightly import NightlyService
 from calendarspots_mailchimp.core.services.owner import OwnerAccess
+from calendarspots_mailchimp.core.services.owner_activity import OwnerActivity
 from calendarspots_mailchimp.core.services.sync import SyncService
 from calendarspots_mailchimp.core.services.sync.guard import Guard
 from calendarspots_mailchimp.core.services.sync.watchdog import WebhookSite
@@ -89,7 +90,10 @@ class Container(containers.DeclarativeContainer):
     check_service = providers.Factory(CheckService, uow, accounts, clock)
     disconnect_service = providers.Factory(DisconnectService, uow, accounts, clock, webhook_site)
     owner_access = providers.Factory(OwnerAccess, uow, clock, settings)
-    owner_page = providers.Factory(OwnerPage, uow, clock, settings.provided.night_start_hour)
+    owner_page = providers.Factory(
+        OwnerPage, uow, clock, settings.provided.night_start_hour, directory
+    )
+    owner_activity = providers.Factory(OwnerActivity, uow, directory)
     fleet_status = providers.Factory(
         FleetStatus,
         uow,

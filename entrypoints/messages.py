@@ -296,27 +296,28 @@ def _cleaned_fr(d: Details) -> str:
     return f"MailChimp n'envoie plus à {_who(d)} : {text}. {tail}"
 
 
-def _summary_fr(d: Details) -> str:
-    c = d["counts"]
-    return (
-        f"Synchronisation : {c.get('created', 0)} ajoutés, {c.get('updated', 0)} mis à jour, "
-        f"{c.get('unchanged', 0)} inchangés, {c.get('skipped', 0)} ignorés, "
-        f"{c.get('failed', 0)} en échec, {c.get('unsubscribed', 0)} désabonnements et "
-        f"{c.get('cleaned', 0)} adresses invalides reçus de MailChimp."
-    )
+_EVENT_FR = {
+    "subscribe": "inscription",
+    "unsubscribe": "désabonnement",
+    "profile": "profil modifié",
+    "upemail": "changement d'adresse",
+    "cleaned": "adresse invalide",
+    "campaign": "campagne",
+}
 
 
 def _refused_fr(d: Details) -> str:
+    d = {**d, "type": _EVENT_FR.get(str(d.get("type", "")), "événement")}
     if d.get("audience_id"):
         return (
-            f"Un événement MailChimp « {d['type']} » pour une autre liste ({d['list_id']}) a été "
+            f"Un événement MailChimp « {d['type']} » pour une autre liste a été "
             "refusé : seuls les événements de la liste connectée sont acceptés. Si vous avez "
             "connecté une autre liste, supprimez le webhook de l'ancienne dans MailChimp "
             "(Audience → Settings → Webhooks)."
         )
     return (
         f"Un événement MailChimp « {d['type']} » a été refusé : aucune liste MailChimp n'est "
-        "connectée. Cliquez sur Autoriser (Paramètres → Avancé → Infolettres)."
+        "connectée. Cliquez sur Autoriser sur la page Infolettres."
     )
 
 
@@ -362,22 +363,153 @@ FRENCH: dict[str, Template] = {
     "check.fixed": lambda d: (
         f"Champ(s) manquant(s) ajouté(s) dans MailChimp : {', '.join(map(str, d['fields']))}."
     ),
-    "sync.succeeded": _summary_fr,
-    "sync.partial": lambda d: (
-        _summary_fr(d)
-        + " Certains contacts n'ont pas pu être envoyés : le détail est dans la version JSON."
-    ),
     "contact.removed": lambda d: (
         f"{d['count']} client(s) retiré(s) de la plateforme ne sont plus synchronisés."
+    ),
+}
+
+
+def _plural_fr(n: Any, one: str, many: str) -> str:
+    """French: 0 and 1 take the singular."""
+    return f"{n}\u00a0{one if int(n) < 2 else many}"
+
+
+def _percent_fr(value: Any) -> str:
+    """21.0 → "21 %", 20.5 → "20,5 %" (French decimals and a non-breaking space)."""
+    number = float(value)
+    shown = str(int(number)) if number.is_integer() else str(number).replace(".", ",")
+    return shown + "\u00a0%"
+
+
+def _failed_why_fr(d: Details) -> str:
+    failure = d.get("failure", "")
+    if failure == "revoked":
+        return (
+            "MailChimp a refusé l'accès de calendarspots.com (l'autorisation a été révoquée) : "
+            "cliquez sur Reconnecter."
+        )
+    if failure == "audience_gone":
+        name = d.get("list_name", "calendarspots")
+        return (
+            f"la liste MailChimp « {name} » a disparu. Ne supprimez pas cette liste : recréez-la "
+            "dans MailChimp, puis cliquez sur Autoriser."
+        )
+    if failure == "mailchimp":
+        return "MailChimp n'a pas répondu correctement ; un nouvel essai aura lieu plus tard."
+    if failure == "contract" or d.get("problems") is not None:
+        return (
+            "la liste MailChimp n'a pas les champs attendus (courriel, prénom, nom, "
+            "anniversaire) : cliquez sur « Vérifier et réparer »."
+        )
+    return "une erreur est survenue ; un nouvel essai aura lieu à la prochaine synchronisation."
+
+
+def _held_fr(d: Details) -> str:
+    what = []
+    if d["update_percent"] > d["update_limit"]:
+        what.append(
+            f"{d['updates']} contacts sur {d['members']} seraient modifiés "
+            f"({_percent_fr(d['update_percent'])}, plus de {_percent_fr(d['update_limit'])})"
+        )
+    if d["archive_percent"] > d["archive_limit"]:
+        what.append(
+            f"{d['archives']} contacts sur {d['members']} seraient archivés "
+            f"({_percent_fr(d['archive_percent'])}, plus de {_percent_fr(d['archive_limit'])})"
+        )
+    return (
+        "Synchronisation retenue par précaution : "
+        + " et ".join(what)
+        + " ; rien n'a été envoyé. Vérifiez votre base de données clients, puis cliquez sur "
+        "« Confirmer et envoyer » sur la page Infolettres."
+    )
+
+
+def _summary_fr_counted(d: Details) -> str:
+    c = d["counts"]
+    text = (
+        "Synchronisation : "
+        f"{_plural_fr(c.get('created', 0), 'ajouté', 'ajoutés')}, "
+        f"{_plural_fr(c.get('updated', 0), 'mis à jour', 'mis à jour')}, "
+        f"{_plural_fr(c.get('unchanged', 0), 'inchangé', 'inchangés')}, "
+        f"{_plural_fr(c.get('skipped', 0), 'ignoré', 'ignorés')}, "
+        f"{_plural_fr(c.get('failed', 0), 'refusé', 'refusés')}"
+    )
+    opted = c.get("unsubscribed", 0) or c.get("cleaned", 0)
+    if opted:
+        text += (
+            f" ; reçus de MailChimp : {_plural_fr(c.get('unsubscribed', 0), 'désabonnement', 'désabonnements')}"
+            f" et {_plural_fr(c.get('cleaned', 0), 'adresse invalide', 'adresses invalides')}"
+        )
+    if d.get("webhook_problem"):
+        text += ". Le webhook de MailChimp n'est pas en place : il sera remis à la prochaine synchronisation"
+    return text + "."
+
+
+FRENCH.update(
+    {
+        "authorization.failed": lambda d: {
+            "replayed": "Ce lien d'autorisation a déjà servi : cliquez de nouveau sur Autoriser.",
+            "denied": "MailChimp n'a pas donné l'autorisation : cliquez de nouveau sur Autoriser.",
+            "incomplete": (
+                "MailChimp n'a pas terminé l'autorisation : cliquez de nouveau sur Autoriser."
+            ),
+        }[str(d["reason"])],
+        "authorization.revoked": lambda d: (
+            "MailChimp a refusé l'accès de calendarspots.com (l'autorisation a été révoquée) : "
+            "cliquez sur Reconnecter sur la page Infolettres."
+        ),
+        "check.failed": lambda d: _capital(_failed_why_fr(d)),
+        "sync.succeeded": _summary_fr_counted,
+        "sync.partial": _summary_fr_counted,
+        "sync.failed": lambda d: f"Échec de la synchronisation : {_failed_why_fr(d)}",
+        "sync.held": _held_fr,
+        "sync.requested": lambda d: (
+            "Synchronisation demandée depuis la page Infolettres : elle aura lieu dans quelques "
+            "instants."
+        ),
+        "contact.email_changed": lambda d: (
+            f"{d['old_email']} a changé d'adresse pour {d['new_email']} : le même contact "
+            "MailChimp suit le client."
+        ),
+        "contact.rejected": lambda d: f"MailChimp a refusé le contact {_who(d)}.",
+        "webhook.failed": lambda d: (
+            "Le webhook n'a pas pu être installé dans MailChimp ; un nouvel essai aura lieu à la "
+            "prochaine synchronisation."
+        ),
+        "mailchimp.campaign.recorded": lambda d: (
+            f"Campagne MailChimp : {d['campaign'].get('subject', '')}."
+        ),
+    }
+)
+ENGLISH["sync.requested"] = lambda d: (
+    "Sync requested from the Newsletters page: it runs in a few moments."
+)
+ENGLISH["contact.rejected"] = lambda d: f"MailChimp refused the contact {_who(d)}."
+
+# What the owner reads where the operator's sentence names a command or a screen the owner does
+# not have (the owner's pages); other kinds read as above.
+OWNER_ENGLISH: dict[str, Template] = {
+    "sync.held": lambda d: (
+        held_message(d).split("; nothing was sent.")[0]
+        + "; nothing was sent. Check your client database, then click “Confirm and send” on "
+        "the Newsletters page."
+    ),
+    "authorization.revoked": lambda d: (
+        "MailChimp refused calendarspots.com's access (the authorization was revoked): click "
+        "Reconnect on the Newsletters page."
     ),
 }
 
 CATALOGS: dict[str, dict[str, Template]] = {"en": ENGLISH, "fr": FRENCH}
 
 
-def render(entry: ActivityEntry, lang: str = "en") -> str:
-    """The entry's sentence in `lang` (English where French has no template yet)."""
-    for catalog in (CATALOGS.get(lang, ENGLISH), ENGLISH):
+def render(entry: ActivityEntry, lang: str = "en", owner: bool = False) -> str:
+    """The entry's sentence in `lang` (English where French has no template yet); `owner`:
+    as the owner's pages say it (no command, no operator's screen)."""
+    catalogs = [CATALOGS.get(lang, ENGLISH), ENGLISH]
+    if owner and lang != "fr":
+        catalogs.insert(0, OWNER_ENGLISH)
+    for catalog in catalogs:
         template = catalog.get(str(entry.kind))
         if template is None:
             continue
@@ -489,7 +621,7 @@ _REASONS_EN = {
 
 
 _REASONS_FR = {
-    "invalid_email": "adresse courriel invalide : corrigez-la dans la fiche du client",
+    "invalid_email": "adresse courriel invalide",
     "same_email": "un autre client a la même adresse courriel",
     "opted_out": "désabonné ou adresse invalide dans MailChimp : jamais réabonné",
     "not_subscribed_here": "désabonné dans votre base de données clients",
@@ -507,8 +639,8 @@ _REASONS_FR = {
         "réinscrire par un formulaire MailChimp"
     ),
     "birthday_refused": "MailChimp a refusé l'anniversaire : il doit être mois/jour",
-    "field_refused": "MailChimp a refusé le champ {detail}",
-    "refused": "MailChimp a refusé ce contact : {detail}",
+    "field_refused": "MailChimp a refusé un champ de la fiche",
+    "refused": "MailChimp a refusé ce contact",
     "no_result": "MailChimp n'a rien répondu pour ce contact",
     "old_address_kept": "ancienne adresse gardée : {earlier}",
 }
@@ -526,6 +658,48 @@ def reason_text(code: str, lang: str = "en") -> str:
     return table[str(reason)].format(
         detail=detail, earlier=reason_text(detail, lang) if detail else "—"
     )
+
+
+_FIXES_EN = {
+    "invalid_email": "Correct the address in the client's record; the next sync sends it.",
+    "same_email": "Give each client their own address (or merge the duplicate records).",
+    "opted_out": "Nothing to do: only the client can subscribe again, with MailChimp's form.",
+    "not_subscribed_here": "Nothing to do.",
+    "left_audience": "If the client should be in the audience, add them back in MailChimp.",
+    "fake_or_invalid": "Check the address with the client and correct it.",
+    "forgotten": "The client must sign up again through MailChimp's signup form.",
+    "birthday_refused": "Correct the birthday (month and day) in the client's record.",
+    "field_refused": "Correct the client's record; the next sync sends it again.",
+    "refused": "Correct the client's record; the next sync sends it again.",
+    "no_result": "Nothing to do: the next sync tries again.",
+    "old_address_kept": "Nothing to do.",
+}
+_FIXES_FR = {
+    "invalid_email": "Corrigez l'adresse dans la fiche du client ; la prochaine synchronisation "
+    "l'enverra.",
+    "same_email": "Donnez à chaque client sa propre adresse (ou fusionnez les fiches en double).",
+    "opted_out": "Rien à faire : seul le client peut se réabonner, par le formulaire MailChimp.",
+    "not_subscribed_here": "Rien à faire.",
+    "left_audience": "Si le client doit être dans la liste, rajoutez-le dans MailChimp.",
+    "fake_or_invalid": "Vérifiez l'adresse avec le client et corrigez-la.",
+    "forgotten": "Le client doit se réinscrire par le formulaire d'inscription MailChimp.",
+    "birthday_refused": "Corrigez l'anniversaire (mois et jour) dans la fiche du client.",
+    "field_refused": "Corrigez la fiche du client ; la prochaine synchronisation la renverra.",
+    "refused": "Corrigez la fiche du client ; la prochaine synchronisation la renverra.",
+    "no_result": "Rien à faire : la prochaine synchronisation réessaiera.",
+    "old_address_kept": "Rien à faire.",
+}
+
+
+def reason_fix(code: str, lang: str = "en") -> str:
+    """What the owner does about a client's stored reason ("" for a sentence stored before)."""
+    decoded = decode(code)
+    if decoded is None:
+        return ""
+    reason, detail = decoded
+    if reason == Reason.REFUSED_BEFORE:
+        return reason_fix(detail, lang) if detail else ""
+    return (_FIXES_FR if lang == "fr" else _FIXES_EN).get(str(reason), "")
 
 
 def problem_json(problem: ClientProblem) -> dict[str, str]:
@@ -870,20 +1044,136 @@ _LIVE_SKIPPED_EN = {
 }
 
 
-def story_texts(story: ClientStory) -> tuple[str, str, str]:
-    """(why, what to do, what the next sync does) in words."""
+# The owner's page tells the same story without the operator's commands and rule numbers.
+_STORY_OWNER_EN = {
+    "not_connected": (
+        "Your business is not connected to MailChimp: nothing is sent to it.",
+        "Click Authorize on the Newsletters page.",
+    ),
+    "will_be_sent": (
+        "Not in the MailChimp audience yet: the next sync adds them.",
+        "Nothing to do: tonight's sync adds them (or click Sync now).",
+    ),
+    "opted_out:unsubscribed": (
+        "They unsubscribed in MailChimp. calendarspots.com never subscribes them again and no "
+        "longer sends their details.",
+        _STORY_EN["opted_out:unsubscribed"][1],
+    ),
+}
+_STATUS_FR = {
+    "subscribed": "abonné",
+    "unsubscribed": "désabonné",
+    "cleaned": "adresse invalide",
+    "pending": "en attente de confirmation",
+    "transactional": "transactionnel",
+    "archived": "archivé",
+}
+_STORY_FR = {
+    "not_connected": (
+        "Votre entreprise n'est pas connectée à MailChimp : rien n'y est envoyé.",
+        "Cliquez sur Autoriser sur la page Infolettres.",
+    ),
+    "invalid_email": (
+        "« {email} » n'est pas une adresse courriel valide : chaque synchronisation ignore ce "
+        "client.",
+        "Corrigez le courriel dans la fiche du client ; la prochaine synchronisation l'enverra.",
+    ),
+    "will_be_sent": (
+        "Pas encore dans la liste MailChimp : la prochaine synchronisation l'ajoutera.",
+        "Rien à faire : la synchronisation de cette nuit l'ajoutera (ou cliquez sur "
+        "Synchroniser maintenant).",
+    ),
+    "opted_out:unsubscribed": (
+        "Ce client s'est désabonné dans MailChimp. calendarspots.com ne le réabonne jamais et "
+        "n'envoie plus ses informations.",
+        "Rien à faire. Seul le client peut se réabonner, par le formulaire d'inscription "
+        "MailChimp.",
+    ),
+    "opted_out:cleaned": (
+        "MailChimp a retiré l'adresse (elle ne fonctionne pas ou a été signalée invalide) : "
+        "MailChimp n'y envoie plus rien, et calendarspots.com ne la réabonne jamais.",
+        "Demandez au client une nouvelle adresse courriel à sa prochaine visite ; elle sera "
+        "ajoutée à la synchronisation suivante.",
+    ),
+    "opted_out": (
+        "Ce client ne reçoit plus l'infolettre dans MailChimp ({detail}) : calendarspots.com "
+        "ne le réabonne jamais.",
+        "Rien à faire.",
+    ),
+    "not_subscribed_here": (
+        "Votre base de données clients indique « {detail} » : ce client n'est pas ajouté à "
+        "MailChimp.",
+        "Rien à faire. S'il veut l'infolettre, il peut s'inscrire par le formulaire "
+        "d'inscription MailChimp.",
+    ),
+    "subscribed_there_only": (
+        "Votre base de données clients indique « {detail} », mais MailChimp l'a comme abonné "
+        "(il s'est peut-être réinscrit par un formulaire MailChimp). MailChimp garde le "
+        "consentement : calendarspots.com ne désabonne jamais personne.",
+        "Rien à faire, sauf s'il demande à ne plus recevoir l'infolettre : il se désabonne par "
+        "le lien présent dans chaque infolettre, ou vous le désabonnez dans MailChimp.",
+    ),
+    "left_audience": (
+        "Ce client avait été ajouté, mais MailChimp ne l'a plus à cette adresse (archivé ou "
+        "supprimé dans MailChimp, ou adresse changée là-bas). Il n'est pas rajouté, pour "
+        "respecter ce choix.",
+        "S'il doit être dans la liste, rajoutez-le dans MailChimp ; s'il a changé d'adresse, "
+        "mettez à jour son courriel dans sa fiche.",
+    ),
+    "refused": (
+        "MailChimp a refusé ce contact lors d'une synchronisation précédente ({refusal}). Il "
+        "n'est pas renvoyé tant que sa fiche ne change pas.",
+        "Corrigez la fiche du client ; la prochaine synchronisation la renverra.",
+    ),
+    "in_audience:subscribed": (
+        "Dans la liste MailChimp, abonné : l'infolettre lui parvient.",
+        "Rien à faire.",
+    ),
+    "in_audience:pending": (
+        "Dans la liste MailChimp, en attente : MailChimp lui a envoyé un courriel de "
+        "confirmation et attend sa réponse.",
+        "Rien à faire : le client doit cliquer sur le lien du courriel de confirmation de "
+        "MailChimp (qu'il regarde aussi dans ses courriels indésirables).",
+    ),
+    "in_audience": ("Dans la liste MailChimp ({detail}).", "Rien à faire."),
+}
+_NEXT_FR = {
+    "nothing": "rien : l'entreprise n'est pas connectée",
+    "add": "l'ajoute à la liste",
+    "update": "met à jour son nom et son anniversaire dans MailChimp (ils ont changé)",
+    "unchanged": "rien à envoyer",
+    "skip": "l'ignore : {reason}",
+}
+
+
+def story_texts(story: ClientStory, lang: str = "en", owner: bool = False) -> tuple[str, str, str]:
+    """(why, what to do, what the next sync does) in words; `owner`: as the owner's page says
+    it (no command; French is always the owner's)."""
     e = story.explanation
     code, detail = str(e.story), e.detail
-    key = f"{code}:{detail}" if f"{code}:{detail}" in _STORY_EN else code
-    why, fix = _STORY_EN[key]
-    refusal = reason_text(detail) if code == "refused" else ""
-    fields = {"detail": detail, "t": story.tenant.tenant_id, "email": story.client.email}
+    french = lang == "fr"
+    table = _STORY_FR if french else {**_STORY_EN, **(_STORY_OWNER_EN if owner else {})}
+    key = f"{code}:{detail}" if f"{code}:{detail}" in table else code
+    why, fix = table[key]
+    refusal = reason_text(detail, lang) if code == "refused" else ""
+    shown = _STATUS_FR.get(detail, detail) if french else detail
+    fields = {"detail": shown, "t": story.tenant.tenant_id, "email": story.client.email}
     why, fix = why.format(refusal=refusal, **fields), fix.format(**fields)
     if code == "refused":
-        fix = _REFUSED_FIX_EN.get(detail.partition(":")[0], fix)
+        fix = (
+            reason_fix(detail, lang) or fix
+            if french
+            else _REFUSED_FIX_EN.get(detail.partition(":")[0], fix)
+        )
     if code == "in_audience" and story.up_to_date is False:
-        why += " Their details changed since the last push: the next sync updates them."
-    then = _NEXT_EN[str(e.next)].format(reason=reason_text(e.next_reason) if e.next_reason else "")
+        why += (
+            " Ses informations ont changé depuis le dernier envoi : la prochaine synchronisation "
+            "les mettra à jour."
+            if french
+            else " Their details changed since the last push: the next sync updates them."
+        )
+    reason = reason_text(e.next_reason, lang) if e.next_reason else ""
+    then = (_NEXT_FR if french else _NEXT_EN)[str(e.next)].format(reason=reason)
     return why, fix, then
 
 

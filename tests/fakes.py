@@ -342,6 +342,10 @@ class FakeClientDirectory:
         wanted = key.strip().lower()
         return next((c for c in rows.values() if c.email.lower() == wanted), None)
 
+    def find_many(self, tenant_id: str, client_ids: Iterable[str]) -> dict[str, Client]:
+        rows = self.rows.get(tenant_id, {})
+        return {i: rows[i] for i in set(client_ids) if i in rows}
+
     def _mark(self, tenant_id: str, email: str, status: NewsletterStatus) -> Client | None:
         rows = self.rows.get(tenant_id, {})
         for client_id, client in rows.items():

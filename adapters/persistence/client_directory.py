@@ -8,7 +8,7 @@ in its own short transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -234,6 +234,20 @@ class EmbeddedClientDirectory:
                 )
             ).first()
         return client_from(row) if row is not None else None
+
+    def find_many(self, tenant_id: str, client_ids: Iterable[str]) -> dict[str, Client]:
+        wanted = sorted(set(client_ids))
+        found: dict[str, Client] = {}
+        with self._database.engine.connect() as connection:
+            for start in range(0, len(wanted), UPSERT_CHUNK):
+                chunk = wanted[start : start + UPSERT_CHUNK]
+                stmt = select(*_CLIENT_COLUMNS).where(
+                    ClientRecord.tenant_id == tenant_id,
+                    one_of(connection, ClientRecord.client_id, chunk),
+                )
+                for row in connection.execute(stmt):
+                    found[row.client_id] = client_from(row)
+        return found
 
     # -- internals -------------------------------------------------------------------------
 

@@ -27,7 +27,7 @@ from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
 from calendarspots_mailchimp.entrypoints.http.access import caller, not_found, wants_json
 from calendarspots_mailchimp.entrypoints.http.metrics import Metrics
-from calendarspots_mailchimp.entrypoints.http.owner import owner_routes
+from calendarspots_mailchimp.entrypoints.http.owner import owner_activity, owner_routes
 from calendarspots_mailchimp.entrypoints.messages import (
     callback_state,
     connect_json,
@@ -235,6 +235,9 @@ def create_app(container: Container) -> Starlette:
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        accept = request.headers.get("accept", "")
+        if "text/html" in accept or request.query_params.get("format") == "html":
+            return await owner_activity(container, request, tenant_id)
         try:
             limit = int(request.query_params.get("limit", "50"))
             offset = int(request.query_params.get("offset", "0"))
@@ -247,14 +250,6 @@ def create_app(container: Container) -> Starlette:
             )
         except CalendarspotsError as exc:
             return problem(http_status(exc), one_line(exc))
-        accept = request.headers.get("accept", "")
-        if "text/html" in accept or request.query_params.get("format") == "html":
-            tenant = await run_in_threadpool(container.tenants().get, tenant_id)
-            lang = pages.language(request, tenant.locale)
-            return HTMLResponse(
-                pages.activity_page(tenant_id, entries, total, limit, offset, lang, kinds),
-                headers={"Cache-Control": "no-store"},
-            )
         # The body is the list of entries ({at, kind, message, details}, as the CLI prints
         # them); paging travels in headers so the body stays that plain list.
         headers = {"Cache-Control": "no-store", "X-Total-Count": str(total)}

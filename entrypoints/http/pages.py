@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 
-from calendarspots_mailchimp.core.model import ActivityEntry
-from calendarspots_mailchimp.entrypoints.messages import render
+from calendarspots_mailchimp.core.model import ActivityEntry, Tenant
+from calendarspots_mailchimp.core.services.owner_activity import OwnerActivityPage
+from calendarspots_mailchimp.entrypoints.http.owner_html import client_label, when
+from calendarspots_mailchimp.entrypoints.messages import reason_fix, reason_text, render
+
+DEFAULT_LIMIT = 20
 
 TEXT = {
     "en": {
         "title": "Newsletters — activity",
-        "heading": "Newsletters → View activity",
+        "heading": "View activity",
         "when": "When",
         "what": "What",
         "message": "Details",
@@ -27,11 +31,21 @@ TEXT = {
         "not_done": "That could not be done",
         "newer": "Newer",
         "older": "Older",
-        "shown": "entries {a}–{b} of {n}",
+        "shown": "Entries {a} to {b}, newest first.",
+        "at": "{date} at {time}",
+        "other": "Other",
+        "filters": "Show",
+        "paging": "Pages",
+        "all": "Everything",
+        "problems": "Problems",
+        "opt_outs": "Unsubscribes",
+        "syncs": "Syncs",
+        "older_hidden": "Older entries are not shown here.",
+        "bad_paging": "This page of the activity does not exist: go back to its first page.",
     },
     "fr": {
         "title": "Infolettres — activité",
-        "heading": "Infolettres → Voir l'activité",
+        "heading": "Voir l'activité",
         "when": "Quand",
         "what": "Quoi",
         "message": "Détails",
@@ -44,7 +58,17 @@ TEXT = {
         "not_done": "Cela n'a pas pu être fait",
         "newer": "Plus récentes",
         "older": "Plus anciennes",
-        "shown": "entrées {a} à {b} sur {n}",
+        "shown": "Entrées {a} à {b}, les plus récentes d'abord.",
+        "at": "le {date} à {time}",
+        "other": "Autre",
+        "filters": "Afficher",
+        "paging": "Pages",
+        "all": "Tout",
+        "problems": "Problèmes",
+        "opt_outs": "Désabonnements",
+        "syncs": "Synchronisations",
+        "older_hidden": "Les entrées plus anciennes ne sont pas affichées ici.",
+        "bad_paging": "Cette page de l'activité n'existe pas : revenez à la première page.",
     },
 }
 
@@ -72,13 +96,43 @@ KIND_FR = {
     "mailchimp.upemail.recorded": "Courriel modifié dans MailChimp (noté)",
     "mailchimp.campaign.recorded": "Campagne (notée)",
     "webhook.failed": "Webhook non installé",
+    "sync.held": "Synchronisation retenue",
+    "sync.requested": "Synchronisation demandée",
+}
+KIND_EN = {
+    "authorization.granted": "Authorization granted",
+    "authorization.revoked": "Authorization revoked",
+    "authorization.failed": "Authorization failed",
+    "authorization.disconnected": "MailChimp disconnected",
+    "check.passed": "Check passed",
+    "check.failed": "Check failed",
+    "check.fixed": "Fields added",
+    "webhook.installed": "Webhook added",
+    "webhook.repaired": "Webhook repaired",
+    "webhook.refused": "Event refused",
+    "webhook.failed": "Webhook not installed",
+    "sync.succeeded": "Sync succeeded",
+    "sync.partial": "Sync partly done",
+    "sync.failed": "Sync failed",
+    "sync.held": "Sync held",
+    "sync.requested": "Sync requested",
+    "contact.unsubscribed": "Unsubscribe",
+    "contact.cleaned": "Invalid address",
+    "contact.rejected": "Contact refused",
+    "contact.removed": "Clients removed",
+    "contact.email_changed": "Email changed",
+    "mailchimp.subscribe.recorded": "New subscriber (noted)",
+    "mailchimp.profile.recorded": "Profile changed (noted)",
+    "mailchimp.upemail.recorded": "Email changed in MailChimp (noted)",
+    "mailchimp.campaign.recorded": "Campaign (noted)",
 }
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}"
     "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;"
     "padding:.4rem;text-align:left;vertical-align:top}th{background:#f5f5f5}"
-    ".kind{font-family:monospace;white-space:nowrap}.ok{color:#176b2c}.bad{color:#a11}"
+    ".ok{color:#176b2c}.bad{color:#a11}.filters{list-style:none;padding:0}"
+    ".filters li{display:inline;margin-right:1rem}a[aria-current]{font-weight:bold}"
 )
 
 
@@ -125,45 +179,77 @@ def _back(tenant_id: str, lang: str) -> str:
 
 
 def activity_page(
-    tenant_id: str,
-    entries: list[ActivityEntry],
-    total: int,
-    limit: int,
-    offset: int,
+    tenant: Tenant,
+    page: OwnerActivityPage,
     lang: str,
+    show: str = "all",
     kinds: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
 ) -> str:
+    """The owner's "View activity": local times in words, owner words, filters and paging as
+    plain links (no JavaScript). `names`: client_id → the client's name, for the clients a
+    sync entry lists."""
     t = TEXT[lang]
+    labels = KIND_FR if lang == "fr" else KIND_EN
     rows = []
-    for e in entries:
+    for e in page.entries:
         kind = str(e.kind)
-        label = KIND_FR.get(kind, kind) if lang == "fr" else kind
-        message = render(e, lang)
+        date, time = when(e.at, tenant.timezone, lang)
         rows.append(
-            f"<tr><td>{escape(e.at.isoformat(timespec='seconds'))}</td>"
-            f'<td class="kind" title="{escape(kind)}">{escape(label)}</td>'
-            f"<td>{escape(message)}</td></tr>"
+            f"<tr><td>{escape(t['at'].format(date=date, time=time))}</td>"
+            f"<td>{escape(labels.get(kind, t['other']))}</td>"
+            f"<td>{escape(render(e, lang, owner=True))}{_clients(e, lang, names or {})}</td></tr>"
         )
     table = (
-        f"<table><thead><tr><th>{t['when']}</th><th>{t['what']}</th><th>{t['message']}</th></tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<table><thead><tr><th scope="col">{t["when"]}</th><th scope="col">{t["what"]}</th>'
+        f'<th scope="col">{t["message"]}</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
         if rows
         else f"<p>{t['empty']}</p>"
     )
 
-    def link(to: int, text: str) -> str:
-        query = [("lang", lang), ("limit", str(limit)), ("offset", str(to)), ("format", "html")]
+    def href(group: str, offset: int) -> str:
+        query = [("format", "html"), ("lang", lang), ("show", group)]
+        query += [("offset", str(offset))] if offset else []
+        query += [("limit", str(page.limit))] if page.limit != DEFAULT_LIMIT else []
         query += [("kind", k) for k in kinds]
-        return f'<a href="?{escape(urlencode(query))}">{escape(text)}</a>'
+        return escape("?" + urlencode(query))
 
+    filters = []
+    for group in ("all", "problems", "opt_outs", "syncs"):
+        current = ' aria-current="page"' if group == show else ""
+        filters.append(f'<li><a href="{href(group, 0)}"{current}>{escape(t[group])}</a></li>')
     nav = []
-    if offset > 0:
-        nav.append(link(max(0, offset - limit), t["newer"]))
-    if offset + limit < total:
-        nav.append(link(offset + limit, t["older"]))
-    shown = t["shown"].format(a=offset + 1 if entries else 0, b=offset + len(entries), n=total)
+    if page.has_newer:
+        nav.append(f'<a href="{href(show, max(0, page.offset - page.limit))}">{t["newer"]}</a>')
+    if page.has_older:
+        nav.append(f'<a href="{href(show, page.offset + page.limit)}">{t["older"]}</a>')
+    first = page.offset + 1 if page.entries else 0
+    shown = t["shown"].format(a=first, b=page.offset + len(page.entries))
+    older = f"<p>{escape(t['older_hidden'])}</p>" if page.truncated and not page.has_older else ""
     body = (
-        f"<h1>{escape(t['heading'])}</h1><p>{escape(tenant_id)} — {escape(shown)}</p>"
-        f"{table}<p>{' · '.join(nav)}</p>"
+        f"<main><h1>{escape(t['heading'])} — {escape(tenant.name)}</h1>"
+        f'<nav aria-label="{escape(t["filters"])}"><ul class="filters">{"".join(filters)}</ul></nav>'
+        f"<p>{escape(shown)}</p>{table}{older}"
+        f'<nav aria-label="{escape(t["paging"])}"><p>{" · ".join(nav)}</p></nav>'
+        f"{_back(tenant.tenant_id, lang)}</main>"
     )
-    return _page(lang, t["title"], body)
+    return _page(lang, f"{t['title']} — {tenant.name}", body)
+
+
+def _clients(entry: ActivityEntry, lang: str, names: Mapping[str, str]) -> str:
+    """A sync entry's clients not sent (as the owner view keeps them), by name and address."""
+    problems = entry.details.get("problems")
+    if not isinstance(problems, list) or not problems:
+        return ""
+    items = []
+    for p in problems:
+        if not isinstance(p, dict):
+            continue
+        code = str(p.get("reason", ""))
+        fix = reason_fix(code, lang)
+        items.append(
+            f"<li>{escape(client_label(p, names))} — {escape(reason_text(code, lang))}"
+            + (f"<br><small>{escape(fix)}</small>" if fix else "")
+            + "</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>"

@@ -52,7 +52,8 @@ EXAMPLES: dict[ActivityKind, dict[str, Any]] = {
         "source": "sync",
     },
     ActivityKind.CONTACT_CLEANED: {"email": "a@x.example", "client_id": None, "reason": "hard"},
-    ActivityKind.CONTACT_REJECTED: {},
+    ActivityKind.CONTACT_REJECTED: {"email": "r@x.example"},
+    ActivityKind.SYNC_REQUESTED: {"queued": True},
     ActivityKind.CONTACT_REMOVED: {"count": 2, "archive": True, "archived": 1},
     ActivityKind.CONTACT_EMAIL_CHANGED: {"old_email": "a@x.example", "new_email": "b@x.example"},
     ActivityKind.MAILCHIMP_SUBSCRIBE_RECORDED: {"email": "n@x.example", "merges": {"FNAME": "Né"}},
@@ -150,3 +151,23 @@ def test_a_sync_report_is_worded_here() -> None:
         "MailChimp did not answer well (HTTP 503); the nightly sync tries again later tonight"
     )
     assert report_json(down)["failure"] == "mailchimp"
+
+
+def test_every_kind_the_owner_sees_has_french_words_and_a_label() -> None:
+    from calendarspots_mailchimp.core.services.owner_activity import OPERATOR_ONLY
+    from calendarspots_mailchimp.entrypoints.http.pages import KIND_EN, KIND_FR
+
+    for kind in set(ActivityKind) - OPERATOR_ONLY:
+        french = render(entry(kind, EXAMPLES[kind]), "fr")
+        assert french != render(entry(kind, EXAMPLES[kind]), "en"), kind
+        assert str(kind) in KIND_FR and str(kind) in KIND_EN, kind
+
+
+def test_the_owner_reads_no_command_in_english_either() -> None:
+    for kind in (ActivityKind.SYNC_HELD, ActivityKind.AUTHORIZATION_REVOKED):
+        operator = render(entry(kind, EXAMPLES[kind]))
+        owner = render(entry(kind, EXAMPLES[kind]), owner=True)
+        assert "cs-mailchimp" not in owner and "Settings → Advanced" not in owner
+        assert owner != operator
+    held = render(entry(ActivityKind.SYNC_HELD, EXAMPLES[ActivityKind.SYNC_HELD]), "fr")
+    assert "(21\u00a0%, plus de 20\u00a0%)" in held, held
