@@ -528,7 +528,8 @@ class FakeMailChimpAccount:
                     errors.append(refused.error)
                     continue
                 (created if outcome == "created" else updated).append(write.email)
-            yield batch, BatchResult(tuple(created), tuple(updated), tuple(errors))
+            written = self.clock() if created or updated else None
+            yield batch, BatchResult(tuple(created), tuple(updated), tuple(errors), (), written)
 
     def upsert_member(self, audience_id: str, member: MemberWrite) -> MemberState:
         audience = self._audience(audience_id)

@@ -12,6 +12,10 @@ LEASE_HEARTBEAT = timedelta(seconds=20)
 # Members changed in MailChimp are read back from a little before the last check, so a clock
 # skew between us and MailChimp cannot hide an opt-out.
 BACKFILL_MARGIN = timedelta(minutes=10)
+# A run that wrote more members than one page of reading (1,000) does not leave them for the
+# next read-back: it reads back only the opt-outs made meanwhile (two calls) and moves the
+# checkpoint past its own writes (backfill.after_push).
+READ_BACK_LIMIT = 1000
 MAX_DETAILS = 50  # per-client problems kept in one activity entry
 # Members unknown to the ledger are looked up one by one up to this many per run; beyond it,
 # reading the whole audience (1,000 members a call) is cheaper.

@@ -56,6 +56,11 @@ def push(run: Run, batches: Iterator[list[Write]]) -> None:
 
 
 def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> None:
+    run.written += len(result.created) + len(result.updated)
+    if result.last_changed is not None and (
+        run.written_until is None or result.last_changed > run.written_until
+    ):
+        run.written_until = result.last_changed
     by_email = {w.write.email.lower(): w for w in writes}
     created = {e.lower() for e in result.created}
     updated = {e.lower() for e in result.updated}

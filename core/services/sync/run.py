@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from calendarspots_mailchimp.core.model import (
@@ -77,6 +78,9 @@ class Run:
         self.remote_complete = False  # every (unarchived) member is in self.remote
         self.absent: set[str] = set()  # looked up: not in the audience
         self.lookups = 0
+        self.read_started: datetime | None = None  # when this run's read-back began
+        self.written = 0  # members MailChimp created or updated for this run
+        self.written_until: datetime | None = None  # the last of them, by MailChimp's clock
         self.seen_ids: set[str] = set()
         self.seen_emails: set[str] = set()
         self.email_changes: list[EmailChange] = []

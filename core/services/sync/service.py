@@ -14,7 +14,7 @@ from calendarspots_mailchimp.core.errors import (
 from calendarspots_mailchimp.core.model import Audience, SyncKind, Tenant
 from calendarspots_mailchimp.core.services import audience as contract
 from calendarspots_mailchimp.core.services.sync import lease
-from calendarspots_mailchimp.core.services.sync.backfill import backfill
+from calendarspots_mailchimp.core.services.sync.backfill import after_push, backfill
 from calendarspots_mailchimp.core.services.sync.emails import change_emails
 from calendarspots_mailchimp.core.services.sync.ending import Ending
 from calendarspots_mailchimp.core.services.sync.guard import Guard, Held, assess
@@ -154,6 +154,7 @@ class SyncService:
             preview(state, batched(writes, BATCH_SIZE))
         else:
             push(state, batched(writes, BATCH_SIZE))
+            checked_at = after_push(state, checked_at)
         change_emails(state)
         removed_clients(state)
         return checked_at
