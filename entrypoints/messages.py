@@ -627,6 +627,24 @@ def night_message(outcome: NightlyOutcome) -> str:
     return report_message(outcome.report) if outcome.report is not None else outcome.error
 
 
+# -- a first sync in progress (issue 11 point 8) ------------------------------------------------
+
+_FIRST_SYNC = {
+    "en": (
+        "First sync in progress: your clients are being sent to MailChimp. If it was "
+        "interrupted, it resumes by itself within minutes."
+    ),
+    "fr": (
+        "Première synchronisation en cours\u00a0: vos clients sont envoyés à MailChimp. Si elle "
+        "a été interrompue, elle reprend d'elle-même dans les minutes qui suivent."
+    ),
+}
+
+
+def first_sync_text(lang: str) -> str:
+    return _FIRST_SYNC[lang if lang in _FIRST_SYNC else "en"]
+
+
 # -- status: the fleet at a glance ---------------------------------------------------------------
 
 _ATTENTION_FIX_EN = {
@@ -707,6 +725,7 @@ def _glance_json(g: Glance) -> dict[str, Any]:
         "nights_missed": g.nights_missed,
         "overdue": g.overdue,
         "attention": [str(p.code) for p in g.problems],
+        "first_sync_in_progress": g.onboarding,
     }
 
 
@@ -746,11 +765,14 @@ def _tenant_lines(g: Glance) -> list[str]:
     t = g.tenant
     last = t.last_sync_at.isoformat(timespec="seconds") if t.last_sync_at else "never"
     night = g.last_night.replace("_", " ") if g.last_night else "— (not connected)"
-    return [
+    lines = [
         f"Tenant {t.tenant_id} ({t.name}, {t.timezone}): {t.state}",
         f"  last sync: {last}; last successful night: {g.last_ok or 'none'}",
         f"  last night ({g.night}): {night}",
     ]
+    if g.onboarding:
+        lines.append(f"  {first_sync_text('en')}")
+    return lines
 
 
 def status_lines(view: FleetView, one: bool = False) -> list[str]:

@@ -229,6 +229,10 @@ class _Leases(_Part):
         current = self.state.leases.get(self._tenant_id)
         return current[0] if current else None
 
+    def held_until(self) -> datetime | None:
+        current = self.state.leases.get(self._tenant_id)
+        return current[1] if current else None
+
 
 class _Tenants:
     def __init__(self, uow: FakeUnitOfWork) -> None:
