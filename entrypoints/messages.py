@@ -166,7 +166,34 @@ def _failed_why(d: Details) -> str:
         return _gone(str(d.get("list_name", "calendarspots")))
     if failure == "mailchimp":
         return f"MailChimp did not answer well ({d['error']}); it is tried again later."
+    if failure == "deadline":
+        return _DEADLINE_EN
     return str(d["error"])
+
+
+_DEADLINE_EN = (
+    "it ran past its time limit and stopped between two batches. What MailChimp received is "
+    "recorded; the rest is sent by the next sync, which comes soon."
+)
+
+
+def _failed_fr(d: Details) -> str:
+    """A failed sync in French: the cause in plain words, never MailChimp's English."""
+    why = {
+        "deadline": (
+            "elle a dépassé sa durée maximale et s'est arrêtée entre deux envois. Ce que "
+            "MailChimp a reçu est enregistré ; le reste part à la prochaine synchronisation, "
+            "qui vient bientôt."
+        ),
+        "revoked": "MailChimp a refusé l'accès de calendarspots.com : cliquez sur Autoriser.",
+        "audience_gone": (
+            f"la liste MailChimp « {d.get('list_name', 'calendarspots')} » a disparu : "
+            "recréez-la, puis cliquez sur Autoriser."
+        ),
+        "mailchimp": "MailChimp n'a pas répondu correctement ; elle sera retentée.",
+        "contract": "la liste MailChimp demande votre attention (voir la page Infolettres).",
+    }.get(str(d.get("failure", "")), "elle sera retentée.")
+    return f"Synchronisation échouée : {why}"
 
 
 def _auth_failed_en(d: Details) -> str:
@@ -363,6 +390,7 @@ FRENCH: dict[str, Template] = {
         f"Champ(s) manquant(s) ajouté(s) dans MailChimp : {', '.join(map(str, d['fields']))}."
     ),
     "sync.succeeded": _summary_fr,
+    "sync.failed": _failed_fr,
     "sync.partial": lambda d: (
         _summary_fr(d)
         + " Certains contacts n'ont pas pu être envoyés : le détail est dans la version JSON."
@@ -542,6 +570,12 @@ def failure_message(report: SyncReport, list_name: str = "calendarspots") -> str
         return ENGLISH["authorization.revoked"]({})
     if report.failure == Failure.AUDIENCE_GONE:
         return _gone(list_name)
+    if report.failure == Failure.DEADLINE:
+        return (
+            "the sync ran past its time limit (CS_MAILCHIMP_RUN_DEADLINE) and stopped between "
+            "batches: what MailChimp acknowledged is recorded, the rest is sent by the next run "
+            "(the tenant stays due)"
+        )
     if report.failure == Failure.MAILCHIMP:
         return f"MailChimp did not answer well ({report.error}); " + (
             "the nightly sync tries again later tonight"

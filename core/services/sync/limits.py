@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+# A run stops cleanly between batches past this (CS_MAILCHIMP_RUN_DEADLINE); the rest waits
+# for the next run, which the schedule starts (the tenant stays due).
+RUN_DEADLINE = timedelta(hours=3)
 BATCH_SIZE = 500  # MailChimp's batch subscribe cap (docs/mailchimp-api.md §5.1)
 # A running sync renews its lease every LEASE_HEARTBEAT; a holder that died frees the tenant
 # within LEASE_TTL (at once for a dead process on the same host).

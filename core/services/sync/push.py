@@ -43,6 +43,8 @@ def push(run: Run, batches: Iterator[list[Write]]) -> None:
 
     def member_batches() -> Iterator[list[MemberWrite]]:
         for batch in batches:
+            if run.past_deadline():
+                return  # batches in flight are still recorded; none more is sent
             members = [w.write for w in batch]
             pending[id(members)] = batch
             yield members
