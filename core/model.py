@@ -157,6 +157,7 @@ class Tenant:
     webhook_salt_previous: str = ""
     last_sync_at: datetime | None = None
     last_sync_local_date: date | None = None
+    # The next sync reads back members MailChimp changed after this (sync/backfill.py).
     members_checked_at: datetime | None = None
     locale: str = DEFAULT_LOCALE  # the language of the owner's pages and activity
 

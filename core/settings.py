@@ -32,6 +32,9 @@ class Settings:
     max_retries: int = 6  # for 5xx, timeouts and dropped connections
     # A throttle (429) is waited out for up to this many seconds per request.
     throttle_budget: float = 600.0
+    # A sync run stops cleanly between batches once it has run this many seconds; the tenant
+    # stays due, and the next run sends the rest.
+    run_deadline: float = 10800.0
     # Redis shared by a fleet's processes for the per-account connection limit ("" = none).
     limiter_url: str = ""
     # The mass-change guard: a sync that would update more than this share of the audience's
@@ -81,6 +84,7 @@ _FIELDS = {
     "MAX_CONNECTIONS": "max_connections",
     "MAX_RETRIES": "max_retries",
     "THROTTLE_BUDGET": "throttle_budget",
+    "RUN_DEADLINE": "run_deadline",
     "LIMITER_URL": "limiter_url",
     "GUARD_UPDATE_PERCENT": "guard_update_percent",
     "GUARD_ARCHIVE_PERCENT": "guard_archive_percent",
@@ -180,3 +184,5 @@ def validate(settings: Settings) -> None:
             raise ConfigurationError(f"{name} must be more than 0 and at most 100")
     if not 1 <= settings.max_connections <= 10:
         raise ConfigurationError("CS_MAILCHIMP_MAX_CONNECTIONS must be between 1 and 10")
+    if not settings.run_deadline > 0:
+        raise ConfigurationError("CS_MAILCHIMP_RUN_DEADLINE must be a number of seconds above 0")

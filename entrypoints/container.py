@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 
@@ -38,6 +39,10 @@ from calendarspots_mailchimp.core.settings import Settings, load_settings
 from calendarspots_mailchimp.entrypoints.messages import worded
 from calendarspots_mailchimp.ports.clock import SystemClock
 from calendarspots_mailchimp.ports.plugins import Hooks, make_plugin_manager
+
+
+def _seconds(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)
 
 
 def worded_for(hooks: Hooks) -> Callable[[ActivityEntry], None]:
@@ -86,6 +91,7 @@ class Container(containers.DeclarativeContainer):
         webhook_site,
         inbound_service.provided.apply_pending,
         guard,
+        run_deadline=providers.Callable(_seconds, settings.provided.run_deadline),
     )
     check_service = providers.Factory(CheckService, uow, accounts, clock)
     disconnect_service = providers.Factory(DisconnectService, uow, accounts, clock, webhook_site)

@@ -166,7 +166,15 @@ def _failed_why(d: Details) -> str:
         return _gone(str(d.get("list_name", "calendarspots")))
     if failure == "mailchimp":
         return f"MailChimp did not answer well ({d['error']}); it is tried again later."
+    if failure == "deadline":
+        return _DEADLINE_EN
     return str(d["error"])
+
+
+_DEADLINE_EN = (
+    "it ran past its time limit and stopped between two batches. What MailChimp received is "
+    "recorded; the rest is sent by the next sync, which comes soon."
+)
 
 
 def _auth_failed_en(d: Details) -> str:
@@ -396,6 +404,12 @@ def _failed_why_fr(d: Details) -> str:
         )
     if failure == "mailchimp":
         return "MailChimp n'a pas répondu correctement ; un nouvel essai aura lieu plus tard."
+    if failure == "deadline":
+        return (
+            "elle a dépassé sa durée maximale et s'est arrêtée entre deux envois. Ce que "
+            "MailChimp a reçu est enregistré ; le reste part à la prochaine synchronisation, "
+            "qui vient bientôt."
+        )
     if failure == "contract" or d.get("problems") is not None:
         return (
             "la liste MailChimp n'a pas les champs attendus (courriel, prénom, nom, "
@@ -716,6 +730,12 @@ def failure_message(report: SyncReport, list_name: str = "calendarspots") -> str
         return ENGLISH["authorization.revoked"]({})
     if report.failure == Failure.AUDIENCE_GONE:
         return _gone(list_name)
+    if report.failure == Failure.DEADLINE:
+        return (
+            "the sync ran past its time limit (CS_MAILCHIMP_RUN_DEADLINE) and stopped between "
+            "batches: what MailChimp acknowledged is recorded, the rest is sent by the next run "
+            "(the tenant stays due)"
+        )
     if report.failure == Failure.MAILCHIMP:
         return f"MailChimp did not answer well ({report.error}); " + (
             "the nightly sync tries again later tonight"
@@ -801,6 +821,24 @@ def night_message(outcome: NightlyOutcome) -> str:
     return report_message(outcome.report) if outcome.report is not None else outcome.error
 
 
+# -- a first sync in progress (issue 11 point 8) ------------------------------------------------
+
+_FIRST_SYNC = {
+    "en": (
+        "First sync in progress: your clients are being sent to MailChimp. If it was "
+        "interrupted, it resumes by itself within minutes."
+    ),
+    "fr": (
+        "Première synchronisation en cours\u00a0: vos clients sont envoyés à MailChimp. Si elle "
+        "a été interrompue, elle reprend d'elle-même dans les minutes qui suivent."
+    ),
+}
+
+
+def first_sync_text(lang: str) -> str:
+    return _FIRST_SYNC[lang if lang in _FIRST_SYNC else "en"]
+
+
 # -- status: the fleet at a glance ---------------------------------------------------------------
 
 _ATTENTION_FIX_EN = {
@@ -881,6 +919,7 @@ def _glance_json(g: Glance) -> dict[str, Any]:
         "nights_missed": g.nights_missed,
         "overdue": g.overdue,
         "attention": [str(p.code) for p in g.problems],
+        "first_sync_in_progress": g.onboarding,
     }
 
 
@@ -920,11 +959,14 @@ def _tenant_lines(g: Glance) -> list[str]:
     t = g.tenant
     last = t.last_sync_at.isoformat(timespec="seconds") if t.last_sync_at else "never"
     night = g.last_night.replace("_", " ") if g.last_night else "— (not connected)"
-    return [
+    lines = [
         f"Tenant {t.tenant_id} ({t.name}, {t.timezone}): {t.state}",
         f"  last sync: {last}; last successful night: {g.last_ok or 'none'}",
         f"  last night ({g.night}): {night}",
     ]
+    if g.onboarding:
+        lines.append(f"  {first_sync_text('en')}")
+    return lines
 
 
 def status_lines(view: FleetView, one: bool = False) -> list[str]:

@@ -116,6 +116,9 @@ class SyncLeases(Protocol):
     def holder(self) -> str | None:
         """Who holds (or last held, if expired and not released) the lease."""
 
+    def held_until(self) -> datetime | None:
+        """When the current lease expires (past if it expired unreleased); None: no lease."""
+
 
 class TenantScope(Protocol):
     """Everything that belongs to one tenant, bound to its id."""

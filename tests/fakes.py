@@ -229,6 +229,10 @@ class _Leases(_Part):
         current = self.state.leases.get(self._tenant_id)
         return current[0] if current else None
 
+    def held_until(self) -> datetime | None:
+        current = self.state.leases.get(self._tenant_id)
+        return current[1] if current else None
+
 
 class _Tenants:
     def __init__(self, uow: FakeUnitOfWork) -> None:
@@ -532,7 +536,8 @@ class FakeMailChimpAccount:
                     errors.append(refused.error)
                     continue
                 (created if outcome == "created" else updated).append(write.email)
-            yield batch, BatchResult(tuple(created), tuple(updated), tuple(errors))
+            written = self.clock() if created or updated else None
+            yield batch, BatchResult(tuple(created), tuple(updated), tuple(errors), (), written)
 
     def upsert_member(self, audience_id: str, member: MemberWrite) -> MemberState:
         audience = self._audience(audience_id)

@@ -17,6 +17,7 @@ from calendarspots_mailchimp.core.model import (
     SyncStatus,
     Tenant,
 )
+from calendarspots_mailchimp.core.services.sync.resume import onboarding
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
 from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
@@ -56,6 +57,7 @@ class Glance:
     nights_missed: int | None  # completed nights since last_ok; None: never synced
     overdue: bool
     problems: tuple[Problem, ...]
+    onboarding: bool = False  # its first sync began and has not finished (sync/resume.py)
 
 
 @dataclass(frozen=True)
@@ -164,6 +166,7 @@ def glance(
         missed,
         overdue,
         tuple(problems),
+        onboarding(tenant, runs),
     )
 
 

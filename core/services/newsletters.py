@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from calendarspots_mailchimp.core.errors import NotFound, TooSoon
 from calendarspots_mailchimp.core.model import ActivityKind, ConnectionState, SyncStatus, Tenant
 from calendarspots_mailchimp.core.services.client_names import client_names
+from calendarspots_mailchimp.core.services.sync.resume import onboarding
 from calendarspots_mailchimp.core.services.tenancy import load_tenant, record_alone
 from calendarspots_mailchimp.ports.client_directory import ClientDirectory
 from calendarspots_mailchimp.ports.clock import Clock
@@ -28,6 +29,8 @@ class PageView:
     last_sync: dict[str, Any] | None
     next_sync: datetime | None  # in the tenant's time zone; None while not connected
     problems: list[dict[str, str]]  # what needs the owner, as codes with their detail
+    # The first sync began and has not finished: running, or resumed within minutes.
+    first_sync_in_progress: bool = False
 
     def as_json(self) -> dict[str, Any]:
         t = self.tenant
@@ -40,6 +43,7 @@ class PageView:
             "last_sync": self.last_sync,
             "next_sync": self.next_sync.isoformat() if self.next_sync else None,
             "problems": self.problems,
+            "first_sync_in_progress": self.first_sync_in_progress,
             "webhook": {"installed": bool(t.webhook_id), "id": t.webhook_id},
             "double_opt_in": t.double_opt_in,
             "locale": t.locale,
@@ -75,6 +79,7 @@ class OwnerPage:
             scope = uow.scope(tenant_id)
             contacts = len(scope.ledger.all_client_ids())
             last = scope.activity.list(limit=1, kinds=[str(k) for k in _SYNC_KINDS])
+            first = onboarding(tenant, scope.runs.latest(10))
         last_sync = None
         if last:
             entry = last[0]
@@ -87,7 +92,7 @@ class OwnerPage:
         connected = tenant.state in (ConnectionState.CONNECTED, ConnectionState.NEEDS_ATTENTION)
         now = self.clock.now()
         upcoming = next_night(tenant, now, self.night_start_hour) if connected else None
-        return PageView(tenant, contacts, last_sync, upcoming, _problems(tenant))
+        return PageView(tenant, contacts, last_sync, upcoming, _problems(tenant), first)
 
     def _named(self, tenant_id: str, problems: Any) -> list[dict[str, Any]]:
         """Each problem with the client's `name` ("" when unknown), from one batched lookup."""

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from calendarspots_mailchimp.core.model import ConnectionState
 from calendarspots_mailchimp.core.services.explain import ClientStory
 from calendarspots_mailchimp.core.services.newsletters import PageView
-from calendarspots_mailchimp.entrypoints.messages import reason_fix, reason_text
+from calendarspots_mailchimp.entrypoints.messages import first_sync_text, reason_fix, reason_text
 
 WORDS: dict[str, dict[str, str]] = {
     "fr": {
@@ -318,7 +318,9 @@ def _sync_section(view: PageView, words: dict[str, str], lang: str) -> str:
     zone = view.tenant.timezone
     out = []
     last = view.last_sync
-    if last is None:
+    if view.first_sync_in_progress:
+        out.append(f'<p role="status">{escape(first_sync_text(lang))}</p>')
+    elif last is None:
         out.append(f"<p>{escape(words['never'])}</p>")
     else:
         date, time = when(datetime.fromisoformat(str(last["at"])), zone, lang)

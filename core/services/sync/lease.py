@@ -57,6 +57,13 @@ def _acquire(scope: TenantScope, holder: str, now: datetime) -> bool:
     return False
 
 
+def free(scope: TenantScope, now: datetime) -> bool:
+    """No live sync holds the tenant: no lease, an expired one, or one whose holder died on
+    this host (a run killed mid-way, which the next sync takes over)."""
+    until = scope.leases.held_until()
+    return until is None or until <= now or _dead_here(scope.leases.holder())
+
+
 def local_date(tenant: Tenant, now: datetime) -> date:
     return now.astimezone(ZoneInfo(tenant.timezone)).date()
 

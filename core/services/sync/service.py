@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import chain
 
 from calendarspots_mailchimp.core.errors import (
@@ -14,16 +14,22 @@ from calendarspots_mailchimp.core.errors import (
 from calendarspots_mailchimp.core.model import Audience, SyncKind, Tenant
 from calendarspots_mailchimp.core.services import audience as contract
 from calendarspots_mailchimp.core.services.sync import lease
-from calendarspots_mailchimp.core.services.sync.backfill import backfill
+from calendarspots_mailchimp.core.services.sync.backfill import after_push, backfill
 from calendarspots_mailchimp.core.services.sync.emails import change_emails
 from calendarspots_mailchimp.core.services.sync.ending import Ending
 from calendarspots_mailchimp.core.services.sync.guard import Guard, Held, assess
-from calendarspots_mailchimp.core.services.sync.limits import BATCH_SIZE
+from calendarspots_mailchimp.core.services.sync.limits import BATCH_SIZE, RUN_DEADLINE
 from calendarspots_mailchimp.core.services.sync.plan import plan_chunk, preview
 from calendarspots_mailchimp.core.services.sync.push import batched, push
 from calendarspots_mailchimp.core.services.sync.removed import removed_clients
 from calendarspots_mailchimp.core.services.sync.report import SyncReport
-from calendarspots_mailchimp.core.services.sync.run import Progress, Run, Write, no_progress
+from calendarspots_mailchimp.core.services.sync.run import (
+    DeadlinePassed,
+    Progress,
+    Run,
+    Write,
+    no_progress,
+)
 from calendarspots_mailchimp.core.services.sync.watchdog import (
     Watch,
     WebhookSite,
@@ -55,6 +61,7 @@ class SyncService:
         site: WebhookSite,
         apply_pending: ApplyPending,
         guard: Guard,
+        run_deadline: timedelta = RUN_DEADLINE,
     ) -> None:
         self.uow = uow
         self.accounts = accounts
@@ -63,6 +70,7 @@ class SyncService:
         self.site = site
         self.apply_pending = apply_pending
         self.guard = guard
+        self.run_deadline = run_deadline
 
     def sync(
         self,
@@ -98,6 +106,7 @@ class SyncService:
                     progress,
                 )
                 state.guarded = kind != SyncKind.INITIAL and not confirm
+                state.deadline = self.clock.now() + self.run_deadline
                 ending = Ending(self.uow, self.clock, tenant, run, account, dry_run, night)
                 with lease.Heartbeat(self.uow, self.clock, tenant_id, holder):
                     return self._sync(state, ending, audience_checked and bool(tenant.audience_id))
@@ -124,6 +133,8 @@ class SyncService:
             checked_at = self._stages(state)
         except Held as held:
             return ending.held(state, held.change.details(self.guard))
+        except DeadlinePassed:
+            return ending.deadline(state)
         except TokenRevoked:
             return ending.revoked()
         except (AudienceContractError, AudienceNotFound) as exc:
@@ -143,6 +154,7 @@ class SyncService:
             self.apply_pending(tenant.tenant_id)
         state.progress("backfill", 0)
         checked_at = backfill(state, since)
+        _stop_if_late(state)
         state.progress("plan", 0)
         clients = self.directory.clients(tenant.tenant_id)
         planned = (plan_chunk(state, chunk) for chunk in batched(clients, BATCH_SIZE))
@@ -154,6 +166,9 @@ class SyncService:
             preview(state, batched(writes, BATCH_SIZE))
         else:
             push(state, batched(writes, BATCH_SIZE))
+            if state.stopped:
+                raise DeadlinePassed  # between two batches: the rest waits for the next run
+            checked_at = after_push(state, checked_at)
         change_emails(state)
         removed_clients(state)
         return checked_at
@@ -185,6 +200,12 @@ class SyncService:
                 uow.tenants.save(replace(stored, account_id=account_id))
                 uow.commit()
         return replace(tenant, account_id=account_id)
+
+
+def _stop_if_late(state: Run) -> None:
+    """Between stages and batches: a run past its deadline stops there (see Ending.deadline)."""
+    if state.past_deadline():
+        raise DeadlinePassed
 
 
 def _checked_audience(account: MailChimpAccount, tenant: Tenant, trusted: bool) -> Audience:

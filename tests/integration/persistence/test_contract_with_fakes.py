@@ -155,8 +155,10 @@ def test_a_lease_is_one_holder_s_until_it_expires(uow: Callable[[], Any]) -> Non
         assert leases.acquire("a", T0 + timedelta(minutes=1), T0 + timedelta(minutes=3))
         assert leases.acquire("b", T0 + timedelta(minutes=3), T0 + timedelta(minutes=5))
         assert leases.holder() == "b"
+        assert leases.held_until() == T0 + timedelta(minutes=5)
         leases.release("b")
         assert leases.holder() is None
+        assert leases.held_until() is None
 
 
 def test_an_oauth_nonce_is_used_once(uow: Callable[[], Any]) -> None:
