@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 
 from dependency_injector import containers, providers
 
+from calendarspots_mailchimp.adapters.metrics import prometheus
 from calendarspots_mailchimp.core.activity import ActivityEntry
 from calendarspots_mailchimp.core.services.check import CheckService
 from calendarspots_mailchimp.core.services.clients import Clients
@@ -36,7 +37,9 @@ from calendarspots_mailchimp.core.services.webhooks.service import InboundServic
 from calendarspots_mailchimp.core.settings import Settings, load_settings
 from calendarspots_mailchimp.entrypoints.messages import worded
 from calendarspots_mailchimp.ports.clock import SystemClock
+from calendarspots_mailchimp.ports.mailchimp import MailChimpConnector
 from calendarspots_mailchimp.ports.plugins import Hooks, make_plugin_manager
+from calendarspots_mailchimp.ports.telemetry import Telemetry
 
 
 def worded_for(hooks: Hooks) -> Callable[[ActivityEntry], None]:
@@ -44,6 +47,18 @@ def worded_for(hooks: Hooks) -> Callable[[ActivityEntry], None]:
         hooks.activity_recorded(worded(entry))
 
     return publish
+
+
+def observed_connector(
+    hooks: Hooks, settings: Settings, telemetry: Telemetry
+) -> MailChimpConnector:
+    """The MailChimp gateway the plugins provide, counting its requests when it can (the
+    built-in one has `observe`; a host's gateway may count its own)."""
+    connector = hooks.mailchimp_connector(settings)
+    observe = getattr(connector, "observe", None)
+    if callable(observe):
+        observe(telemetry)
+    return connector
 
 
 class Container(containers.DeclarativeContainer):
@@ -59,7 +74,9 @@ class Container(containers.DeclarativeContainer):
     uow = providers.Singleton(Hooks.unit_of_work_factory, hooks, settings, published)
     client_store = providers.Singleton(Hooks.client_store, hooks, settings)
     directory = providers.Singleton(Hooks.client_directory, hooks, settings)
-    mailchimp = providers.Singleton(Hooks.mailchimp_connector, hooks, settings)
+    # Metrics (Prometheus; one set per process in multiprocess mode, see adapters/metrics).
+    telemetry = providers.Singleton(prometheus.telemetry)
+    mailchimp = providers.Singleton(observed_connector, hooks, settings, telemetry)
     secret_box = providers.Singleton(Hooks.secret_box, hooks, settings)
 
     # The use cases and what they share.
@@ -85,6 +102,7 @@ class Container(containers.DeclarativeContainer):
         webhook_site,
         inbound_service.provided.apply_pending,
         guard,
+        telemetry,
     )
     check_service = providers.Factory(CheckService, uow, accounts, clock)
     disconnect_service = providers.Factory(DisconnectService, uow, accounts, clock, webhook_site)

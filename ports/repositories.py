@@ -137,11 +137,19 @@ class OAuthStates(Protocol):
         the state itself is refused). Forgets nonces that expired before `now`."""
 
 
+class WebhookBacklog(Protocol):
+    """The webhook inbox across every tenant (metrics)."""
+
+    def oldest_unapplied(self) -> datetime | None:
+        """When the oldest stored event not applied yet was received; None: none waits."""
+
+
 class UnitOfWork(Protocol):
     """A transaction. Leaving the `with` block without commit() rolls back."""
 
     tenants: TenantRepository
     oauth_states: OAuthStates
+    webhook_backlog: WebhookBacklog
 
     def scope(self, tenant_id: str) -> TenantScope: ...
 

@@ -176,6 +176,11 @@ class FleetStatus:
         self.night_start_hour = night_start_hour
         self.night_end_hour = night_end_hour
 
+    def oldest_unapplied_event(self) -> datetime | None:
+        """When the oldest webhook event still waiting to be applied was received."""
+        with self.uow() as uow:
+            return uow.webhook_backlog.oldest_unapplied()
+
     def view(self, tenant_id: str | None = None) -> FleetView:
         """Every tenant, or one (core.errors.NotFound when it does not exist)."""
         now = self.clock.now()

@@ -52,8 +52,15 @@ def serve(
             uow.tenants.list()
         warn_missing_settings(container.settings())
         can_listen(host, port)
+        # JSON lines: uvicorn's loggers go to the root's JSON handler instead of its own.
+        json_logs = container.settings().log_format == "json"
         uvicorn.run(
-            create_app(container), host=host, port=port, log_level="info", proxy_headers=True
+            create_app(container),
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=True,
+            log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,
         )
 
 

@@ -19,6 +19,7 @@ from calendarspots_mailchimp.core.services.sync.emails import change_emails
 from calendarspots_mailchimp.core.services.sync.ending import Ending
 from calendarspots_mailchimp.core.services.sync.guard import Guard, Held, assess
 from calendarspots_mailchimp.core.services.sync.limits import BATCH_SIZE
+from calendarspots_mailchimp.core.services.sync.observed import observed
 from calendarspots_mailchimp.core.services.sync.plan import plan_chunk, preview
 from calendarspots_mailchimp.core.services.sync.push import batched, push
 from calendarspots_mailchimp.core.services.sync.removed import removed_clients
@@ -40,6 +41,7 @@ from calendarspots_mailchimp.ports.mailchimp import (
     TokenRevoked,
 )
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
+from calendarspots_mailchimp.ports.telemetry import NO_TELEMETRY, Telemetry
 
 # Applies a tenant's stored but unapplied webhook events; returns how many it applied.
 ApplyPending = Callable[[str], int]
@@ -55,6 +57,7 @@ class SyncService:
         site: WebhookSite,
         apply_pending: ApplyPending,
         guard: Guard,
+        telemetry: Telemetry = NO_TELEMETRY,
     ) -> None:
         self.uow = uow
         self.accounts = accounts
@@ -63,6 +66,7 @@ class SyncService:
         self.site = site
         self.apply_pending = apply_pending
         self.guard = guard
+        self.telemetry = telemetry
 
     def sync(
         self,
@@ -99,8 +103,14 @@ class SyncService:
                 )
                 state.guarded = kind != SyncKind.INITIAL and not confirm
                 ending = Ending(self.uow, self.clock, tenant, run, account, dry_run, night)
-                with lease.Heartbeat(self.uow, self.clock, tenant_id, holder):
-                    return self._sync(state, ending, audience_checked and bool(tenant.audience_id))
+                with (
+                    observed(self.telemetry, kind, tenant_id, run.run_id) as outcome,
+                    lease.Heartbeat(self.uow, self.clock, tenant_id, holder),
+                ):
+                    trusted = audience_checked and bool(tenant.audience_id)
+                    report = self._sync(state, ending, trusted)
+                    outcome.value = str(report.status)
+                    return report
             finally:
                 lease.release(self.uow, tenant_id, holder)
         finally:
