@@ -133,7 +133,7 @@ class SyncService:
                 state.plan["webhook"] = [would] if would else []
             checked_at = self._stages(state)
         except Held as held:
-            return ending.held(state, held.change.details(self.guard))
+            return ending.held(state, held.change.details(self.guard.for_tenant(state.tenant)))
         except TokenRevoked:
             return ending.revoked()
         except (AudienceContractError, AudienceNotFound) as exc:
@@ -175,11 +175,12 @@ class SyncService:
             known = uow.scope(state.tenant.tenant_id).ledger.all_client_ids()
         state.known_ids = known  # removed_clients needs them too: read once
         archives = len(known - state.seen_ids) if state.tenant.archive_removed_clients else 0
-        change = assess(self.guard, len(known), updates, archives)
+        guard = self.guard.for_tenant(state.tenant)
+        change = assess(guard, len(known), updates, archives)
         if change is None:
             return
         if state.dry_run:
-            state.plan["held"] = [f"{k}={v}" for k, v in change.details(self.guard).items()]
+            state.plan["held"] = [f"{k}={v}" for k, v in change.details(guard).items()]
             return
         raise Held(change)
 
