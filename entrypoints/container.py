@@ -17,12 +17,14 @@ from dependency_injector import containers, providers
 
 from calendarspots_mailchimp.adapters.metrics import prometheus
 from calendarspots_mailchimp.core.activity import ActivityEntry
+from calendarspots_mailchimp.core.model import Tenant
+from calendarspots_mailchimp.core.services.attention import AttentionNotices, Notify
 from calendarspots_mailchimp.core.services.check import CheckService
 from calendarspots_mailchimp.core.services.clients import Clients
 from calendarspots_mailchimp.core.services.connect import ConnectService
 from calendarspots_mailchimp.core.services.disconnect import DisconnectService
 from calendarspots_mailchimp.core.services.explain import ExplainClient
-from calendarspots_mailchimp.core.services.fleet import FleetStatus
+from calendarspots_mailchimp.core.services.fleet import Attention, FleetStatus
 from calendarspots_mailchimp.core.services.links import StartLinks
 from calendarspots_mailchimp.core.services.newsletters import OwnerPage
 from calendarspots_mailchimp.core.services.nightly import NightlyService
@@ -35,7 +37,7 @@ from calendarspots_mailchimp.core.services.tenants import Tenants
 from calendarspots_mailchimp.core.services.webhooks.memory import InboxMemory
 from calendarspots_mailchimp.core.services.webhooks.service import InboundService
 from calendarspots_mailchimp.core.settings import Settings, load_settings
-from calendarspots_mailchimp.entrypoints.messages import worded
+from calendarspots_mailchimp.entrypoints.messages import owner_fix, worded
 from calendarspots_mailchimp.ports.clock import SystemClock
 from calendarspots_mailchimp.ports.mailchimp import MailChimpConnector
 from calendarspots_mailchimp.ports.plugins import Hooks, make_plugin_manager
@@ -47,6 +49,16 @@ def worded_for(hooks: Hooks) -> Callable[[ActivityEntry], None]:
         hooks.activity_recorded(worded(entry))
 
     return publish
+
+
+def attention_for(hooks: Hooks) -> Notify:
+    """The host hears of a tenant's new attention state with the fix in the owner's words."""
+
+    def notify(tenant: Tenant, code: Attention) -> None:
+        fix = owner_fix(str(code), tenant.locale, tenant.list_name)
+        hooks.attention_needed(tenant, str(code), fix)
+
+    return notify
 
 
 def observed_connector(
@@ -114,6 +126,13 @@ class Container(containers.DeclarativeContainer):
         clock,
         settings.provided.night_start_hour,
         settings.provided.night_end_hour,
+    )
+    attention_notices = providers.Factory(
+        AttentionNotices,
+        uow,
+        clock,
+        settings.provided.night_end_hour,
+        providers.Singleton(attention_for, hooks),
     )
     explain_client = providers.Factory(ExplainClient, uow, accounts, directory)
     start_links = providers.Factory(StartLinks, uow, mailchimp.provided.oauth, clock, settings)

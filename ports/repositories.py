@@ -32,6 +32,11 @@ class TenantRepository(Protocol):
 
     def list(self) -> list[Tenant]: ...
 
+    def note_attention(self, tenant_id: str, expected: str, state: str) -> bool:
+        """Stores the attention state the host was told of, only if it still is `expected`
+        (so two processes noticing one change tell it once); True when stored. `save` never
+        writes that state."""
+
 
 class TokenStore(Protocol):
     """Encrypted OAuth tokens: this port only ever sees ciphertext."""

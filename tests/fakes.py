@@ -246,12 +246,21 @@ class _Tenants:
         self._uow.state.tenants[tenant.tenant_id] = tenant
 
     def save(self, tenant: Tenant) -> None:
-        if tenant.tenant_id not in self._uow.state.tenants:
+        stored = self._uow.state.tenants.get(tenant.tenant_id)
+        if stored is None:
             raise NotFound(f"no tenant {tenant.tenant_id!r}")
-        self._uow.state.tenants[tenant.tenant_id] = tenant
+        notified = stored.attention_notified  # only note_attention writes it
+        self._uow.state.tenants[tenant.tenant_id] = replace(tenant, attention_notified=notified)
 
     def list(self) -> list[Tenant]:
         return list(self._uow.state.tenants.values())
+
+    def note_attention(self, tenant_id: str, expected: str, state: str) -> bool:
+        stored = self._uow.state.tenants.get(tenant_id)
+        if stored is None or stored.attention_notified != expected:
+            return False
+        self._uow.state.tenants[tenant_id] = replace(stored, attention_notified=state)
+        return True
 
 
 class _OAuthStates:

@@ -115,6 +115,11 @@ def nights_missed(tenant: Tenant, now: datetime, end_hour: int) -> int | None:
     return max(0, (last_completed_night(tenant, now, end_hour) - last).days)
 
 
+def is_overdue(tenant: Tenant, missed: int | None) -> bool:
+    """Connected, and no successful sync for OVERDUE_NIGHTS local nights (or ever)."""
+    return tenant.connected and (missed is None or missed >= OVERDUE_NIGHTS)
+
+
 def last_night_status(tenant: Tenant, runs: list[SyncRun], since: datetime) -> str:
     if not tenant.connected:
         return ""
@@ -146,7 +151,7 @@ def glance(
     """Everything `status` says about one tenant, from the tenant and its latest runs."""
     since = night_start(tenant, now, start_hour)
     missed = nights_missed(tenant, now, end_hour)
-    overdue = tenant.connected and (missed is None or missed >= OVERDUE_NIGHTS)
+    overdue = is_overdue(tenant, missed)
     problems = [p for p in [state_problem(tenant)] if p is not None]
     if overdue:
         failed = [r for r in runs if r.status == SyncStatus.FAILED]
