@@ -11,9 +11,11 @@ already knows, are read from it at scrape time anyway.
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 from prometheus_client import (
     CollectorRegistry,
@@ -25,6 +27,10 @@ from prometheus_client import (
 from prometheus_client.core import Metric
 from prometheus_client.multiprocess import MultiProcessCollector
 from prometheus_client.registry import Collector
+
+from calendarspots_mailchimp.core.errors import ConfigurationError
+
+log = logging.getLogger(__name__)
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 # A sync of a small tenant takes about a second, a 100,000-client initial sync a few minutes.
@@ -47,6 +53,7 @@ class PrometheusTelemetry:
     """Implements ports.telemetry.Telemetry."""
 
     def __init__(self) -> None:
+        self._failed = False
         # `_created` series mean nothing across processes.
         disable_created_metrics()  # type: ignore[no-untyped-call]
         self.registry = CollectorRegistry(auto_describe=True)
@@ -87,20 +94,36 @@ class PrometheusTelemetry:
         )
 
     def sync_finished(self, kind: str, outcome: str, seconds: float) -> None:
-        self.syncs.labels(kind, outcome).inc()
-        self.sync_seconds.labels(kind).observe(seconds)
+        with self._never_failing():
+            self.syncs.labels(kind, outcome).inc()
+            self.sync_seconds.labels(kind).observe(seconds)
 
     def mailchimp_request(self, method: str, endpoint: str, status: str) -> None:
-        self.requests.labels(method, endpoint, status).inc()
+        with self._never_failing():
+            self.requests.labels(method, endpoint, status).inc()
 
     def mailchimp_throttled(self) -> None:
-        self.throttles.inc()
+        with self._never_failing():
+            self.throttles.inc()
 
     def mailchimp_retried(self, reason: str) -> None:
-        self.retries.labels(reason).inc()
+        with self._never_failing():
+            self.retries.labels(reason).inc()
 
     def webhook_event(self, event_type: str, outcome: str) -> None:
-        self.webhook_events.labels(event_type, outcome).inc()
+        with self._never_failing():
+            self.webhook_events.labels(event_type, outcome).inc()
+
+    @contextmanager
+    def _never_failing(self) -> Iterator[None]:
+        """A count that cannot be written (a full disk under the metrics directory) is lost,
+        said once per process; the sync or the webhook goes on."""
+        try:
+            yield
+        except Exception:
+            if not self._failed:
+                self._failed = True
+                log.exception("a metric could not be counted (more such failures are not logged)")
 
     def collectors(self) -> list[Collector]:
         """What a scrape reports of the counters: every process's files in multiprocess mode,
@@ -142,6 +165,11 @@ def telemetry() -> PrometheusTelemetry:
     global _shared
     if not writes_to_files():
         return PrometheusTelemetry()
+    if multiprocess_dir() is None:
+        raise ConfigurationError(
+            f"{MULTIPROC_ENV} must name an existing directory the fleet's processes can write "
+            f"to, got {os.environ.get(MULTIPROC_ENV, '')!r}"
+        )
     with _lock:
         if _shared is None:
             _shared = PrometheusTelemetry()

@@ -5,7 +5,10 @@ PROMETHEUS_MULTIPROC_DIR)."""
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
+import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -185,3 +188,23 @@ def test_a_celery_workers_syncs_show_in_the_servers_scrape(
     assert sorted(x["tenant"] for x in ended) == sorted(tenants)
     assert all(isinstance(x["run"], int) for x in ended)
     assert any(x["logger"] == "celery.app.trace" for x in lines)
+
+
+def test_a_metrics_directory_that_is_not_there_is_a_configuration_error(
+    world: World, tmp_path: Path
+) -> None:
+    s = world.settings
+    env = {
+        **os.environ,
+        "CS_MAILCHIMP_DATABASE_URL": s.database_url,
+        "CS_MAILCHIMP_SECRET_KEY": s.secret_key,
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing"),
+    }
+    command = str(Path(sys.executable).parent / "cs-mailchimp")
+
+    done = subprocess.run(
+        [command, "sync", "salon"], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+
+    assert done.returncode == 4, done.stderr
+    assert done.stderr.startswith("error: PROMETHEUS_MULTIPROC_DIR must name an existing")
