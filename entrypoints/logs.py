@@ -51,6 +51,8 @@ def use_json_logs(stream: IO[str] | None = None, level: int = logging.INFO) -> l
     handler.setFormatter(JsonFormatter())
     root.addHandler(handler)
     root.setLevel(level)
+    # Alembic tells each of its plugins at INFO whenever the schema is checked: not news.
+    logging.getLogger("alembic").setLevel(max(level, logging.WARNING))
     return handler
 
 

@@ -52,8 +52,8 @@ def serve(
         with container.uow()() as uow:  # build the schema before the first request
             uow.tenants.list()
         warn_missing_settings(container.settings())
-        warn_metrics_scope()
         can_listen(host, port)
+        warn_metrics_scope()
         # JSON lines: uvicorn's loggers go to the root's JSON handler instead of its own.
         json_logs = container.settings().log_format == "json"
         uvicorn.run(

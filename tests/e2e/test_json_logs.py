@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from support.harness import World, sample_rows
 
@@ -124,3 +125,36 @@ def test_an_unknown_log_format_is_a_configuration_error(world: World, tmp_path: 
 
     assert done.returncode == 4
     assert "CS_MAILCHIMP_LOG_FORMAT" in done.stderr
+
+
+def test_serve_writes_json_lines_with_webhook_secrets_masked(tmp_path: Path) -> None:
+    from e2e.test_processes import answers, running
+    from support.databases import fresh_database
+    from support.waiting import wait_for
+
+    from calendarspots_mailchimp.entrypoints.http.server import free_port
+
+    port = free_port()
+    secret = "a-webhook-secret-that-must-not-be-logged"
+    with fresh_database(tmp_path) as url:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("CS_MAILCHIMP_")},
+            "CS_MAILCHIMP_DATABASE_URL": url,
+            "CS_MAILCHIMP_SECRET_KEY": "k" * 32,
+            "CS_MAILCHIMP_LOG_FORMAT": "json",
+        }
+        log = tmp_path / "serve.log"
+        command = str(Path(sys.executable).parent / "cs-mailchimp")
+        upgrade = [command, "db", "upgrade"]
+        assert subprocess.run(upgrade, cwd=tmp_path, env=env, check=False).returncode == 0
+        with running(["serve", "--port", str(port)], env, tmp_path, log):
+            wait_for(lambda: answers(f"http://127.0.0.1:{port}/health"), 60, "the server")
+            webhook = f"http://127.0.0.1:{port}/webhooks/mailchimp/salon/{secret}"
+            assert httpx.get(webhook).status_code == 404
+            wait_for(lambda: "/webhooks/mailchimp/salon/" in log.read_text(), 10, "its log")
+    text = log.read_text(encoding="utf-8")
+    # The start-up warnings are plain stderr lines for a person; every log line is JSON.
+    lines = [json.loads(x) for x in text.splitlines() if not x.startswith("warning: ")]
+    loggers = {line["logger"] for line in lines}
+    assert {"uvicorn.error", "uvicorn.access"} <= loggers
+    assert secret not in text
