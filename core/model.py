@@ -160,6 +160,11 @@ class Tenant:
     # The next sync reads back members MailChimp changed after this (sync/backfill.py).
     members_checked_at: datetime | None = None
     locale: str = DEFAULT_LOCALE  # the language of the owner's pages and activity
+    # The mass-change guard's thresholds for this tenant; None: the settings' (fleet-wide).
+    guard_update_percent: float | None = None
+    guard_archive_percent: float | None = None
+    # The attention state the host was last told of (csmc_attention_needed); "" for none.
+    attention_notified: str = ""
 
     @property
     def connected(self) -> bool:

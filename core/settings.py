@@ -12,6 +12,7 @@ from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.core.model import DEFAULT_LIST_NAME
 
 PREFIX = "CS_MAILCHIMP_"
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Settings:
     # members, or archive more than that share, is held until `sync TENANT --confirm`.
     guard_update_percent: float = 20.0
     guard_archive_percent: float = 5.0
+    # Log lines: "text" (Python's and the servers' default) or "json" (one object a line).
+    log_format: str = "text"
 
     def __repr__(self) -> str:  # never print secrets
         hidden = {"client_secret", "secret_key", "admin_token"}
@@ -88,6 +91,7 @@ _FIELDS = {
     "LIMITER_URL": "limiter_url",
     "GUARD_UPDATE_PERCENT": "guard_update_percent",
     "GUARD_ARCHIVE_PERCENT": "guard_archive_percent",
+    "LOG_FORMAT": "log_format",
 }
 
 
@@ -142,6 +146,7 @@ def load_settings(
     # MailChimp compares redirect URIs exactly: no doubled slash from a trailing one.
     settings = replace(
         settings,
+        log_format=settings.log_format.lower(),
         public_url=settings.public_url.rstrip("/"),
         oauth_base_url=settings.oauth_base_url.rstrip("/"),
     )
@@ -169,6 +174,11 @@ def validate(settings: Settings) -> None:
         raise ConfigurationError(
             "CS_MAILCHIMP_LIMITER_URL must be a Redis URL (redis://, rediss:// or unix://), "
             f"got {_without_password(settings.limiter_url)!r}"
+        )
+    if settings.log_format not in LOG_FORMATS:
+        raise ConfigurationError(
+            f"CS_MAILCHIMP_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+            f"got {settings.log_format!r}"
         )
     if not settings.list_name.strip():
         raise ConfigurationError("CS_MAILCHIMP_LIST_NAME must not be empty")

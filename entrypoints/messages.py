@@ -906,6 +906,66 @@ def attention_fix(problem: Problem) -> str:
     )
 
 
+# What the owner should do, for csmc_attention_needed: the host shows it to the business's owner,
+# so it speaks of the Newsletters page, never of commands.
+_OWNER_FIX = {
+    "en": {
+        "reauthorize": (
+            "MailChimp refused calendarspots.com's access: open the Newsletters page and click "
+            "Reconnect."
+        ),
+        "audience_gone": (
+            "Your MailChimp audience “{list}” no longer exists: create it again in MailChimp, "
+            "then click Check and repair on the Newsletters page."
+        ),
+        "audience": (
+            "Your MailChimp audience “{list}” is not as the sync needs it (a field is missing, "
+            "or there are two audiences of that name): click Check and repair on the "
+            "Newsletters page."
+        ),
+        "sync_held": (
+            "The last sync would have changed much of your audience, so nothing was sent: "
+            "check your client database, then click Confirm and send on the Newsletters page."
+        ),
+        "overdue": (
+            "Your clients have not reached MailChimp for two nights: click Sync now on the "
+            "Newsletters page; if it fails again, contact our support team."
+        ),
+    },
+    "fr": {
+        "reauthorize": (
+            "MailChimp a refusé l'accès de calendarspots.com\u00a0: ouvrez la page Infolettres "
+            "et cliquez sur Reconnecter."
+        ),
+        "audience_gone": (
+            "Votre liste MailChimp «\u00a0{list}\u00a0» n'existe plus\u00a0: recréez-la dans "
+            "MailChimp, puis cliquez sur Vérifier et réparer dans la page Infolettres."
+        ),
+        "audience": (
+            "Votre liste MailChimp «\u00a0{list}\u00a0» n'est pas comme la synchronisation en "
+            "a besoin (un champ manque, ou deux listes portent ce nom)\u00a0: cliquez sur "
+            "Vérifier et réparer dans la page Infolettres."
+        ),
+        "sync_held": (
+            "La dernière synchronisation aurait modifié une grande partie de votre liste, "
+            "rien n'a donc été envoyé\u00a0: vérifiez votre base de données clients, puis "
+            "cliquez sur Confirmer et envoyer dans la page Infolettres."
+        ),
+        "overdue": (
+            "Vos clients n'ont pas été envoyés à MailChimp depuis deux nuits\u00a0: cliquez "
+            "sur Synchroniser maintenant dans la page Infolettres\u00a0; si cela échoue "
+            "encore, contactez notre équipe de support."
+        ),
+    },
+}
+
+
+def owner_fix(code: str, locale: str, list_name: str) -> str:
+    """What the owner should do about an attention code, in their language."""
+    words = _OWNER_FIX[locale if locale in _OWNER_FIX else "fr"]
+    return words[code].format(list=list_name)
+
+
 def _glance_json(g: Glance) -> dict[str, Any]:
     t = g.tenant
     return {

@@ -51,6 +51,7 @@ class _InboxRow:
     payload: dict[str, Any]
     applied_at: datetime | None = None
     outcome: str = ""
+    received_at: datetime | None = None
 
 
 @dataclass
@@ -190,7 +191,9 @@ class _Inbox(_Part):
             if row.tenant_id == self._tenant_id and row.key == idempotency_key:
                 return None
         event_id = self.state.new_id()
-        self.state.inbox[event_id] = _InboxRow(self._tenant_id, idempotency_key, dict(payload))
+        self.state.inbox[event_id] = _InboxRow(
+            self._tenant_id, idempotency_key, dict(payload), received_at=received_at
+        )
         return event_id
 
     def pending(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
@@ -247,12 +250,21 @@ class _Tenants:
         self._uow.state.tenants[tenant.tenant_id] = tenant
 
     def save(self, tenant: Tenant) -> None:
-        if tenant.tenant_id not in self._uow.state.tenants:
+        stored = self._uow.state.tenants.get(tenant.tenant_id)
+        if stored is None:
             raise NotFound(f"no tenant {tenant.tenant_id!r}")
-        self._uow.state.tenants[tenant.tenant_id] = tenant
+        notified = stored.attention_notified  # only note_attention writes it
+        self._uow.state.tenants[tenant.tenant_id] = replace(tenant, attention_notified=notified)
 
     def list(self) -> list[Tenant]:
         return list(self._uow.state.tenants.values())
+
+    def note_attention(self, tenant_id: str, expected: str, state: str) -> bool:
+        stored = self._uow.state.tenants.get(tenant_id)
+        if stored is None or stored.attention_notified != expected:
+            return False
+        self._uow.state.tenants[tenant_id] = replace(stored, attention_notified=state)
+        return True
 
 
 class _OAuthStates:
@@ -283,12 +295,26 @@ class FakeDatabase:
         return FakeUnitOfWork(self)
 
 
+class _Backlog:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def oldest_unapplied(self) -> datetime | None:
+        waiting = [
+            r.received_at
+            for r in self._uow.state.inbox.values()
+            if r.applied_at is None and r.received_at is not None
+        ]
+        return min(waiting, default=None)
+
+
 class FakeUnitOfWork:
     def __init__(self, database: FakeDatabase) -> None:
         self._database = database
         self.recorded: list[ActivityEntry] = []
         self.tenants = _Tenants(self)
         self.oauth_states = _OAuthStates(self)
+        self.webhook_backlog = _Backlog(self)
         self._working: FakeState | None = None
 
     @property

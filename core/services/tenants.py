@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
-from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.errors import InvalidInput, NotFound
 from calendarspots_mailchimp.core.model import (
     DEFAULT_LOCALE,
     LOCALES,
@@ -18,6 +19,9 @@ from calendarspots_mailchimp.core.services.tenancy import load_tenant
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 
 _TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+KEEP: Literal["keep"] = "keep"
+# A tenant's own guard threshold: a share in (0, 100], None for the settings', KEEP unchanged.
+Threshold = float | None | Literal["keep"]
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,27 @@ class Tenants:
     def get(self, tenant_id: str) -> Tenant:
         return load_tenant(self.uow, tenant_id)
 
+    def set_guard(
+        self, tenant_id: str, update_percent: Threshold = KEEP, archive_percent: Threshold = KEEP
+    ) -> Tenant:
+        """The tenant's own mass-change thresholds (None: back to the settings')."""
+        for name, share in (("update", update_percent), ("archive", archive_percent)):
+            if isinstance(share, float | int) and not 0 < share <= 100:
+                raise InvalidInput(
+                    f"the guard's {name} percent must be more than 0 and at most 100"
+                )
+        with self.uow() as uow:
+            tenant = uow.tenants.get(tenant_id)
+            if tenant is None:
+                raise NotFound(f"tenant {tenant_id!r} does not exist")
+            if update_percent != KEEP:
+                tenant = replace(tenant, guard_update_percent=update_percent)
+            if archive_percent != KEEP:
+                tenant = replace(tenant, guard_archive_percent=archive_percent)
+            uow.tenants.save(tenant)
+            uow.commit()
+        return tenant
+
     def all(self) -> list[Tenant]:
         with self.uow() as uow:
             return sorted(uow.tenants.list(), key=lambda t: t.tenant_id)
@@ -94,6 +119,8 @@ def tenant_json(tenant: Tenant) -> dict[str, object]:
         "double_opt_in": tenant.double_opt_in,
         "archive_removed_clients": tenant.archive_removed_clients,
         "locale": tenant.locale,
+        "guard_update_percent": tenant.guard_update_percent,  # null: the settings'
+        "guard_archive_percent": tenant.guard_archive_percent,
         "state": str(tenant.state),
         "state_reason": tenant.state_reason,
         "account": tenant.account_name,

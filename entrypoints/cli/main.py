@@ -16,6 +16,7 @@ from calendarspots_mailchimp.entrypoints.cli import (
     tenants,
     worker,
 )
+from calendarspots_mailchimp.entrypoints.logs import configure_logging
 
 app = typer.Typer(
     name="cs-mailchimp",
@@ -43,6 +44,7 @@ app.add_typer(db.app, name="db")
 def main() -> None:
     """The console script. Usage errors, like every failure, are one `error:` line on stderr
     (SPEC) rather than Typer's framed block; exit code 2 as Typer gives them."""
+    configure_logging()
     try:
         # Not standalone: Typer raises its command-line errors here instead of printing them.
         code = app(prog_name="cs-mailchimp", standalone_mode=False)

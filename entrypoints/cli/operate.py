@@ -172,6 +172,7 @@ def sync(
                     tenant, kind, full=full, dry_run=dry_run, progress=progress, confirm=confirm
                 )
         emit(report_json(report), as_json, lambda: _print_report(report))
+        runtime().attention_notices().check(tenant)  # the host hears of a new problem
         if not report.ok:
             if report.held is not None:
                 raise SyncHeld(report_message(report))
@@ -226,6 +227,7 @@ def nightly(
         # in the JSON), so a cron job's mail tells it; a held tenant is among them.
         attention = attention_json(container.fleet_status().view())
         data["attention"] = attention
+        container.attention_notices().sweep()  # and the host, once per change of each tenant
         emit(data, as_json, lambda: None if results else typer.echo("no tenant is due"))
         # A tenant another process is syncing right now is not a failure: a later run of
         # the night takes it if that sync did not finish the night.

@@ -6,11 +6,12 @@ from typing import Annotated
 
 import typer
 
-from calendarspots_mailchimp.core.services.tenants import AddTenant, tenant_json
+from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.services.tenants import KEEP, AddTenant, Threshold, tenant_json
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
 from calendarspots_mailchimp.entrypoints.container import runtime
 
-app = typer.Typer(help="Add and list tenants (businesses).", no_args_is_help=True)
+app = typer.Typer(help="Add, change and list tenants (businesses).", no_args_is_help=True)
 
 
 @app.command("add")
@@ -65,3 +66,62 @@ def list_(as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] =
                 typer.echo(f"{t.tenant_id}\t{t.name}\t{t.timezone}\t{t.state.value}")
 
         emit([tenant_json(t) for t in tenants], as_json, text)
+
+
+def threshold(raw: str | None, option: str) -> Threshold:
+    """A percent, `default` (back to the setting), or unchanged when the option is absent."""
+    if raw is None:
+        return KEEP
+    if raw.strip().lower() == "default":
+        return None
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"{option} must be a percent (e.g. 30) or 'default', got {raw!r}"
+        ) from exc
+
+
+@app.command("set")
+def set_(
+    tenant: Annotated[str, typer.Argument(help="Tenant id.")],
+    guard_update_percent: Annotated[
+        str | None,
+        typer.Option(
+            "--guard-update-percent",
+            help="Hold a sync that would update more than this share of the audience's members "
+            "(this tenant only; 'default': CS_MAILCHIMP_GUARD_UPDATE_PERCENT).",
+        ),
+    ] = None,
+    guard_archive_percent: Annotated[
+        str | None,
+        typer.Option(
+            "--guard-archive-percent",
+            help="Hold a sync that would archive more than this share of the audience's members "
+            "(this tenant only; 'default': CS_MAILCHIMP_GUARD_ARCHIVE_PERCENT).",
+        ),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Change a tenant's settings: the mass-change guard's thresholds."""
+    with failures():
+        update = threshold(guard_update_percent, "--guard-update-percent")
+        archive = threshold(guard_archive_percent, "--guard-archive-percent")
+        if update == KEEP and archive == KEEP:
+            raise InvalidInput(
+                "nothing to change: give --guard-update-percent or --guard-archive-percent"
+            )
+        changed = runtime().tenants().set_guard(tenant, update, archive)
+        settings = runtime().settings()
+
+        def text() -> None:
+            own_update, own_archive = changed.guard_update_percent, changed.guard_archive_percent
+            typer.echo(
+                f"tenant {changed.tenant_id}: guard holds a sync that would update more than "
+                f"{settings.guard_update_percent if own_update is None else own_update} % "
+                f"{'(the setting)' if own_update is None else '(its own)'} or archive more than "
+                f"{settings.guard_archive_percent if own_archive is None else own_archive} % "
+                f"{'(the setting)' if own_archive is None else '(its own)'}"
+            )
+
+        emit(tenant_json(changed), as_json, text)

@@ -21,7 +21,11 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from calendarspots_mailchimp.core.errors import CalendarspotsError, InvalidInput, NotFound
-from calendarspots_mailchimp.core.services.webhooks.events import MAX_FIELDS, ForeignList
+from calendarspots_mailchimp.core.services.webhooks.events import (
+    EVENT_TYPES,
+    MAX_FIELDS,
+    ForeignList,
+)
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
@@ -108,6 +112,12 @@ def redact(text: str) -> str:
     return _OAUTH_PARAMS.sub(r"\1***", _WEBHOOK_SECRET.sub(r"\1***", text))
 
 
+def event_type(form: dict[str, str]) -> str:
+    """A metric label: MailChimp's event type, never whatever a sender made up."""
+    kind = form.get("type", "")
+    return kind if kind in EVENT_TYPES else "other"
+
+
 def redact_access_log() -> None:
     """Installed on uvicorn's access logger (kept by its dictConfig, which only adds)."""
     logger = logging.getLogger("uvicorn.access")
@@ -117,6 +127,7 @@ def redact_access_log() -> None:
 
 def create_app(container: Container) -> Starlette:
     metrics = Metrics(container)
+    telemetry = container.telemetry()
 
     async def health(request: Request) -> Response:
         def probe() -> None:
@@ -215,6 +226,7 @@ def create_app(container: Container) -> Starlette:
         except ForeignList as exc:
             # Refused and logged, but answered 2xx: a 4xx would make MailChimp retry for 75
             # minutes and may get the webhook disabled (docs/mailchimp-api.md §6.5).
+            telemetry.webhook_event(event_type(form), "refused")
             return JSONResponse({"ok": False, "outcome": "refused", "error": exc.message})
         except InvalidInput as exc:
             return problem(400, exc.message)
@@ -222,7 +234,7 @@ def create_app(container: Container) -> Starlette:
             # Not stored: a 5xx makes MailChimp deliver it again later (docs/mailchimp-api.md §6.5).
             log.exception("storing a webhook event for tenant %s failed", tenant_id)
             return problem(503, "temporarily unavailable")
-        metrics.webhook_events.labels(str(receipt.outcome)).inc()
+        telemetry.webhook_event(event_type(form), str(receipt.outcome))
         return JSONResponse(
             {"ok": True, "outcome": receipt.outcome, "duplicate": receipt.duplicate}
         )

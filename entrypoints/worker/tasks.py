@@ -43,6 +43,7 @@ def sync_tenant_now(c: Container, tenant_id: str, local_date: str) -> dict[str, 
     if tenant.last_sync_local_date == date.fromisoformat(local_date):
         return {"tenant": tenant_id, "outcome": "already synced"}
     outcome = c.nightly_service().run_one(tenant_id, date.fromisoformat(local_date))
+    c.attention_notices().check(tenant_id)  # the host hears of a new problem
     if outcome.skipped:
         return {"tenant": tenant_id, "outcome": "already synced"}
     if outcome.busy:
@@ -57,6 +58,7 @@ def sync_tenant_now(c: Container, tenant_id: str, local_date: str) -> dict[str, 
 def enqueue_due(c: Container, celery: Celery, now: datetime) -> list[str]:
     """Sends one sync task per tenant due at `now`; returns their ids."""
     dues = c.nightly_service().due(now)
+    c.attention_notices().sweep()  # what time alone changes (overdue), once per change
     for due in dues:
         celery.send_task(
             SYNC_TASK,

@@ -443,10 +443,10 @@ def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
 
     fresh = replace(world.settings, database_url=f"sqlite:///{tmp_path}/fresh.db")
     assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
-        "database schema created (revision 0003)"
+        "database schema created (revision 0004)"
     )
     assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
-        "database schema is up to date (revision 0003)"
+        "database schema is up to date (revision 0004)"
     )
     old_url = f"sqlite:///{tmp_path}/old.db"
     old = Database(old_url)
@@ -454,7 +454,7 @@ def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
     old.dispose()
     result = cli_with(replace(world.settings, database_url=old_url), "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0003"
+    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0004"
 
 
 def test_tenants_add_takes_a_locale_fr_or_en(world: World) -> None:
@@ -538,3 +538,50 @@ def test_a_mass_change_is_held_exit_12_until_sync_confirm(world: World) -> None:
     assert len(blank) == 12
     kinds = world.kinds()
     assert kinds[0] == "sync.succeeded" and "sync.held" in kinds
+
+
+def test_a_tenants_own_guard_thresholds_are_set_shown_and_respected(world: World) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(40))
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"]
+    world.import_rows("salon", [(e, "Blank", last, b) for e, _, last, b in sample_rows(12)])
+
+    loose = world.cli("tenants", "set", "salon", "--guard-update-percent", "35")
+    assert loose.exit_code == 0, loose.output
+    assert "update more than 35.0 % (its own) or archive more than 5.0 % (the setting)" in (
+        loose.stdout
+    )
+    report = ok_json(world.cli("sync", "salon", "--dry-run", "--json"))
+    assert "held" not in report["plan"] or not report["plan"]["held"]
+
+    strict = ok_json(world.cli("tenants", "set", "salon", "--guard-update-percent", "25", "--json"))
+    assert (strict["guard_update_percent"], strict["guard_archive_percent"]) == (25.0, None)
+    held = world.cli("sync", "salon", "--json")
+    assert held.exit_code == 12, held.output
+    assert json.loads(held.stdout)["held"]["update_limit"] == 25.0
+
+    back = ok_json(world.cli("tenants", "set", "salon", "--guard-update-percent", "35", "--json"))
+    assert back["guard_update_percent"] == 35.0
+    assert ok_json(world.cli("sync", "salon", "--json"))["counts"]["updated"] == 12
+    blank = [
+        m for m in world.members(side.list_id).values() if m["merge_fields"]["FNAME"] == "Blank"
+    ]
+    assert len(blank) == 12
+    default = ok_json(
+        world.cli("tenants", "set", "salon", "--guard-update-percent", "default", "--json")
+    )
+    assert default["guard_update_percent"] is None
+
+
+def test_tenants_set_refuses_bad_thresholds(world: World) -> None:
+    world.add_tenant("salon")
+
+    for value in ("0", "101", "lots", "nan"):
+        result = world.cli("tenants", "set", "salon", "--guard-archive-percent", value)
+        assert result.exit_code == 2, (value, result.output)
+        assert result.stderr.startswith("error: ")
+    nothing = world.cli("tenants", "set", "salon")
+    assert nothing.exit_code == 2 and "nothing to change" in nothing.stderr
+    assert world.cli("tenants", "set", "nobody", "--guard-update-percent", "30").exit_code == 3
+    assert world.tenant().guard_archive_percent is None

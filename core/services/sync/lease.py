@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import socket
@@ -127,7 +128,9 @@ class Heartbeat:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, tenant_id: str, holder: str) -> None:
         self.uow, self.clock, self.tenant_id, self.holder = uow, clock, tenant_id, holder
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease:{tenant_id}", daemon=True)
+        # In the caller's context, so its log lines carry the sync's tenant and run.
+        beat, name = contextvars.copy_context().run, f"lease:{tenant_id}"
+        self._thread = threading.Thread(target=beat, args=(self._beat,), name=name, daemon=True)
 
     def _beat(self) -> None:
         while not self._stop.wait(LEASE_HEARTBEAT.total_seconds()):

@@ -19,6 +19,7 @@ from calendarspots_mailchimp.core.services.sync.emails import change_emails
 from calendarspots_mailchimp.core.services.sync.ending import Ending
 from calendarspots_mailchimp.core.services.sync.guard import Guard, Held, assess
 from calendarspots_mailchimp.core.services.sync.limits import BATCH_SIZE, RUN_DEADLINE
+from calendarspots_mailchimp.core.services.sync.observed import observed
 from calendarspots_mailchimp.core.services.sync.plan import plan_chunk, preview
 from calendarspots_mailchimp.core.services.sync.push import batched, push
 from calendarspots_mailchimp.core.services.sync.removed import removed_clients
@@ -46,6 +47,7 @@ from calendarspots_mailchimp.ports.mailchimp import (
     TokenRevoked,
 )
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
+from calendarspots_mailchimp.ports.telemetry import NO_TELEMETRY, Telemetry
 
 # Applies a tenant's stored but unapplied webhook events; returns how many it applied.
 ApplyPending = Callable[[str], int]
@@ -62,6 +64,7 @@ class SyncService:
         apply_pending: ApplyPending,
         guard: Guard,
         run_deadline: timedelta = RUN_DEADLINE,
+        telemetry: Telemetry = NO_TELEMETRY,
     ) -> None:
         self.uow = uow
         self.accounts = accounts
@@ -71,6 +74,7 @@ class SyncService:
         self.apply_pending = apply_pending
         self.guard = guard
         self.run_deadline = run_deadline
+        self.telemetry = telemetry
 
     def sync(
         self,
@@ -108,8 +112,14 @@ class SyncService:
                 state.guarded = kind != SyncKind.INITIAL and not confirm
                 state.deadline = self.clock.now() + self.run_deadline
                 ending = Ending(self.uow, self.clock, tenant, run, account, dry_run, night)
-                with lease.Heartbeat(self.uow, self.clock, tenant_id, holder):
-                    return self._sync(state, ending, audience_checked and bool(tenant.audience_id))
+                with (
+                    observed(self.telemetry, kind, tenant_id, run.run_id) as outcome,
+                    lease.Heartbeat(self.uow, self.clock, tenant_id, holder),
+                ):
+                    trusted = audience_checked and bool(tenant.audience_id)
+                    report = self._sync(state, ending, trusted)
+                    outcome.value = str(report.status)
+                    return report
             finally:
                 lease.release(self.uow, tenant_id, holder)
         finally:
@@ -132,7 +142,7 @@ class SyncService:
                 state.plan["webhook"] = [would] if would else []
             checked_at = self._stages(state)
         except Held as held:
-            return ending.held(state, held.change.details(self.guard))
+            return ending.held(state, held.change.details(self.guard.for_tenant(state.tenant)))
         except DeadlinePassed:
             return ending.deadline(state)
         except TokenRevoked:
@@ -180,11 +190,12 @@ class SyncService:
             known = uow.scope(state.tenant.tenant_id).ledger.all_client_ids()
         state.known_ids = known  # removed_clients needs them too: read once
         archives = len(known - state.seen_ids) if state.tenant.archive_removed_clients else 0
-        change = assess(self.guard, len(known), updates, archives)
+        guard = self.guard.for_tenant(state.tenant)
+        change = assess(guard, len(known), updates, archives)
         if change is None:
             return
         if state.dry_run:
-            state.plan["held"] = [f"{k}={v}" for k, v in change.details(self.guard).items()]
+            state.plan["held"] = [f"{k}={v}" for k, v in change.details(guard).items()]
             return
         raise Held(change)
 
