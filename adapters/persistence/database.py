@@ -78,6 +78,7 @@ def _make_engine(url: URL) -> Engine:
         in_memory = url.database in (None, "", ":memory:")
         engine = create_engine(
             url,
+            hide_parameters=True,  # an error must never print clients' details
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
             poolclass=StaticPool if in_memory else None,
         )
@@ -86,7 +87,12 @@ def _make_engine(url: URL) -> Engine:
     # No server-side prepared statements: their generic plans ignore the actual tenant and
     # IN-list (no hashed ANY), which made 500-email lookups ~30x slower; they also break
     # behind PgBouncer's transaction pooling.
-    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        connect_args={"prepare_threshold": None},
+    )
 
 
 class Database:

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import (
     HTMLResponse,
@@ -26,6 +27,7 @@ from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
 from calendarspots_mailchimp.entrypoints.http.access import caller, not_found, wants_json
+from calendarspots_mailchimp.entrypoints.http.guard import InputGuard
 from calendarspots_mailchimp.entrypoints.http.metrics import Metrics
 from calendarspots_mailchimp.entrypoints.http.owner import owner_routes
 from calendarspots_mailchimp.entrypoints.messages import (
@@ -275,7 +277,7 @@ def create_app(container: Container) -> Starlette:
         *owner_routes(container),
     ]
     redact_access_log()
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[Middleware(InputGuard)])
     app.state.container = container
     return app
 
