@@ -36,17 +36,21 @@ def import_(
     tenant: Annotated[str, typer.Argument(help="Tenant id.")],
     file: Annotated[
         Path,
-        typer.Argument(help="CSV with header email,first_name,last_name,birthday[,client_id]."),
+        typer.Argument(
+            help="CSV with header email,first_name,last_name,birthday[,client_id]: UTF-8 "
+            "(with or without BOM) or UTF-16 with BOM; comma, semicolon or tab."
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import clients from a CSV file: bad rows are reported with their line and skipped."""
     with failures():
         try:
-            data = file.read_bytes()
+            file.open("rb").close()
         except OSError as exc:
             raise InvalidInput(f"cannot read {file}: {exc.strerror}") from exc
-        report = runtime().clients().import_csv(tenant, data)
+        # Streamed: the import opens the file twice (see core/services/client_rows.py).
+        report = runtime().clients().import_csv(tenant, lambda: file.open("rb"))
 
         def text() -> None:
             warned = f", {len(report.warnings)} kept with a warning" if report.warnings else ""
