@@ -30,8 +30,11 @@ _schema_lock = threading.Lock()
 
 
 def normalize_url(url: str) -> URL:
-    """PostgreSQL goes through psycopg 3 whatever the URL says."""
-    parsed = make_url(url)
+    """PostgreSQL goes through psycopg 3 whatever the URL says. ValueError for a port that is
+    not a number from 1 to 65535 (SQLAlchemy takes 0 and 99999; libpq reads 0 as "default")."""
+    parsed = make_url(url)  # ValueError for a port that is not a number
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise ValueError(f"port {parsed.port} is not between 1 and 65535")
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed

@@ -30,6 +30,7 @@ from calendarspots_mailchimp.entrypoints.http.access import caller, not_found, w
 from calendarspots_mailchimp.entrypoints.http.guard import InputGuard
 from calendarspots_mailchimp.entrypoints.http.metrics import Metrics
 from calendarspots_mailchimp.entrypoints.http.owner import owner_routes
+from calendarspots_mailchimp.entrypoints.http.redaction import redact_access_log
 from calendarspots_mailchimp.entrypoints.messages import (
     callback_state,
     connect_json,
@@ -83,38 +84,6 @@ def parse_form(body: bytes) -> dict[str, str] | None:
     for key, value in pairs:
         form.setdefault(key, value)  # MailChimp's own sample repeats a key: first wins (§6.3)
     return form
-
-
-class RedactWebhookSecrets(logging.Filter):
-    """uvicorn's access log prints each request's path, and a webhook path carries the
-    tenant's secret: the secret becomes `***` before any handler sees the record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        return True
-
-
-_WEBHOOK_SECRET = re.compile(r"(/webhooks/mailchimp/[^/\s?\"']+/)[^/\s?\"']+")
-# The OAuth callback's one-time code and signed state are credentials too while they live;
-# so is anything a client wrongly puts in a query string under a secret-looking name.
-_OAUTH_PARAMS = re.compile(
-    r"([?&](?:code|state|[\w.-]*(?:token|secret|password|passwd|key|auth)[\w.-]*)=)[^&\s\"']+",
-    re.IGNORECASE,
-)
-
-
-def redact(text: str) -> str:
-    return _OAUTH_PARAMS.sub(r"\1***", _WEBHOOK_SECRET.sub(r"\1***", text))
-
-
-def redact_access_log() -> None:
-    """Installed on uvicorn's access logger (kept by its dictConfig, which only adds)."""
-    logger = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactWebhookSecrets) for f in logger.filters):
-        logger.addFilter(RedactWebhookSecrets())
 
 
 def create_app(container: Container) -> Starlette:
