@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select, update
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from calendarspots_mailchimp.adapters.persistence.database import Database
 from calendarspots_mailchimp.adapters.persistence.dialects import insert_for, one_of
@@ -153,7 +153,12 @@ def refused_as_input() -> Iterator[None]:
     the statement or its parameters, which hold other clients' details."""
     try:
         yield
-    except (DataError, IntegrityError) as exc:
+    except (DataError, IntegrityError, OperationalError) as exc:
+        # PostgreSQL's class 54 (program limit exceeded: an index key too long) is the row's
+        # fault too; any other operational error (a lost connection) is not.
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        if isinstance(exc, OperationalError) and not sqlstate.startswith("54"):
+            raise
         raise InvalidInput(
             f"the database refused this client ({type(exc.orig).__name__})"
         ) from None
