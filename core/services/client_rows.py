@@ -58,12 +58,12 @@ class ParsedRow:
 
 @dataclass
 class _Seen:
-    """Addresses and ids of the good rows, as 64-bit hashes with their line (12 bytes a row)."""
+    """Addresses and ids of the good rows, as 64-bit hashes with their line (12 bytes each)."""
 
     emails: array[int] = field(default_factory=lambda: array("Q"))
-    email_lines: array[int] = field(default_factory=lambda: array("L"))
+    email_lines: array[int] = field(default_factory=lambda: array("I"))
     ids: array[int] = field(default_factory=lambda: array("Q"))
-    id_lines: array[int] = field(default_factory=lambda: array("L"))
+    id_lines: array[int] = field(default_factory=lambda: array("I"))
 
 
 def _key(text: str) -> int:
