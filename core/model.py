@@ -15,6 +15,7 @@ from calendarspots_mailchimp.core.emails import is_valid_email as is_valid_email
 from calendarspots_mailchimp.core.emails import normalize_email as normalize_email
 from calendarspots_mailchimp.core.emails import subscriber_hash as subscriber_hash
 from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.validation import neutralise_formula
 
 DEFAULT_LIST_NAME = "calendarspots"
 LOCALES = ("fr", "en")  # Datedechoix.com reads French, calendarspots.com English
@@ -117,9 +118,13 @@ class Client:
         # Always all three, empty when unknown, so a value removed in the platform is cleared
         # in MailChimp too (an empty merge value clears it; unconfirmed for birthday fields in
         # docs/mailchimp-api.md §10, accepted by the strictest doubles we tried).
+        # Names are neutralised by the OWASP CSV-injection rule (core/validation.py): a name
+        # starting with = + - @ tab or CR is sent with a leading apostrophe, because MailChimp
+        # writes FNAME/LNAME verbatim into the audience export the owner opens in a
+        # spreadsheet. The client database keeps the name as typed.
         return {
-            "FNAME": self.first_name,
-            "LNAME": self.last_name,
+            "FNAME": neutralise_formula(self.first_name),
+            "LNAME": neutralise_formula(self.last_name),
             "BIRTHDAY": self.birthday.mailchimp() if self.birthday else "",
         }
 
@@ -128,8 +133,8 @@ class Client:
         payload = "\x1f".join(
             [
                 self.email.lower(),
-                self.first_name,
-                self.last_name,
+                neutralise_formula(self.first_name),  # as sent: a name sent raw before goes again
+                neutralise_formula(self.last_name),
                 self.birthday.mailchimp() if self.birthday else "",
             ]
         )

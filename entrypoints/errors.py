@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
+
 from calendarspots_mailchimp.core.errors import (
     AlreadyExists,
     AudienceContractError,
@@ -53,5 +55,20 @@ def http_status(exc: BaseException) -> int:
 
 
 def one_line(exc: BaseException) -> str:
-    text = exc.message if isinstance(exc, CalendarspotsError) else str(exc)
+    if isinstance(exc, CalendarspotsError):
+        text = exc.message
+    elif isinstance(exc, StatementError):
+        text = _database_failure(exc)
+    else:
+        text = str(exc)
     return " ".join(text.split()) or type(exc).__name__
+
+
+def _database_failure(exc: StatementError) -> str:
+    """A database error without its statement or parameters (which hold clients' details):
+    the driver's error class, and for a lost or refused connection its first line."""
+    orig = exc.orig
+    if isinstance(exc, OperationalError | InterfaceError) and orig is not None:
+        first = (str(orig).strip().splitlines() or [""])[0][:200]
+        return f"the database failed: {first}"
+    return f"the database refused the request ({type(orig or exc).__name__})"

@@ -187,6 +187,11 @@ class ClientStore(Protocol):
 
     def all(self, tenant_id: str) -> Iterator[Client]: ...
 
+    def holders(
+        self, tenant_id: str, client_ids: Sequence[str], emails: Sequence[str]
+    ) -> list[Client]:
+        """The stored clients that have one of these ids or addresses (lowercase)."""
+
     def set_newsletter(
         self, tenant_id: str, email: str, status: NewsletterStatus
     ) -> Client | None: ...

@@ -408,6 +408,13 @@ class FakeClientDirectory:
     def all(self, tenant_id: str) -> Iterator[Client]:
         yield from list(self.rows.get(tenant_id, {}).values())
 
+    def holders(
+        self, tenant_id: str, client_ids: Sequence[str], emails: Sequence[str]
+    ) -> list[Client]:
+        ids, lowered = set(client_ids), set(emails)
+        rows = self.rows.get(tenant_id, {}).values()
+        return [c for c in rows if c.client_id in ids or c.email.lower() in lowered]
+
     def set_newsletter(self, tenant_id: str, email: str, status: NewsletterStatus) -> Client | None:
         return self._mark(tenant_id, email, status)
 

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from calendarspots_mailchimp.adapters.persistence.database import Database
 from calendarspots_mailchimp.adapters.persistence.dialects import insert_for, one_of
@@ -145,6 +147,23 @@ class _Plan:
         ]
 
 
+@contextmanager
+def refused_as_input() -> Iterator[None]:
+    """A value the database refuses (a constraint, a type) is the row's fault: said without
+    the statement or its parameters, which hold other clients' details."""
+    try:
+        yield
+    except (DataError, IntegrityError, OperationalError) as exc:
+        # PostgreSQL's class 54 (program limit exceeded: an index key too long) is the row's
+        # fault too; any other operational error (a lost connection) is not.
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        if isinstance(exc, OperationalError) and not sqlstate.startswith("54"):
+            raise
+        raise InvalidInput(
+            f"the database refused this client ({type(exc.orig).__name__})"
+        ) from None
+
+
 class EmbeddedClientDirectory:
     def __init__(self, database: Database, clock: Clock | None = None) -> None:
         self._database = database
@@ -156,7 +175,7 @@ class EmbeddedClientDirectory:
         added: set[str] = set()
         updated: set[str] = set()
         now = self._clock.now()
-        with self._database.engine.begin() as connection:
+        with refused_as_input(), self._database.engine.begin() as connection:
             for start in range(0, len(clients), UPSERT_CHUNK):
                 chunk = clients[start : start + UPSERT_CHUNK]
                 plan = _Plan(self._stored_for(connection, tenant_id, chunk))
@@ -169,6 +188,25 @@ class EmbeddedClientDirectory:
 
     def all(self, tenant_id: str) -> Iterator[Client]:
         return self.clients(tenant_id)
+
+    def holders(
+        self, tenant_id: str, client_ids: Sequence[str], emails: Sequence[str]
+    ) -> list[Client]:
+        mine = ClientRecord.tenant_id == tenant_id
+        found: dict[str, Client] = {}
+        with self._database.engine.connect() as connection:
+            for column, values in (
+                (ClientRecord.client_id, client_ids),
+                (ClientRecord.email_lower, emails),
+            ):
+                if not values:
+                    continue
+                stmt = select(*_CLIENT_COLUMNS).where(
+                    mine, one_of(connection, column, list(values))
+                )
+                for row in connection.execute(stmt):
+                    found[row.client_id] = client_from(row)
+        return list(found.values())
 
     def set_newsletter(self, tenant_id: str, email: str, status: NewsletterStatus) -> Client | None:
         lower = normalize_email(email).lower()

@@ -32,8 +32,9 @@ def database_for(url: str) -> Database:
         if database is None:
             try:
                 database = Database(url)
-            except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-                # ImportError: a dialect SQLAlchemy knows whose driver is not installed.
+            except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+                # ImportError: a dialect SQLAlchemy knows whose driver is not installed;
+                # ValueError: a port that is not a number from 1 to 65535.
                 raise _unusable(url, exc) from exc
             try:
                 with database.engine.connect():
@@ -48,10 +49,13 @@ def database_for(url: str) -> Database:
 
 def _unusable(url: str, exc: Exception) -> ConfigurationError:
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    if isinstance(exc, ValueError) and "invalid literal for int()" in reason:
+        reason = "the port is not a number"
     try:
         shown = make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        shown = "that value"
+    except (ArgumentError, ValueError):
+        # Not shown: a URL that cannot be parsed may hold a password we cannot tell apart.
+        return ConfigurationError(f"CS_MAILCHIMP_DATABASE_URL cannot be used ({reason})")
     return ConfigurationError(
         f"CS_MAILCHIMP_DATABASE_URL: the database {shown} cannot be opened ({reason})"
     )

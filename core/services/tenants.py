@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Literal
@@ -16,9 +15,14 @@ from calendarspots_mailchimp.core.model import (
     validate_timezone,
 )
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
+from calendarspots_mailchimp.core.validation import (
+    NAME_MAX,
+    check_tenant_id,
+    has_control,
+    text_problem,
+)
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 
-_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 KEEP: Literal["keep"] = "keep"
 # A tenant's own guard threshold: a share in (0, 100], None for the settings', KEEP unchanged.
 Threshold = float | None | Literal["keep"]
@@ -43,13 +47,14 @@ class Tenants:
         self.default_list_name = default_list_name
 
     def add(self, cmd: AddTenant) -> Tenant:
-        if not _TENANT_ID.match(cmd.tenant_id):
-            raise InvalidInput(
-                f"tenant id {cmd.tenant_id!r} is not valid: 1-64 letters, digits, '.', '_' or "
-                "'-', starting with a letter or digit"
-            )
+        check_tenant_id(cmd.tenant_id)
         if not cmd.name.strip():
             raise InvalidInput("a tenant needs a name (--name)")
+        problem = text_problem("the tenant's name", cmd.name.strip(), NAME_MAX)
+        if has_control(cmd.name):
+            problem = "the tenant's name holds a control character"
+        if problem:
+            raise InvalidInput(problem)
         if cmd.locale not in LOCALES:
             raise InvalidInput(f"locale {cmd.locale!r} is not one of: {', '.join(LOCALES)}")
         tenant = Tenant(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, say
 from calendarspots_mailchimp.entrypoints.container import runtime
 from calendarspots_mailchimp.entrypoints.messages import entry_json, render
 
@@ -33,6 +33,6 @@ def show_activity(
             if not entries:
                 typer.echo("no activity yet")
             for e in entries:
-                typer.echo(f"{e.at.isoformat(timespec='seconds')}  {e.kind!s:<30} {render(e)}")
+                say(f"{e.at.isoformat(timespec='seconds')}  {e.kind!s:<30} {render(e)}")
 
         emit([entry_json(e) for e in entries], as_json, text)

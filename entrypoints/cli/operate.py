@@ -21,7 +21,7 @@ from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
 from calendarspots_mailchimp.core.services.owner import OwnerLink
 from calendarspots_mailchimp.core.services.sync import SyncReport
 from calendarspots_mailchimp.core.services.sync.report import Failure
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, say, schedule_instant
 from calendarspots_mailchimp.entrypoints.container import runtime
 from calendarspots_mailchimp.entrypoints.messages import (
     attention_json,
@@ -111,19 +111,19 @@ def check(
 
 
 def _print_report(report: SyncReport) -> None:
-    typer.echo(report_message(report))
+    say(report_message(report))
     if report.dry_run:
         plan = plan_lines(report)
         for line in plan["webhook"]:
-            typer.echo(f"  {line}")
+            say(f"  {line}")
         for line in plan["opt_out"]:
-            typer.echo(f"  would mark in the client database: {line}")
+            say(f"  would mark in the client database: {line}")
         for bucket in ("create", "update", "skip"):
             for line in plan[bucket]:
-                typer.echo(f"  would {bucket}: {line}")
+                say(f"  would {bucket}: {line}")
     else:
         for problem in report.problems[:50]:
-            typer.echo(f"  {problem.email}: {reason_text(problem.code)}")
+            say(f"  {problem.email}: {reason_text(problem.code)}")
 
 
 @app.command("sync")

@@ -16,8 +16,16 @@ app = typer.Typer(help="Add, change and list tenants (businesses).", no_args_is_
 
 @app.command("add")
 def add(
-    tenant: Annotated[str, typer.Argument(help="Tenant id (letters, digits, '.', '_', '-').")],
-    name: Annotated[str, typer.Option("--name", help="The business's name.")],
+    tenant: Annotated[
+        str,
+        typer.Argument(
+            help="Tenant id: 1-64 letters, digits, '.', '_' or '-', starting with a letter or "
+            "digit."
+        ),
+    ],
+    name: Annotated[
+        str, typer.Option("--name", help="The business's name (at most 100 characters).")
+    ],
     timezone: Annotated[
         str, typer.Option("--timezone", help="IANA time zone, e.g. America/Montreal.")
     ],

@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import (
     HTMLResponse,
@@ -30,8 +31,10 @@ from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
 from calendarspots_mailchimp.entrypoints.http.access import caller, not_found, wants_json
+from calendarspots_mailchimp.entrypoints.http.guard import InputGuard
 from calendarspots_mailchimp.entrypoints.http.metrics import Metrics
 from calendarspots_mailchimp.entrypoints.http.owner import owner_activity, owner_routes
+from calendarspots_mailchimp.entrypoints.http.redaction import redact_access_log
 from calendarspots_mailchimp.entrypoints.messages import (
     callback_state,
     connect_json,
@@ -87,42 +90,10 @@ def parse_form(body: bytes) -> dict[str, str] | None:
     return form
 
 
-class RedactWebhookSecrets(logging.Filter):
-    """uvicorn's access log prints each request's path, and a webhook path carries the
-    tenant's secret: the secret becomes `***` before any handler sees the record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        return True
-
-
-_WEBHOOK_SECRET = re.compile(r"(/webhooks/mailchimp/[^/\s?\"']+/)[^/\s?\"']+")
-# The OAuth callback's one-time code and signed state are credentials too while they live;
-# so is anything a client wrongly puts in a query string under a secret-looking name.
-_OAUTH_PARAMS = re.compile(
-    r"([?&](?:code|state|[\w.-]*(?:token|secret|password|passwd|key|auth)[\w.-]*)=)[^&\s\"']+",
-    re.IGNORECASE,
-)
-
-
-def redact(text: str) -> str:
-    return _OAUTH_PARAMS.sub(r"\1***", _WEBHOOK_SECRET.sub(r"\1***", text))
-
-
 def event_type(form: dict[str, str]) -> str:
     """A metric label: MailChimp's event type, never whatever a sender made up."""
     kind = form.get("type", "")
     return kind if kind in EVENT_TYPES else "other"
-
-
-def redact_access_log() -> None:
-    """Installed on uvicorn's access logger (kept by its dictConfig, which only adds)."""
-    logger = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactWebhookSecrets) for f in logger.filters):
-        logger.addFilter(RedactWebhookSecrets())
 
 
 def create_app(container: Container) -> Starlette:
@@ -282,7 +253,7 @@ def create_app(container: Container) -> Starlette:
         *owner_routes(container),
     ]
     redact_access_log()
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[Middleware(InputGuard)])
     app.state.container = container
     return app
 

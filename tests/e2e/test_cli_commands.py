@@ -369,6 +369,12 @@ def cli_with(settings: Any, *args: str) -> Result:
         ("mysql://someone@127.0.0.1/x", "CS_MAILCHIMP_DATABASE_URL: the database mysql://"),
         ("sqlite:////no/such/folder/x.db", "unable to open database file"),
         ("postgresql://someone:hunter2@127.0.0.1:1/nowhere", "someone:***@127.0.0.1:1"),
+        ("oracle://someone:hunter2@db.example/x", "oracle://someone:***@db.example/x"),
+        ("mssql://someone@db.example/x", "cannot be opened"),
+        ("postgresql://someone:hunter2@127.0.0.1:abc/x", "cannot be used (the port is not a"),
+        ("postgresql://someone@127.0.0.1:99999/x", "port 99999 is not between 1 and 65535"),
+        ("postgresql://someone@127.0.0.1:0/x", "port 0 is not between 1 and 65535"),
+        ("://nothing", "CS_MAILCHIMP_DATABASE_URL cannot be used"),
     ],
 )
 def test_a_database_url_that_cannot_be_used_is_a_configuration_error(
