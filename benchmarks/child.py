@@ -43,6 +43,12 @@ def nightly(spec: dict[str, Any]) -> dict[str, Any]:
     return {"counts": outcome.report.counts.as_dict(), "message": night_message(outcome)}
 
 
+def manual(spec: dict[str, Any]) -> dict[str, Any]:
+    report = _container(spec).sync_service().sync(spec["tenant"])
+    assert report.ok, report_message(report)
+    return {"counts": report.counts.as_dict(), "message": report_message(report)}
+
+
 def _fan_out(work: Callable[[str], bool], tenants: list[str], workers: int) -> dict[str, Any]:
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(pool.map(work, tenants))
@@ -120,6 +126,7 @@ def sdk_batch(spec: dict[str, Any]) -> dict[str, Any]:
 ACTIONS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
     "initial": initial,
     "nightly": nightly,
+    "manual": manual,
     "fleet_onboard": fleet_onboard,
     "fleet_night": fleet_night,
     "sdk_put": sdk_put,

@@ -27,6 +27,7 @@ class ActivityKind(StrEnum):
     SYNC_PARTIAL = "sync.partial"
     SYNC_FAILED = "sync.failed"
     SYNC_HELD = "sync.held"  # the mass-change guard stopped a push: nothing was sent
+    SYNC_REQUESTED = "sync.requested"  # the owner asked for a sync now: queued on the worker
     CONTACT_UNSUBSCRIBED = "contact.unsubscribed"
     CONTACT_CLEANED = "contact.cleaned"
     CONTACT_REJECTED = "contact.rejected"

@@ -101,6 +101,10 @@ class SyncHeld(CalendarspotsError):
 class TooSoon(CalendarspotsError):
     """An action repeated before it may be (a second "sync now" within 15 minutes)."""
 
+    def __init__(self, message: str, minutes: int = 0) -> None:
+        super().__init__(message, code="too_soon", facts={"minutes": minutes})
+        self.minutes = minutes  # how long to wait, rounded up
+
 
 class Unauthorized(CalendarspotsError):
     """Admin or host authentication missing or wrong."""

@@ -7,7 +7,6 @@ import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from enum import StrEnum
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from calendarspots_mailchimp.core.activity import ActivityEntry as ActivityEntry
 from calendarspots_mailchimp.core.activity import ActivityKind as ActivityKind
@@ -15,6 +14,8 @@ from calendarspots_mailchimp.core.emails import is_valid_email as is_valid_email
 from calendarspots_mailchimp.core.emails import normalize_email as normalize_email
 from calendarspots_mailchimp.core.emails import subscriber_hash as subscriber_hash
 from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.validation import neutralise_formula
+from calendarspots_mailchimp.core.validation import validate_timezone as validate_timezone
 
 DEFAULT_LIST_NAME = "calendarspots"
 LOCALES = ("fr", "en")  # Datedechoix.com reads French, calendarspots.com English
@@ -51,18 +52,6 @@ class MemberStatus(StrEnum):
     def opted_out(self) -> bool:
         """R10: such a member must never be (re-)subscribed by a sync."""
         return self in (MemberStatus.UNSUBSCRIBED, MemberStatus.CLEANED)
-
-
-def validate_timezone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InvalidInput(
-            f"unknown time zone {name!r}: use an IANA name such as 'America/Montreal'",
-            code="timezone",
-            facts={"zone": name},
-        ) from exc
-    return name
 
 
 @dataclass(frozen=True)
@@ -127,9 +116,13 @@ class Client:
         # Always all three, empty when unknown, so a value removed in the platform is cleared
         # in MailChimp too (an empty merge value clears it; unconfirmed for birthday fields in
         # docs/mailchimp-api.md §10, accepted by the strictest doubles we tried).
+        # Names are neutralised by the OWASP CSV-injection rule (core/validation.py): a name
+        # starting with = + - @ tab or CR is sent with a leading apostrophe, because MailChimp
+        # writes FNAME/LNAME verbatim into the audience export the owner opens in a
+        # spreadsheet. The client database keeps the name as typed.
         return {
-            "FNAME": self.first_name,
-            "LNAME": self.last_name,
+            "FNAME": neutralise_formula(self.first_name),
+            "LNAME": neutralise_formula(self.last_name),
             "BIRTHDAY": self.birthday.mailchimp() if self.birthday else "",
         }
 
@@ -138,8 +131,8 @@ class Client:
         payload = "\x1f".join(
             [
                 self.email.lower(),
-                self.first_name,
-                self.last_name,
+                neutralise_formula(self.first_name),  # as sent: a name sent raw before goes again
+                neutralise_formula(self.last_name),
                 self.birthday.mailchimp() if self.birthday else "",
             ]
         )
@@ -167,8 +160,14 @@ class Tenant:
     webhook_salt_previous: str = ""
     last_sync_at: datetime | None = None
     last_sync_local_date: date | None = None
+    # The next sync reads back members MailChimp changed after this (sync/backfill.py).
     members_checked_at: datetime | None = None
     locale: str = DEFAULT_LOCALE  # the language of the owner's pages and activity
+    # The mass-change guard's thresholds for this tenant; None: the settings' (fleet-wide).
+    guard_update_percent: float | None = None
+    guard_archive_percent: float | None = None
+    # The attention state the host was last told of (csmc_attention_needed); "" for none.
+    attention_notified: str = ""
 
     @property
     def connected(self) -> bool:

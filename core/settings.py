@@ -12,6 +12,7 @@ from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.core.model import DEFAULT_LIST_NAME
 
 PREFIX = "CS_MAILCHIMP_"
+LOG_FORMATS = ("text", "json")
 
 
 @dataclass(frozen=True)
@@ -32,12 +33,17 @@ class Settings:
     max_retries: int = 6  # for 5xx, timeouts and dropped connections
     # A throttle (429) is waited out for up to this many seconds per request.
     throttle_budget: float = 600.0
+    # A sync run stops cleanly between batches once it has run this many seconds; the tenant
+    # stays due, and the next run sends the rest.
+    run_deadline: float = 10800.0
     # Redis shared by a fleet's processes for the per-account connection limit ("" = none).
     limiter_url: str = ""
     # The mass-change guard: a sync that would update more than this share of the audience's
     # members, or archive more than that share, is held until `sync TENANT --confirm`.
     guard_update_percent: float = 20.0
     guard_archive_percent: float = 5.0
+    # Log lines: "text" (Python's and the servers' default) or "json" (one object a line).
+    log_format: str = "text"
 
     def __repr__(self) -> str:  # never print secrets
         hidden = {"client_secret", "secret_key", "admin_token"}
@@ -81,9 +87,11 @@ _FIELDS = {
     "MAX_CONNECTIONS": "max_connections",
     "MAX_RETRIES": "max_retries",
     "THROTTLE_BUDGET": "throttle_budget",
+    "RUN_DEADLINE": "run_deadline",
     "LIMITER_URL": "limiter_url",
     "GUARD_UPDATE_PERCENT": "guard_update_percent",
     "GUARD_ARCHIVE_PERCENT": "guard_archive_percent",
+    "LOG_FORMAT": "log_format",
 }
 
 
@@ -138,6 +146,7 @@ def load_settings(
     # MailChimp compares redirect URIs exactly: no doubled slash from a trailing one.
     settings = replace(
         settings,
+        log_format=settings.log_format.lower(),
         public_url=settings.public_url.rstrip("/"),
         oauth_base_url=settings.oauth_base_url.rstrip("/"),
     )
@@ -166,6 +175,11 @@ def validate(settings: Settings) -> None:
             "CS_MAILCHIMP_LIMITER_URL must be a Redis URL (redis://, rediss:// or unix://), "
             f"got {_without_password(settings.limiter_url)!r}"
         )
+    if settings.log_format not in LOG_FORMATS:
+        raise ConfigurationError(
+            f"CS_MAILCHIMP_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
+            f"got {settings.log_format!r}"
+        )
     if not settings.list_name.strip():
         raise ConfigurationError("CS_MAILCHIMP_LIST_NAME must not be empty")
     if not 0 <= settings.night_start_hour < settings.night_end_hour <= 24:
@@ -180,3 +194,5 @@ def validate(settings: Settings) -> None:
             raise ConfigurationError(f"{name} must be more than 0 and at most 100")
     if not 1 <= settings.max_connections <= 10:
         raise ConfigurationError("CS_MAILCHIMP_MAX_CONNECTIONS must be between 1 and 10")
+    if not settings.run_deadline > 0:
+        raise ConfigurationError("CS_MAILCHIMP_RUN_DEADLINE must be a number of seconds above 0")

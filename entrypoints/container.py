@@ -12,20 +12,25 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterable
+from datetime import timedelta
 
 from dependency_injector import containers, providers
 
+from calendarspots_mailchimp.adapters.metrics import prometheus
 from calendarspots_mailchimp.core.activity import ActivityEntry
+from calendarspots_mailchimp.core.model import Tenant
+from calendarspots_mailchimp.core.services.attention import AttentionNotices, Notify
 from calendarspots_mailchimp.core.services.check import CheckService
 from calendarspots_mailchimp.core.services.clients import Clients
 from calendarspots_mailchimp.core.services.connect import ConnectService
 from calendarspots_mailchimp.core.services.disconnect import DisconnectService
 from calendarspots_mailchimp.core.services.explain import ExplainClient
-from calendarspots_mailchimp.core.services.fleet import FleetStatus
+from calendarspots_mailchimp.core.services.fleet import Attention, FleetStatus
 from calendarspots_mailchimp.core.services.links import StartLinks
 from calendarspots_mailchimp.core.services.newsletters import OwnerPage
 from calendarspots_mailchimp.core.services.nightly import NightlyService
 from calendarspots_mailchimp.core.services.owner import OwnerAccess
+from calendarspots_mailchimp.core.services.owner_activity import OwnerActivity
 from calendarspots_mailchimp.core.services.sync import SyncService
 from calendarspots_mailchimp.core.services.sync.guard import Guard
 from calendarspots_mailchimp.core.services.sync.watchdog import WebhookSite
@@ -34,9 +39,15 @@ from calendarspots_mailchimp.core.services.tenants import Tenants
 from calendarspots_mailchimp.core.services.webhooks.memory import InboxMemory
 from calendarspots_mailchimp.core.services.webhooks.service import InboundService
 from calendarspots_mailchimp.core.settings import Settings, load_settings
-from calendarspots_mailchimp.entrypoints.messages import worded
+from calendarspots_mailchimp.entrypoints.messages import owner_fix, worded
 from calendarspots_mailchimp.ports.clock import SystemClock
+from calendarspots_mailchimp.ports.mailchimp import MailChimpConnector
 from calendarspots_mailchimp.ports.plugins import Hooks, make_plugin_manager
+from calendarspots_mailchimp.ports.telemetry import Telemetry
+
+
+def _seconds(seconds: float) -> timedelta:
+    return timedelta(seconds=seconds)
 
 
 def worded_for(hooks: Hooks) -> Callable[[ActivityEntry], None]:
@@ -44,6 +55,28 @@ def worded_for(hooks: Hooks) -> Callable[[ActivityEntry], None]:
         hooks.activity_recorded(worded(entry))
 
     return publish
+
+
+def attention_for(hooks: Hooks) -> Notify:
+    """The host hears of a tenant's new attention state with the fix in the owner's words."""
+
+    def notify(tenant: Tenant, code: Attention) -> None:
+        fix = owner_fix(str(code), tenant.locale, tenant.list_name)
+        hooks.attention_needed(tenant, str(code), fix)
+
+    return notify
+
+
+def observed_connector(
+    hooks: Hooks, settings: Settings, telemetry: Telemetry
+) -> MailChimpConnector:
+    """The MailChimp gateway the plugins provide, counting its requests when it can (the
+    built-in one has `observe`; a host's gateway may count its own)."""
+    connector = hooks.mailchimp_connector(settings)
+    observe = getattr(connector, "observe", None)
+    if callable(observe):
+        observe(telemetry)
+    return connector
 
 
 class Container(containers.DeclarativeContainer):
@@ -59,7 +92,9 @@ class Container(containers.DeclarativeContainer):
     uow = providers.Singleton(Hooks.unit_of_work_factory, hooks, settings, published)
     client_store = providers.Singleton(Hooks.client_store, hooks, settings)
     directory = providers.Singleton(Hooks.client_directory, hooks, settings)
-    mailchimp = providers.Singleton(Hooks.mailchimp_connector, hooks, settings)
+    # Metrics (Prometheus; one set per process in multiprocess mode, see adapters/metrics).
+    telemetry = providers.Singleton(prometheus.telemetry)
+    mailchimp = providers.Singleton(observed_connector, hooks, settings, telemetry)
     secret_box = providers.Singleton(Hooks.secret_box, hooks, settings)
 
     # The use cases and what they share.
@@ -85,17 +120,29 @@ class Container(containers.DeclarativeContainer):
         webhook_site,
         inbound_service.provided.apply_pending,
         guard,
+        run_deadline=providers.Callable(_seconds, settings.provided.run_deadline),
+        telemetry=telemetry,
     )
     check_service = providers.Factory(CheckService, uow, accounts, clock)
     disconnect_service = providers.Factory(DisconnectService, uow, accounts, clock, webhook_site)
     owner_access = providers.Factory(OwnerAccess, uow, clock, settings)
-    owner_page = providers.Factory(OwnerPage, uow, clock, settings.provided.night_start_hour)
+    owner_page = providers.Factory(
+        OwnerPage, uow, clock, settings.provided.night_start_hour, directory
+    )
+    owner_activity = providers.Factory(OwnerActivity, uow, directory)
     fleet_status = providers.Factory(
         FleetStatus,
         uow,
         clock,
         settings.provided.night_start_hour,
         settings.provided.night_end_hour,
+    )
+    attention_notices = providers.Factory(
+        AttentionNotices,
+        uow,
+        clock,
+        settings.provided.night_end_hour,
+        providers.Singleton(attention_for, hooks),
     )
     explain_client = providers.Factory(ExplainClient, uow, accounts, directory)
     start_links = providers.Factory(StartLinks, uow, mailchimp.provided.oauth, clock, settings)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sqlalchemy.exc import InterfaceError, OperationalError, StatementError
+
 from calendarspots_mailchimp.core.errors import (
     AlreadyExists,
     AudienceContractError,
@@ -17,7 +19,8 @@ from calendarspots_mailchimp.core.errors import (
     TooSoon,
     Unauthorized,
 )
-from calendarspots_mailchimp.entrypoints.messages import error_text
+from calendarspots_mailchimp.entrypoints.i18n import translate
+from calendarspots_mailchimp.entrypoints.messages import error_text, error_words
 from calendarspots_mailchimp.ports.mailchimp import MailChimpError
 
 # (exception type, CLI exit code, HTTP status); first match wins, so subclasses come first.
@@ -55,4 +58,19 @@ def http_status(exc: BaseException) -> int:
 
 def one_line(exc: BaseException, lang: str = "en") -> str:
     """The error on one line, in `lang` when it has a code (entrypoints/messages.py)."""
-    return " ".join(error_text(exc, lang).split()) or type(exc).__name__
+    if isinstance(exc, StatementError):
+        text = _database_failure(exc, lang)
+    else:
+        text = error_text(exc, lang)
+    return " ".join(text.split()) or type(exc).__name__
+
+
+def _database_failure(exc: StatementError, lang: str) -> str:
+    """A database error without its statement or parameters (which hold clients' details):
+    the driver's error class, and for a lost or refused connection its first line."""
+    orig = exc.orig
+    if isinstance(exc, OperationalError | InterfaceError) and orig is not None:
+        first = (str(orig).strip().splitlines() or [""])[0][:200]
+        return error_words("database.failed", {"error": first}, translate(lang))
+    kind = type(orig or exc).__name__
+    return error_words("database.refused", {"kind": kind}, translate(lang))

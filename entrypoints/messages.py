@@ -116,6 +116,14 @@ _AUTH_FAILED = {
     ),
     "incomplete": N_("MailChimp did not complete the authorization{error}: click Authorize again."),
 }
+_EVENT = {
+    "subscribe": N_("subscribe"),
+    "unsubscribe": N_("unsubscribe"),
+    "profile": N_("profile"),
+    "upemail": N_("upemail"),
+    "cleaned": N_("cleaned"),
+    "campaign": N_("campaign"),
+}
 _WEBHOOK_WHAT = {
     "URL changed": N_("URL changed"),
     "events changed": N_("events changed"),
@@ -255,13 +263,33 @@ def _refused(d: Details, w: Words) -> str:
             "A MailChimp {type} event for another audience ({list_id}) was refused: only the "
             "connected audience's events are accepted. If you connected a different audience, "
             "remove the old audience's webhook in MailChimp (Audience → Settings → Webhooks).",
-            type=d["type"],
+            type=_event(d, w),
             list_id=d["list_id"],
         )
     return w._(
         "A MailChimp {type} event was refused: no MailChimp audience is connected yet. Click "
         "Authorize (Settings → Advanced → Newsletters) to connect one.",
-        type=d["type"],
+        type=_event(d, w),
+    )
+
+
+def _event(d: Details, w: Words) -> str:
+    kind = str(d.get("type", ""))
+    return w._(_EVENT[kind]) if kind in _EVENT else kind
+
+
+def _refused_owner(d: Details, w: Words) -> str:
+    if d.get("audience_id"):
+        return w._(
+            "A MailChimp “{type}” event for another audience was refused: only the connected "
+            "audience's events are accepted. If you connected a different audience, remove the "
+            "old audience's webhook in MailChimp (Audience → Settings → Webhooks).",
+            type=_event(d, w),
+        )
+    return w._(
+        "A MailChimp “{type}” event was refused: no MailChimp audience is connected. Click "
+        "Authorize on the Newsletters page.",
+        type=_event(d, w),
     )
 
 
@@ -297,9 +325,47 @@ def _failed_why(d: Details, w: Words) -> str:
         return w._(
             "MailChimp did not answer well ({error}); it is tried again later.", error=d["error"]
         )
+    if failure == "deadline":
+        return w._(_DEADLINE)
     if d.get("code"):
         return error_words(str(d["code"]), d.get("facts") or {}, w) or str(d["error"])
     return reason_words(str(d["error"]), w.lang)
+
+
+_DEADLINE = N_(
+    "it ran past its time limit and stopped between two batches. What MailChimp received is "
+    "recorded; the rest is sent by the next sync, which comes soon."
+)
+
+
+def _failed_owner(d: Details, w: Words) -> str:
+    """Why a sync or a check failed, as the owner reads it: what to click on the Newsletters
+    page, without MailChimp's own (English) words or an operator's command."""
+    failure = d.get("failure", "")
+    if failure == "revoked":
+        return w._(
+            "MailChimp refused calendarspots.com's access (the authorization was revoked): "
+            "click Reconnect."
+        )
+    if failure == "audience_gone":
+        return w._(
+            "the MailChimp audience “{list}” is gone. Do not delete this audience: create it "
+            "again in MailChimp, then click Authorize.",
+            list=d.get("list_name", "calendarspots"),
+        )
+    if failure == "mailchimp":
+        return w._("MailChimp did not answer well; it is tried again later.")
+    if failure == "deadline":
+        return w._(_DEADLINE)
+    if failure == "contract" or d.get("problems") is not None:
+        return w._(_ATTENTION_FIELDS)
+    return w._("something went wrong; it is tried again at the next sync.")
+
+
+_ATTENTION_FIELDS = N_(
+    "the MailChimp audience lacks the expected fields (email, first name, last name, "
+    "birthday): click “Check and repair”."
+)
 
 
 def _auth_failed(d: Details, w: Words) -> str:
@@ -358,8 +424,7 @@ def _webhook_failed(d: Details, w: Words) -> str:
     )
 
 
-def held_message(d: Details, tenant_id: str = "TENANT", lang: str = "en") -> str:
-    w = translate(lang)
+def _held_what(d: Details, w: Words) -> str:
     what = []
     if d["update_percent"] > d["update_limit"]:
         what.append(
@@ -381,12 +446,26 @@ def held_message(d: Details, tenant_id: str = "TENANT", lang: str = "en") -> str
                 limit=w.number(d["archive_limit"]),
             )
         )
-    both = what[0] if len(what) == 1 else w._("{first} and {second}", first=what[0], second=what[1])
+    return what[0] if len(what) == 1 else w._("{first} and {second}", first=what[0], second=what[1])
+
+
+def held_message(d: Details, tenant_id: str = "TENANT", lang: str = "en") -> str:
+    w = translate(lang)
+    both = _held_what(d, w)
     return w._(
         "Held by the mass-change guard: {what}; nothing was sent. Check the client database, "
         "then run `cs-mailchimp sync {tenant} --confirm` to send it.",
         what=both,
         tenant=tenant_id,
+    )
+
+
+def _held_owner(d: Details, w: Words) -> str:
+    """The guard's hold as the owner reads it: the same numbers, then the page's button."""
+    return w._(
+        "Held by the mass-change guard: {what}; nothing was sent. Check your client database, "
+        "then click “Confirm and send” on the Newsletters page.",
+        what=_held_what(d, w),
     )
 
 
@@ -436,6 +515,36 @@ TEMPLATES: dict[str, Template] = {
         subject=d["campaign"].get("subject", ""),
         status=d["campaign"].get("status", ""),
     ),
+    "sync.requested": lambda d, w: w._(
+        "Sync requested from the Newsletters page: it runs in a few moments."
+    ),
+    "contact.rejected": lambda d, w: w._("MailChimp refused the contact {who}.", who=_who(d)),
+}
+
+_AUTH_FAILED_OWNER = {
+    "replayed": N_("This authorization link was already used: click Authorize again."),
+    "denied": N_("MailChimp did not grant the authorization: click Authorize again."),
+    "incomplete": N_("MailChimp did not complete the authorization: click Authorize again."),
+}
+
+# What the owner reads where the operator's sentence names a command, a screen the owner does
+# not have, or MailChimp's own (English) words (the owner's pages); other kinds read as above.
+OWNER_TEMPLATES: dict[str, Template] = {
+    "authorization.failed": lambda d, w: w._(_AUTH_FAILED_OWNER[str(d["reason"])]),
+    "authorization.revoked": lambda d, w: w._(
+        "MailChimp refused calendarspots.com's access (the authorization was revoked): click "
+        "Reconnect on the Newsletters page."
+    ),
+    "check.failed": lambda d, w: _capital(_failed_owner(d, w)),
+    "sync.failed": lambda d, w: w._("Sync failed: {why}", why=_failed_owner(d, w)),
+    "sync.held": _held_owner,
+    "webhook.failed": lambda d, w: w._(
+        "The webhook could not be installed in MailChimp; it is tried again at the next sync."
+    ),
+    "webhook.refused": _refused_owner,
+    "mailchimp.campaign.recorded": lambda d, w: w._(
+        "MailChimp campaign: {subject}.", subject=d["campaign"].get("subject", "")
+    ),
 }
 
 # Old style, kept only so that a branch written before the catalog still renders: convert any
@@ -444,10 +553,11 @@ ENGLISH: dict[str, Callable[[Details], str]] = {}
 FRENCH: dict[str, Callable[[Details], str]] = {}
 
 
-def render(entry: ActivityEntry, lang: str = "en") -> str:
-    """The entry's sentence in `lang`."""
+def render(entry: ActivityEntry, lang: str = "en", owner: bool = False) -> str:
+    """The entry's sentence in `lang`; `owner`: as the owner's pages say it (no command, no
+    operator's screen, no MailChimp English)."""
     kind, details = str(entry.kind), entry.details
-    template = TEMPLATES.get(kind)
+    template = (OWNER_TEMPLATES.get(kind) if owner else None) or TEMPLATES.get(kind)
     try:
         if template is not None:
             return template(details, translate(lang))
@@ -473,12 +583,49 @@ def entry_json(entry: ActivityEntry, lang: str = "en") -> dict[str, Any]:
 
 ERRORS = {
     "no_tenant": N_("no tenant {tenant!r}"),
+    "no_tenant_shown": N_("no tenant {tenant}"),
     "no_client": N_("no client {client!r} in tenant {tenant!r}"),
     "tenant_id": N_(
-        "tenant id {tenant!r} is not valid: 1-64 letters, digits, '.', '_' or '-', starting "
+        "tenant id {tenant} is not valid: 1-64 letters, digits, '.', '_' or '-', starting "
         "with a letter or digit"
     ),
     "tenant_name": N_("a tenant needs a name (--name)"),
+    "tenant_name.control": N_("the tenant's name holds a control character"),
+    "text.control": N_("{field} holds a control character"),
+    "text.long": N_("{field} is longer than {limit} characters"),
+    "guard_percent.update": N_("the guard's update percent must be more than 0 and at most 100"),
+    "guard_percent.archive": N_("the guard's archive percent must be more than 0 and at most 100"),
+    "guard_percent.not_a_number": N_(
+        "{option} must be a percent (e.g. 30) or 'default', got {value!r}"
+    ),
+    "guard_percent.nothing": N_(
+        "nothing to change: give --guard-update-percent or --guard-archive-percent"
+    ),
+    "activity.show": N_("show must be one of all, problems, opt_outs, syncs"),
+    "activity.limit": N_("limit must be between 1 and {most}"),
+    "activity.offset": N_("offset must be between 0 and {most}"),
+    "database.failed": N_("the database failed: {error}"),
+    "database.refused": N_("the database refused the request ({kind})"),
+    "database.client_refused": N_("the database refused this client ({kind})"),
+    "database.url": N_("CS_MAILCHIMP_DATABASE_URL cannot be used ({why})"),
+    "database.url_shown": N_(
+        "CS_MAILCHIMP_DATABASE_URL: the database {url} cannot be opened ({why})"
+    ),
+    "database.port_nan": N_("the port is not a number"),
+    "database.port_range": N_("port {port} is not between 1 and 65535"),
+    "database.driver": N_("{error}"),
+    "query_parameter": N_("a query parameter holds a control character or is too long"),
+    "csv.not_utf8": N_(
+        "the CSV file is not UTF-8 (line {line}): save it as CSV UTF-8, or as Unicode text"
+    ),
+    "csv.not_utf16": N_(
+        "the CSV file is not UTF-16 (after line {line}): save it again as Unicode text"
+    ),
+    "csv.empty": N_("the CSV file is empty: expected a header {expected}"),
+    "csv.header_unreadable": N_("the CSV header cannot be read: expected {expected}"),
+    "csv.header_twice": N_("the CSV header names {columns} twice: keep one column each"),
+    "csv.header_lacks": N_("the CSV header lacks {columns}: expected {expected}"),
+    "csv.header_unknown": N_("the CSV header has unknown column(s) {columns}"),
     "locale": N_("locale {locale!r} is not one of: {choices}"),
     "timezone": N_("unknown time zone {zone!r}: use an IANA name such as 'America/Montreal'"),
     "not_connected": N_("tenant {tenant!r} is not connected to MailChimp"),
@@ -542,10 +689,18 @@ ERRORS = {
     "row.same_email": N_("duplicate email {email!r} (first on line {first})"),
     "row.same_id": N_("duplicate client_id {client!r} (first on line {first})"),
     "row.unreadable": N_("unreadable CSV row ({error})"),
+    "row.quote": N_(
+        "a quote opened on this line is not closed (or text follows it): row skipped; the next "
+        "line is read as a row of its own"
+    ),
+    "row.birthday": N_("birthday is not YYYY-MM-DD or MM-DD"),
+    "row.problems": N_("{problems}"),
     "row.address_taken": N_(
         "client_id {client!r} cannot take {email!r}: client {holder!r} already has that address"
     ),
 }
+# What people typed, by the name the English sentence gives it (a CSV column keeps its name).
+_FIELDS = {"the tenant's name": N_("the tenant's name")}
 _FIELD_PROBLEM = {
     "missing": N_("{tag} ({name}, type {type}) is missing"),
     "wrong-type": N_("{tag} has type {found!r}, it must be {type!r}"),
@@ -558,6 +713,22 @@ def _facts_for(code: str, facts: Mapping[str, Any], w: Words) -> tuple[str, dict
     if code == "audience.missing" and facts.get("near"):
         out["near"] = ", ".join(repr(str(n)) for n in facts["near"])
         return ERRORS["audience.missing.near"], out
+    if code in ("database.url", "database.url_shown"):
+        why = facts.get("why") or {}
+        out["why"] = error_words(str(why.get("code", "")), why.get("facts") or {}, w)
+        if not out["why"]:
+            raise KeyError("why")
+    if code == "row.problems":
+        worded = [error_words(str(p["code"]), p.get("facts") or {}, w) for p in facts["problems"]]
+        if not all(worded):
+            raise KeyError("problems")
+        joined = worded[0]
+        for more in worded[1:]:
+            joined = w._("{first}; {then}", first=joined, then=more)
+        out["problems"] = joined
+    if code in ("text.control", "text.long"):
+        field = str(facts.get("field", ""))
+        out["field"] = w._(_FIELDS[field]) if field in _FIELDS else field
     if code == "audience.fields":
         out["fields"] = "; ".join(
             w._(_FIELD_PROBLEM.get(str(f.get("problem")), _FIELD_PROBLEM["missing"]), **f)
@@ -697,7 +868,10 @@ _REASONS = {
     "refused": N_("MailChimp refused this contact: {detail}"),
     "no_result": N_("MailChimp returned no result for this contact"),
     "old_address_kept": N_("old address kept: {earlier}"),
+    "field_refused.unworded": N_("MailChimp refused a field of the client's record"),
+    "refused.unworded": N_("MailChimp refused this contact"),
 }
+_REASONS_UNWORDED = {"field_refused": "field_refused.unworded", "refused": "refused.unworded"}
 
 
 def reason_text(code: str, lang: str = "en") -> str:
@@ -710,9 +884,39 @@ def reason_text(code: str, lang: str = "en") -> str:
     key = str(reason)
     if reason == Reason.OPTED_OUT and f"opted_out:{detail}" in _REASONS:
         key = f"opted_out:{detail}"
+    if lang != "en" and key in _REASONS_UNWORDED:
+        key = _REASONS_UNWORDED[key]  # the detail is MailChimp's English: not shown
     earlier = reason_text(detail, lang) if detail else "—"
     worded_detail = status_word(detail, w) if reason == Reason.NOT_SUBSCRIBED_HERE else detail
     return w._(_REASONS[key], detail=worded_detail, earlier=earlier)
+
+
+_FIXES = {
+    "invalid_email": N_("Correct the address in the client's record; the next sync sends it."),
+    "same_email": N_("Give each client their own address (or merge the duplicate records)."),
+    "opted_out": N_("Nothing to do: only the client can subscribe again, with MailChimp's form."),
+    "not_subscribed_here": N_("Nothing to do."),
+    "left_audience": N_("If the client should be in the audience, add them back in MailChimp."),
+    "fake_or_invalid": N_("Check the address with the client and correct it."),
+    "forgotten": N_("The client must sign up again through MailChimp's signup form."),
+    "birthday_refused": N_("Correct the birthday (month and day) in the client's record."),
+    "field_refused": N_("Correct the client's record; the next sync sends it again."),
+    "refused": N_("Correct the client's record; the next sync sends it again."),
+    "no_result": N_("Nothing to do: the next sync tries again."),
+    "old_address_kept": N_("Nothing to do."),
+}
+
+
+def reason_fix(code: str, lang: str = "en") -> str:
+    """What the owner does about a client's stored reason ("" for a sentence stored before)."""
+    decoded = decode(code)
+    if decoded is None:
+        return ""
+    reason, detail = decoded
+    if reason == Reason.REFUSED_BEFORE:
+        return reason_fix(detail, lang) if detail else ""
+    fix = _FIXES.get(str(reason))
+    return translate(lang)._(fix) if fix else ""
 
 
 def problem_json(problem: ClientProblem, lang: str = "en") -> dict[str, str]:
@@ -730,6 +934,12 @@ def failure_message(report: SyncReport, list_name: str = "calendarspots", lang: 
         return _revoked({}, w)
     if report.failure == Failure.AUDIENCE_GONE:
         return _gone(list_name, w)
+    if report.failure == Failure.DEADLINE:
+        return w._(
+            "the sync ran past its time limit (CS_MAILCHIMP_RUN_DEADLINE) and stopped between "
+            "batches: what MailChimp acknowledged is recorded, the rest is sent by the next run "
+            "(the tenant stays due)"
+        )
     if report.failure == Failure.MAILCHIMP:
         if report.kind == SyncKind.NIGHTLY:
             return w._(
@@ -835,6 +1045,16 @@ def night_message(outcome: NightlyOutcome, lang: str = "en") -> str:
     return report_message(outcome.report, lang) if outcome.report is not None else outcome.error
 
 
+# -- a first sync in progress (issue 11 point 8) ------------------------------------------------
+
+
+def first_sync_text(lang: str) -> str:
+    return translate(lang)._(
+        "First sync in progress: your clients are being sent to MailChimp. If it was "
+        "interrupted, it resumes by itself within minutes."
+    )
+
+
 # -- status: the fleet at a glance ---------------------------------------------------------------
 
 _ATTENTION_FIX = {
@@ -914,6 +1134,38 @@ def attention_fix(problem: Problem, lang: str = "en") -> str:
     )
 
 
+# What the owner should do, for csmc_attention_needed: the host shows it to the business's owner,
+# so it speaks of the Newsletters page, never of commands.
+_OWNER_FIX = {
+    "reauthorize": N_(
+        "MailChimp refused calendarspots.com's access: open the Newsletters page and click "
+        "Reconnect."
+    ),
+    "audience_gone": N_(
+        "Your MailChimp audience “{list}” no longer exists: create it again in MailChimp, then "
+        "click Check and repair on the Newsletters page."
+    ),
+    "audience": N_(
+        "Your MailChimp audience “{list}” is not as the sync needs it (a field is missing, or "
+        "there are two audiences of that name): click Check and repair on the Newsletters page."
+    ),
+    "sync_held": N_(
+        "The last sync would have changed much of your audience, so nothing was sent: check "
+        "your client database, then click Confirm and send on the Newsletters page."
+    ),
+    "overdue": N_(
+        "Your clients have not reached MailChimp for two nights: click Sync now on the "
+        "Newsletters page; if it fails again, contact our support team."
+    ),
+}
+
+
+def owner_fix(code: str, locale: str, list_name: str) -> str:
+    """What the owner should do about an attention code, in their language (French unless the
+    tenant's locale says otherwise)."""
+    return translate(locale if locale in LANGUAGES else "fr")._(_OWNER_FIX[code], list=list_name)
+
+
 def _glance_json(g: Glance) -> dict[str, Any]:
     t = g.tenant
     return {
@@ -927,6 +1179,7 @@ def _glance_json(g: Glance) -> dict[str, Any]:
         "nights_missed": g.nights_missed,
         "overdue": g.overdue,
         "attention": [str(p.code) for p in g.problems],
+        "first_sync_in_progress": g.onboarding,
     }
 
 
@@ -994,6 +1247,7 @@ def _tenant_lines(g: Glance, w: Words) -> list[str]:
             ok=g.last_ok or w._("none"),
         ),
         w._("  last night ({night}): {outcome}", night=g.night, outcome=night),
+        *([f"  {first_sync_text(w.lang)}"] if g.onboarding else []),
     ]
 
 
@@ -1136,6 +1390,100 @@ _STORY = {
     ),
     "in_audience": (N_("In the MailChimp audience as {detail}."), N_("Nothing to do.")),
 }
+# The owner's page tells the same story without the operator's commands and rule numbers.
+_STORY_OWNER = {
+    "not_connected": (
+        N_("Your business is not connected to MailChimp: nothing is sent to it."),
+        N_("Click Authorize on the Newsletters page."),
+    ),
+    "invalid_email": (
+        N_("“{email}” is not a valid email address: every sync skips this client."),
+        N_("Correct the email in the client's record; the next sync sends it."),
+    ),
+    "will_be_sent": (
+        N_("Not in the MailChimp audience yet: the next sync adds them."),
+        N_("Nothing to do: tonight's sync adds them (or click Sync now)."),
+    ),
+    "opted_out:unsubscribed": (
+        N_(
+            "They unsubscribed in MailChimp. calendarspots.com never subscribes them again and "
+            "no longer sends their details."
+        ),
+        N_(
+            "Nothing to do. Only they can subscribe again, through the audience's MailChimp "
+            "signup form."
+        ),
+    ),
+    "opted_out:cleaned": (
+        N_(
+            "MailChimp removed the address (it does not work or was reported invalid): "
+            "MailChimp sends nothing to it any more, and calendarspots.com never subscribes it "
+            "again."
+        ),
+        N_(
+            "Ask the client for a new email address at their next visit; it is added at the "
+            "following sync."
+        ),
+    ),
+    "opted_out": (
+        N_(
+            "This client no longer gets the newsletter in MailChimp ({detail}): "
+            "calendarspots.com never subscribes them again."
+        ),
+        N_("Nothing to do."),
+    ),
+    "not_subscribed_here": (
+        N_("Your client database says “{detail}”: this client is not added to MailChimp."),
+        N_(
+            "Nothing to do. If they want the newsletter, they can sign up through the MailChimp "
+            "signup form."
+        ),
+    ),
+    "subscribed_there_only": (
+        N_(
+            "Your client database says “{detail}”, but MailChimp has them subscribed (they may "
+            "have signed up again through a MailChimp form). MailChimp holds consent: "
+            "calendarspots.com never unsubscribes anyone."
+        ),
+        N_(
+            "Nothing to do, unless they ask to stop getting the newsletter: they unsubscribe "
+            "with the link in every newsletter, or you unsubscribe them in MailChimp."
+        ),
+    ),
+    "left_audience": (
+        N_(
+            "This client was added, but MailChimp no longer has them at this address (archived "
+            "or deleted in MailChimp, or address changed there). They are not added again, to "
+            "respect that choice."
+        ),
+        N_(
+            "If they should be in the audience, add them back in MailChimp; if they changed "
+            "address, update their email in their record."
+        ),
+    ),
+    "refused": (
+        N_(
+            "MailChimp refused this contact at an earlier sync ({refusal}). It is not sent "
+            "again until the client's record changes."
+        ),
+        N_("Correct the client's record; the next sync sends it again."),
+    ),
+    "in_audience:subscribed": (
+        N_("In the MailChimp audience, subscribed: the newsletter reaches them."),
+        N_("Nothing to do."),
+    ),
+    "in_audience:pending": (
+        N_(
+            "In the MailChimp audience, pending: MailChimp sent them a confirmation email and "
+            "waits for their answer."
+        ),
+        N_(
+            "Nothing to do: the client must click the link in MailChimp's confirmation email "
+            "(and look in their spam folder too)."
+        ),
+    ),
+    "in_audience": (N_("In the MailChimp audience ({detail})."), N_("Nothing to do.")),
+}
 _REFUSED_FIX = {
     "fake_or_invalid": N_("Check the client's email address with them and correct it."),
     "forgotten": N_("They must sign up again through the audience's MailChimp signup form."),
@@ -1154,13 +1502,15 @@ _LIVE_SKIPPED = {
 }
 
 
-def story_texts(story: ClientStory, lang: str = "en") -> tuple[str, str, str]:
-    """(why, what to do, what the next sync does) in words."""
+def story_texts(story: ClientStory, lang: str = "en", owner: bool = False) -> tuple[str, str, str]:
+    """(why, what to do, what the next sync does) in words; `owner`: as the owner's page says
+    it (no command, no rule number)."""
     w = translate(lang)
     e = story.explanation
     code, detail = str(e.story), e.detail
-    key = f"{code}:{detail}" if f"{code}:{detail}" in _STORY else code
-    why_id, fix_id = _STORY[key]
+    table = {**_STORY, **_STORY_OWNER} if owner else _STORY
+    key = f"{code}:{detail}" if f"{code}:{detail}" in table else code
+    why_id, fix_id = table[key]
     refusal = reason_text(detail, lang) if code == "refused" else ""
     fields = {
         "detail": status_word(detail, w),
@@ -1169,7 +1519,9 @@ def story_texts(story: ClientStory, lang: str = "en") -> tuple[str, str, str]:
         "refusal": refusal,
     }
     why, fix = w._(why_id, **fields), w._(fix_id, **fields)
-    if code == "refused" and detail.partition(":")[0] in _REFUSED_FIX:
+    if code == "refused" and owner:
+        fix = reason_fix(detail, lang) or fix
+    elif code == "refused" and detail.partition(":")[0] in _REFUSED_FIX:
         fix = w._(_REFUSED_FIX[detail.partition(":")[0]])
     if code == "in_audience" and story.up_to_date is False:
         why = w._(

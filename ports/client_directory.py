@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Protocol
 
@@ -17,7 +17,9 @@ class ClientDirectory(Protocol):
     case-insensitively, set its newsletter status and return it (None when no client has that
     address). Marking is idempotent. `find` returns one client by its client_id, else by its
     email (case-insensitive), or None (a host directory written before `find` existed is
-    scanned through `clients` instead: core/services/explain.py).
+    scanned through `clients` instead: core/services/explain.py). `find_many` returns the
+    clients among `client_ids` that exist, by client_id, in one batch (a host directory without
+    it is scanned through `clients` instead: core/services/client_names.py).
     """
 
     def clients(
@@ -30,3 +32,7 @@ class ClientDirectory(Protocol):
     def mark_unsubscribed(self, tenant_id: str, email: str) -> Client | None: ...
 
     def mark_cleaned(self, tenant_id: str, email: str) -> Client | None: ...
+
+    def find_many(self, tenant_id: str, client_ids: Iterable[str]) -> dict[str, Client]:
+        """The tenant's clients whose client_id is among `client_ids`, by client_id (unknown
+        ids are left out)."""

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import pluggy
 
 if TYPE_CHECKING:
-    from calendarspots_mailchimp.core.model import ActivityEntry
+    from calendarspots_mailchimp.core.model import ActivityEntry, Tenant
     from calendarspots_mailchimp.core.settings import Settings
     from calendarspots_mailchimp.ports.client_directory import ClientDirectory
     from calendarspots_mailchimp.ports.mailchimp import MailChimpConnector
@@ -64,6 +64,17 @@ def csmc_authorize_request(
     """Decide whether an HTTP request to an admin route (activity, ...) for `tenant_id` is
     allowed. Return True or False to decide; None to leave it to the next plugin (the
     built-in fallback checks the CS_MAILCHIMP_ADMIN_TOKEN bearer token)."""
+
+
+@hookspec
+def csmc_attention_needed(tenant: Tenant, reason: str, fix: str) -> None:
+    """A tenant now needs its owner: `reason` is a stable code (`reauthorize`: MailChimp
+    refused the authorization; `audience_gone`; `audience`: fields missing or the audience
+    otherwise wrong; `sync_held`: the mass-change guard holds a sync; `overdue`: no successful
+    sync for two local nights) and `fix` what the owner should do, worded in the tenant's
+    language (`tenant.locale`). Called once per change of the tenant's attention state — not
+    again while it lasts, not when the tenant is fine again. Every plugin is called; the
+    built-in one logs one line. Exceptions raised here are logged."""
 
 
 @hookspec

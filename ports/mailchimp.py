@@ -136,6 +136,9 @@ class BatchResult:
     updated: tuple[str, ...] = ()
     errors: tuple[MemberError, ...] = ()
     unchanged: tuple[str, ...] = ()  # accepted but listed nowhere: nothing to change
+    # The latest `last_changed` MailChimp gave the members it created or updated: when our
+    # own writes happened, by MailChimp's clock (None when the answer does not say).
+    last_changed: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.ports import hookspecs
 
 if TYPE_CHECKING:
-    from calendarspots_mailchimp.core.model import ActivityEntry
+    from calendarspots_mailchimp.core.model import ActivityEntry, Tenant
     from calendarspots_mailchimp.core.settings import Settings
     from calendarspots_mailchimp.ports.client_directory import ClientDirectory
     from calendarspots_mailchimp.ports.mailchimp import MailChimpConnector
@@ -22,11 +22,21 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 
+class LoggedAttention:
+    """The built-in csmc_attention_needed: one log line, the tenant and the code (no secret,
+    nobody's details; the worded fix is the host's to show)."""
+
+    @hookspecs.hookimpl(trylast=True)
+    def csmc_attention_needed(self, tenant: Tenant, reason: str, fix: str) -> None:
+        log.warning("tenant %s needs attention: %s", tenant.tenant_id, reason)
+
+
 def make_plugin_manager(
     extra_plugins: Iterable[object] = (), load_entry_points: bool = True
 ) -> pluggy.PluginManager:
     pm = pluggy.PluginManager(hookspecs.PROJECT)
     pm.add_hookspecs(hookspecs)
+    pm.register(LoggedAttention(), name="csmc-logged-attention")
     if load_entry_points:
         pm.load_setuptools_entrypoints(hookspecs.PROJECT)
     for plugin in extra_plugins:
@@ -76,6 +86,12 @@ class Hooks:
             tenant_id=tenant_id, method=method, path=path, headers=headers
         )
         return None if result is None else bool(result)
+
+    def attention_needed(self, tenant: Tenant, reason: str, fix: str) -> None:
+        try:
+            self.pm.hook.csmc_attention_needed(tenant=tenant, reason=reason, fix=fix)
+        except Exception:
+            log.exception("a plugin failed in csmc_attention_needed")
 
     def activity_recorded(self, entry: ActivityEntry) -> None:
         try:

@@ -32,6 +32,11 @@ class TenantRepository(Protocol):
 
     def list(self) -> list[Tenant]: ...
 
+    def note_attention(self, tenant_id: str, expected: str, state: str) -> bool:
+        """Stores the attention state the host was told of, only if it still is `expected`
+        (so two processes noticing one change tell it once); True when stored. `save` never
+        writes that state."""
+
 
 class TokenStore(Protocol):
     """Encrypted OAuth tokens: this port only ever sees ciphertext."""
@@ -116,6 +121,9 @@ class SyncLeases(Protocol):
     def holder(self) -> str | None:
         """Who holds (or last held, if expired and not released) the lease."""
 
+    def held_until(self) -> datetime | None:
+        """When the current lease expires (past if it expired unreleased); None: no lease."""
+
 
 class TenantScope(Protocol):
     """Everything that belongs to one tenant, bound to its id."""
@@ -137,11 +145,19 @@ class OAuthStates(Protocol):
         the state itself is refused). Forgets nonces that expired before `now`."""
 
 
+class WebhookBacklog(Protocol):
+    """The webhook inbox across every tenant (metrics)."""
+
+    def oldest_unapplied(self) -> datetime | None:
+        """When the oldest stored event not applied yet was received; None: none waits."""
+
+
 class UnitOfWork(Protocol):
     """A transaction. Leaving the `with` block without commit() rolls back."""
 
     tenants: TenantRepository
     oauth_states: OAuthStates
+    webhook_backlog: WebhookBacklog
 
     def scope(self, tenant_id: str) -> TenantScope: ...
 
@@ -170,6 +186,11 @@ class ClientStore(Protocol):
         """Insert or update by client_id, else by email (case-insensitive); returns (added, updated)."""
 
     def all(self, tenant_id: str) -> Iterator[Client]: ...
+
+    def holders(
+        self, tenant_id: str, client_ids: Sequence[str], emails: Sequence[str]
+    ) -> list[Client]:
+        """The stored clients that have one of these ids or addresses (lowercase)."""
 
     def set_newsletter(
         self, tenant_id: str, email: str, status: NewsletterStatus

@@ -96,14 +96,18 @@ async def get_members(ctx: Context, call: Call) -> tuple[int, Any]:
         sim_list = ctx.list_of(call)
         chosen = []
         for member in sim_list.members.values():
+            # MailChimp shows `last_changed` to the second, and a caller can only ask from a
+            # moment it was shown: "changed after" compares at that resolution (ASSUMPTION:
+            # MailChimp keeps no finer time than it shows).
+            changed = member.last_changed.replace(microsecond=0)
             if status is None and member.status == "archived":
                 continue  # archived members only show with status=archived
             if status is not None and member.status != status:
                 continue
-            if since_moment is not None and member.last_changed <= since_moment:
+            if since_moment is not None and changed <= since_moment:
                 continue
             if unsub_moment is not None and (
-                member.status != "unsubscribed" or member.last_changed <= unsub_moment
+                member.status != "unsubscribed" or changed <= unsub_moment
             ):
                 continue
             chosen.append(member)

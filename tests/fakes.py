@@ -51,6 +51,7 @@ class _InboxRow:
     payload: dict[str, Any]
     applied_at: datetime | None = None
     outcome: str = ""
+    received_at: datetime | None = None
 
 
 @dataclass
@@ -190,7 +191,9 @@ class _Inbox(_Part):
             if row.tenant_id == self._tenant_id and row.key == idempotency_key:
                 return None
         event_id = self.state.new_id()
-        self.state.inbox[event_id] = _InboxRow(self._tenant_id, idempotency_key, dict(payload))
+        self.state.inbox[event_id] = _InboxRow(
+            self._tenant_id, idempotency_key, dict(payload), received_at=received_at
+        )
         return event_id
 
     def pending(self, limit: int = 100) -> list[tuple[int, dict[str, Any]]]:
@@ -229,6 +232,10 @@ class _Leases(_Part):
         current = self.state.leases.get(self._tenant_id)
         return current[0] if current else None
 
+    def held_until(self) -> datetime | None:
+        current = self.state.leases.get(self._tenant_id)
+        return current[1] if current else None
+
 
 class _Tenants:
     def __init__(self, uow: FakeUnitOfWork) -> None:
@@ -243,12 +250,21 @@ class _Tenants:
         self._uow.state.tenants[tenant.tenant_id] = tenant
 
     def save(self, tenant: Tenant) -> None:
-        if tenant.tenant_id not in self._uow.state.tenants:
+        stored = self._uow.state.tenants.get(tenant.tenant_id)
+        if stored is None:
             raise NotFound(f"no tenant {tenant.tenant_id!r}")
-        self._uow.state.tenants[tenant.tenant_id] = tenant
+        notified = stored.attention_notified  # only note_attention writes it
+        self._uow.state.tenants[tenant.tenant_id] = replace(tenant, attention_notified=notified)
 
     def list(self) -> list[Tenant]:
         return list(self._uow.state.tenants.values())
+
+    def note_attention(self, tenant_id: str, expected: str, state: str) -> bool:
+        stored = self._uow.state.tenants.get(tenant_id)
+        if stored is None or stored.attention_notified != expected:
+            return False
+        self._uow.state.tenants[tenant_id] = replace(stored, attention_notified=state)
+        return True
 
 
 class _OAuthStates:
@@ -279,12 +295,26 @@ class FakeDatabase:
         return FakeUnitOfWork(self)
 
 
+class _Backlog:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def oldest_unapplied(self) -> datetime | None:
+        waiting = [
+            r.received_at
+            for r in self._uow.state.inbox.values()
+            if r.applied_at is None and r.received_at is not None
+        ]
+        return min(waiting, default=None)
+
+
 class FakeUnitOfWork:
     def __init__(self, database: FakeDatabase) -> None:
         self._database = database
         self.recorded: list[ActivityEntry] = []
         self.tenants = _Tenants(self)
         self.oauth_states = _OAuthStates(self)
+        self.webhook_backlog = _Backlog(self)
         self._working: FakeState | None = None
 
     @property
@@ -342,6 +372,10 @@ class FakeClientDirectory:
         wanted = key.strip().lower()
         return next((c for c in rows.values() if c.email.lower() == wanted), None)
 
+    def find_many(self, tenant_id: str, client_ids: Iterable[str]) -> dict[str, Client]:
+        rows = self.rows.get(tenant_id, {})
+        return {i: rows[i] for i in set(client_ids) if i in rows}
+
     def _mark(self, tenant_id: str, email: str, status: NewsletterStatus) -> Client | None:
         rows = self.rows.get(tenant_id, {})
         for client_id, client in rows.items():
@@ -373,6 +407,13 @@ class FakeClientDirectory:
 
     def all(self, tenant_id: str) -> Iterator[Client]:
         yield from list(self.rows.get(tenant_id, {}).values())
+
+    def holders(
+        self, tenant_id: str, client_ids: Sequence[str], emails: Sequence[str]
+    ) -> list[Client]:
+        ids, lowered = set(client_ids), set(emails)
+        rows = self.rows.get(tenant_id, {}).values()
+        return [c for c in rows if c.client_id in ids or c.email.lower() in lowered]
 
     def set_newsletter(self, tenant_id: str, email: str, status: NewsletterStatus) -> Client | None:
         return self._mark(tenant_id, email, status)
@@ -528,7 +569,8 @@ class FakeMailChimpAccount:
                     errors.append(refused.error)
                     continue
                 (created if outcome == "created" else updated).append(write.email)
-            yield batch, BatchResult(tuple(created), tuple(updated), tuple(errors))
+            written = self.clock() if created or updated else None
+            yield batch, BatchResult(tuple(created), tuple(updated), tuple(errors), (), written)
 
     def upsert_member(self, audience_id: str, member: MemberWrite) -> MemberState:
         audience = self._audience(audience_id)

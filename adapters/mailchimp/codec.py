@@ -116,6 +116,7 @@ def batch_result(members: Sequence[MemberWrite], body: dict[str, Any]) -> BatchR
     """Results keyed back to the caller's spelling of each address (MailChimp may lowercase)."""
     ours = {m.email.lower(): m.email for m in members}
     seen: set[str] = set()
+    written: list[datetime] = []
 
     def emails(key: str) -> tuple[str, ...]:
         found: list[str] = []
@@ -124,6 +125,11 @@ def batch_result(members: Sequence[MemberWrite], body: dict[str, Any]) -> BatchR
                 lowered = str(item["email_address"]).lower()
                 seen.add(lowered)
                 found.append(ours.get(lowered, str(item["email_address"])))
+                # ASSUMPTION (docs/mailchimp-api.md §5.1): new_members and updated_members
+                # are member objects, `last_changed` included.
+                moment = timestamp(item.get("last_changed"))
+                if moment is not None:
+                    written.append(moment)
         return tuple(found)
 
     created = emails("new_members")
@@ -142,7 +148,7 @@ def batch_result(members: Sequence[MemberWrite], body: dict[str, Any]) -> BatchR
     # so such a member is taken as up to date rather than failed: otherwise every night
     # would report false failures against a service that leaves unchanged members out.
     untouched = tuple(email for lowered, email in ours.items() if lowered not in seen)
-    return BatchResult(created, updated, tuple(errors), untouched)
+    return BatchResult(created, updated, tuple(errors), untouched, max(written, default=None))
 
 
 def webhook_body(spec: WebhookSpec) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from calendarspots_mailchimp.adapters.mailchimp.shared_gate import (
     SharedGate,
     redis_client,
 )
+from calendarspots_mailchimp.ports.telemetry import NO_TELEMETRY, Telemetry
 
 CONNECT_TIMEOUT = 10.0
 MAILCHIMP_CONNECTION_LIMIT = 10  # simultaneous connections per account (docs/mailchimp-api.md §7.1)
@@ -66,6 +67,7 @@ class HttpMailChimpConnector:
         self._sleep = sleep
         # One Redis client for the whole process (its pool is thread-safe).
         self._shared = redis_client(limiter_url) if limiter_url else None
+        self._telemetry: Telemetry = NO_TELEMETRY
         self._oauth = HttpMailChimpOAuth(
             Requester(
                 self._client(),
@@ -77,6 +79,11 @@ class HttpMailChimpConnector:
             client_id,
             client_secret,
         )
+
+    def observe(self, telemetry: Telemetry) -> None:
+        """Every request from here on is counted there (the composition root calls this)."""
+        self._telemetry = telemetry
+        self._oauth.observe(telemetry)
 
     @property
     def oauth(self) -> HttpMailChimpOAuth:
@@ -95,6 +102,7 @@ class HttpMailChimpConnector:
             sleep=self._sleep,
             gate=self._gate(api_endpoint, access_token, account_id),
             throttle_budget=self._throttle_budget,
+            telemetry=self._telemetry,
         )
         return HttpMailChimpAccount(requester, workers=self._max_connections)
 

@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from calendarspots_mailchimp.adapters.mailchimp.problems import json_body, problem_of
 from calendarspots_mailchimp.adapters.mailchimp.requester import Requester
 from calendarspots_mailchimp.ports.mailchimp import AccountMetadata, MailChimpError, TokenRevoked
+from calendarspots_mailchimp.ports.telemetry import Telemetry
 
 
 class HttpMailChimpOAuth:
@@ -23,6 +24,9 @@ class HttpMailChimpOAuth:
     @property
     def api_calls(self) -> int:
         return self._http.counter.value
+
+    def observe(self, telemetry: Telemetry) -> None:
+        self._http.telemetry = telemetry
 
     def authorize_url(self, redirect_uri: str, state: str) -> str:
         # No `scope`: MailChimp has none (§1.2).

@@ -14,6 +14,7 @@ import httpx
 
 from calendarspots_mailchimp.adapters.mailchimp.problems import problem_of
 from calendarspots_mailchimp.ports.mailchimp import MailChimpUnavailable, RateLimited
+from calendarspots_mailchimp.ports.telemetry import NO_TELEMETRY, Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -93,8 +94,11 @@ class Requester:
         gate: AbstractContextManager[object] | None = None,
         jitter: Callable[[], float] = random.random,
         throttle_budget: float = THROTTLE_BUDGET,
+        telemetry: Telemetry = NO_TELEMETRY,
     ) -> None:
         self._client = client
+        # Told each answer by the path's template, never the path (ids, hashed addresses).
+        self.telemetry = telemetry
         self._max_retries = max_retries
         self._throttle_budget = throttle_budget
         self._sleep = sleep
@@ -153,6 +157,7 @@ class Requester:
                 log.debug(
                     "%s %s failed: %s after %.3fs", method, template, type(exc).__name__, elapsed
                 )
+                self.telemetry.mailchimp_request(method, template, "transport_error")
                 if retry >= self._max_retries or (
                     not idempotent and not isinstance(exc, _NOT_SENT_ERRORS)
                 ):
@@ -162,12 +167,14 @@ class Requester:
                         f"MailChimp could not be reached at {host}",
                         f"{type(exc).__name__} on {method} {template}",
                     ) from exc
+                self.telemetry.mailchimp_retried("transport_error")
                 self._sleep(self.backoff(retry))
                 retry += 1
                 continue
             elapsed = time.monotonic() - started
             log.debug("%s %s -> %d in %.3fs", method, template, response.status_code, elapsed)
             status = response.status_code
+            self.telemetry.mailchimp_request(method, template, str(status))
             if throttled(response):
                 status = 429  # a 403 without a body is MailChimp's throttle at high volume
             if status not in RETRY_STATUSES:
@@ -182,6 +189,7 @@ class Requester:
                         problem.title or "Too Many Requests",
                         f"MailChimp still throttled this account after {waited:.0f} s of waiting",
                     )
+                self.telemetry.mailchimp_throttled()
                 self._sleep(wait)
                 throttles, waited = throttles + 1, waited + wait
                 continue
@@ -191,6 +199,7 @@ class Requester:
                 problem = problem_of(response)
                 raise MailChimpUnavailable(status, problem.title, problem.detail)
             wait = retry_after(response)
+            self.telemetry.mailchimp_retried("server_error")
             self._sleep(self.backoff(retry) if wait is None else wait)
             retry += 1
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TypeVar
@@ -32,7 +33,9 @@ def stream_map(
                 except StopIteration:
                     exhausted = True
                     break
-                pending[executor.submit(work, item)] = item
+                # In the caller's context: log lines keep the sync's tenant and run ids.
+                context = contextvars.copy_context()
+                pending[executor.submit(context.run, work, item)] = item
             if not pending:
                 return
             done, _ = wait(pending, return_when=FIRST_COMPLETED)

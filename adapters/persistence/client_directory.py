@@ -8,11 +8,13 @@ in its own short transaction.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from calendarspots_mailchimp.adapters.persistence.database import Database
 from calendarspots_mailchimp.adapters.persistence.dialects import insert_for, one_of
@@ -145,6 +147,26 @@ class _Plan:
         ]
 
 
+@contextmanager
+def refused_as_input() -> Iterator[None]:
+    """A value the database refuses (a constraint, a type) is the row's fault: said without
+    the statement or its parameters, which hold other clients' details."""
+    try:
+        yield
+    except (DataError, IntegrityError, OperationalError) as exc:
+        # PostgreSQL's class 54 (program limit exceeded: an index key too long) is the row's
+        # fault too; any other operational error (a lost connection) is not.
+        sqlstate = str(getattr(exc.orig, "sqlstate", "") or "")
+        if isinstance(exc, OperationalError) and not sqlstate.startswith("54"):
+            raise
+        kind = type(exc.orig).__name__
+        raise InvalidInput(
+            f"the database refused this client ({kind})",
+            code="database.client_refused",
+            facts={"kind": kind},
+        ) from None
+
+
 class EmbeddedClientDirectory:
     def __init__(self, database: Database, clock: Clock | None = None) -> None:
         self._database = database
@@ -156,7 +178,7 @@ class EmbeddedClientDirectory:
         added: set[str] = set()
         updated: set[str] = set()
         now = self._clock.now()
-        with self._database.engine.begin() as connection:
+        with refused_as_input(), self._database.engine.begin() as connection:
             for start in range(0, len(clients), UPSERT_CHUNK):
                 chunk = clients[start : start + UPSERT_CHUNK]
                 plan = _Plan(self._stored_for(connection, tenant_id, chunk))
@@ -169,6 +191,25 @@ class EmbeddedClientDirectory:
 
     def all(self, tenant_id: str) -> Iterator[Client]:
         return self.clients(tenant_id)
+
+    def holders(
+        self, tenant_id: str, client_ids: Sequence[str], emails: Sequence[str]
+    ) -> list[Client]:
+        mine = ClientRecord.tenant_id == tenant_id
+        found: dict[str, Client] = {}
+        with self._database.engine.connect() as connection:
+            for column, values in (
+                (ClientRecord.client_id, client_ids),
+                (ClientRecord.email_lower, emails),
+            ):
+                if not values:
+                    continue
+                stmt = select(*_CLIENT_COLUMNS).where(
+                    mine, one_of(connection, column, list(values))
+                )
+                for row in connection.execute(stmt):
+                    found[row.client_id] = client_from(row)
+        return list(found.values())
 
     def set_newsletter(self, tenant_id: str, email: str, status: NewsletterStatus) -> Client | None:
         lower = normalize_email(email).lower()
@@ -234,6 +275,20 @@ class EmbeddedClientDirectory:
                 )
             ).first()
         return client_from(row) if row is not None else None
+
+    def find_many(self, tenant_id: str, client_ids: Iterable[str]) -> dict[str, Client]:
+        wanted = sorted(set(client_ids))
+        found: dict[str, Client] = {}
+        with self._database.engine.connect() as connection:
+            for start in range(0, len(wanted), UPSERT_CHUNK):
+                chunk = wanted[start : start + UPSERT_CHUNK]
+                stmt = select(*_CLIENT_COLUMNS).where(
+                    ClientRecord.tenant_id == tenant_id,
+                    one_of(connection, ClientRecord.client_id, chunk),
+                )
+                for row in connection.execute(stmt):
+                    found[row.client_id] = client_from(row)
+        return found
 
     # -- internals -------------------------------------------------------------------------
 

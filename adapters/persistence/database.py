@@ -29,9 +29,18 @@ _schema_ready: set[str] = set()
 _schema_lock = threading.Lock()
 
 
+class PortOutOfRange(ValueError):
+    def __init__(self, port: int) -> None:
+        super().__init__(f"port {port} is not between 1 and 65535")
+        self.port = port
+
+
 def normalize_url(url: str) -> URL:
-    """PostgreSQL goes through psycopg 3 whatever the URL says."""
-    parsed = make_url(url)
+    """PostgreSQL goes through psycopg 3 whatever the URL says. ValueError for a port that is
+    not a number from 1 to 65535 (SQLAlchemy takes 0 and 99999; libpq reads 0 as "default")."""
+    parsed = make_url(url)  # ValueError for a port that is not a number
+    if parsed.port is not None and not 1 <= parsed.port <= 65535:
+        raise PortOutOfRange(parsed.port)
     if parsed.drivername in ("postgresql", "postgres"):
         parsed = parsed.set(drivername="postgresql+psycopg")
     return parsed
@@ -78,6 +87,7 @@ def _make_engine(url: URL) -> Engine:
         in_memory = url.database in (None, "", ":memory:")
         engine = create_engine(
             url,
+            hide_parameters=True,  # an error must never print clients' details
             connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_S},
             poolclass=StaticPool if in_memory else None,
         )
@@ -86,7 +96,12 @@ def _make_engine(url: URL) -> Engine:
     # No server-side prepared statements: their generic plans ignore the actual tenant and
     # IN-list (no hashed ANY), which made 500-email lookups ~30x slower; they also break
     # behind PgBouncer's transaction pooling.
-    return create_engine(url, pool_pre_ping=True, connect_args={"prepare_threshold": None})
+    return create_engine(
+        url,
+        pool_pre_ping=True,
+        hide_parameters=True,
+        connect_args={"prepare_threshold": None},
+    )
 
 
 class Database:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from calendarspots_mailchimp.adapters.persistence.dialects import insert_for
@@ -69,3 +69,13 @@ class SqlWebhookInbox:
             .values(applied_at=applied_at, outcome=outcome)
             .execution_options(synchronize_session=False)
         )
+
+
+class SqlWebhookBacklog:
+    def __init__(self, session: Session) -> None:
+        self._session = session
+
+    def oldest_unapplied(self) -> datetime | None:
+        stmt = select(func.min(InboxRecord.received_at)).where(InboxRecord.applied_at.is_(None))
+        value = self._session.execute(stmt).scalar_one_or_none()
+        return value if isinstance(value, datetime) else None

@@ -42,3 +42,9 @@ class SqlSyncLeases:
             select(LeaseRecord.holder).where(LeaseRecord.tenant_id == self._tenant_id)
         )
         return found
+
+    def held_until(self) -> datetime | None:
+        until: datetime | None = self._session.scalar(
+            select(LeaseRecord.until).where(LeaseRecord.tenant_id == self._tenant_id)
+        )
+        return until

@@ -52,6 +52,9 @@ def tenant_values(tenant: Tenant) -> dict[str, object]:
         "last_sync_local_date": tenant.last_sync_local_date,
         "members_checked_at": tenant.members_checked_at,
         "locale": tenant.locale,
+        "guard_update_percent": tenant.guard_update_percent,
+        "guard_archive_percent": tenant.guard_archive_percent,
+        "attention_notified": tenant.attention_notified,
     }
 
 
@@ -76,6 +79,9 @@ def tenant_from(record: TenantRecord) -> Tenant:
         last_sync_local_date=record.last_sync_local_date,
         members_checked_at=record.members_checked_at,
         locale=record.locale,
+        guard_update_percent=record.guard_update_percent,
+        guard_archive_percent=record.guard_archive_percent,
+        attention_notified=record.attention_notified,
     )
 
 

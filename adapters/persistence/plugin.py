@@ -10,7 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from calendarspots_mailchimp.adapters.persistence.client_directory import EmbeddedClientDirectory
-from calendarspots_mailchimp.adapters.persistence.database import Database
+from calendarspots_mailchimp.adapters.persistence.database import Database, PortOutOfRange
 from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.core.model import ActivityEntry
 from calendarspots_mailchimp.core.settings import Settings
@@ -32,8 +32,9 @@ def database_for(url: str) -> Database:
         if database is None:
             try:
                 database = Database(url)
-            except (ArgumentError, NoSuchModuleError, ImportError) as exc:
-                # ImportError: a dialect SQLAlchemy knows whose driver is not installed.
+            except (ArgumentError, NoSuchModuleError, ImportError, ValueError) as exc:
+                # ImportError: a dialect SQLAlchemy knows whose driver is not installed;
+                # ValueError: a port that is not a number from 1 to 65535.
                 raise _unusable(url, exc) from exc
             try:
                 with database.engine.connect():
@@ -48,12 +49,27 @@ def database_for(url: str) -> Database:
 
 def _unusable(url: str, exc: Exception) -> ConfigurationError:
     reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+    # The reason as a code and facts too (entrypoints/messages.py words it); the driver's own
+    # words (`error`) are the driver's language.
+    why: dict[str, object] = {"code": "database.driver", "facts": {"error": reason}}
+    if isinstance(exc, ValueError) and "invalid literal for int()" in reason:
+        reason = "the port is not a number"
+        why = {"code": "database.port_nan", "facts": {}}
+    elif isinstance(exc, PortOutOfRange):
+        why = {"code": "database.port_range", "facts": {"port": exc.port}}
     try:
         shown = make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
-        shown = "that value"
+    except (ArgumentError, ValueError):
+        # Not shown: a URL that cannot be parsed may hold a password we cannot tell apart.
+        return ConfigurationError(
+            f"CS_MAILCHIMP_DATABASE_URL cannot be used ({reason})",
+            code="database.url",
+            facts={"why": why},
+        )
     return ConfigurationError(
-        f"CS_MAILCHIMP_DATABASE_URL: the database {shown} cannot be opened ({reason})"
+        f"CS_MAILCHIMP_DATABASE_URL: the database {shown} cannot be opened ({reason})",
+        code="database.url_shown",
+        facts={"url": shown, "why": why},
     )
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -69,6 +70,9 @@ class TenantRecord(Base):
     last_sync_local_date: Mapped[date | None] = mapped_column(Date())
     members_checked_at: Mapped[datetime | None]
     locale: Mapped[str] = mapped_column(server_default="fr")
+    guard_update_percent: Mapped[float | None] = mapped_column(Float())
+    guard_archive_percent: Mapped[float | None] = mapped_column(Float())
+    attention_notified: Mapped[str] = mapped_column(server_default="")
 
 
 class TokenRecord(Base):

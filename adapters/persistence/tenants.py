@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,8 +34,21 @@ class SqlTenantRepository:
         if record is None:
             raise NotFound(f"tenant {tenant.tenant_id!r} does not exist")
         for name, value in tenant_values(tenant).items():
-            setattr(record, name, value)
+            if name != "attention_notified":  # only note_attention writes it
+                setattr(record, name, value)
         self._session.flush()
+
+    def note_attention(self, tenant_id: str, expected: str, state: str) -> bool:
+        result = self._session.execute(
+            update(TenantRecord)
+            .where(
+                TenantRecord.tenant_id == tenant_id,
+                TenantRecord.attention_notified == expected,
+            )
+            .values(attention_notified=state)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(getattr(result, "rowcount", 0) == 1)
 
     def list(self) -> list[Tenant]:
         records = self._session.scalars(select(TenantRecord).order_by(TenantRecord.tenant_id))

@@ -13,11 +13,17 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from calendarspots_mailchimp.adapters.persistence.inbox import SqlWebhookBacklog
 from calendarspots_mailchimp.adapters.persistence.oauth_states import SqlOAuthStates
 from calendarspots_mailchimp.adapters.persistence.scope import SqlTenantScope
 from calendarspots_mailchimp.adapters.persistence.tenants import SqlTenantRepository
 from calendarspots_mailchimp.core.model import ActivityEntry
-from calendarspots_mailchimp.ports.repositories import OAuthStates, TenantRepository, TenantScope
+from calendarspots_mailchimp.ports.repositories import (
+    OAuthStates,
+    TenantRepository,
+    TenantScope,
+    WebhookBacklog,
+)
 
 Published = Callable[[ActivityEntry], None]
 
@@ -29,6 +35,7 @@ def _ignore(entry: ActivityEntry) -> None:
 class SqlUnitOfWork:
     tenants: TenantRepository
     oauth_states: OAuthStates
+    webhook_backlog: WebhookBacklog
 
     def __init__(
         self, session_factory: sessionmaker[Session], published: Published | None = None
@@ -45,6 +52,7 @@ class SqlUnitOfWork:
         self._recorded = []
         self.tenants = SqlTenantRepository(self._session)
         self.oauth_states = SqlOAuthStates(self._session)
+        self.webhook_backlog = SqlWebhookBacklog(self._session)
         return self
 
     def __exit__(

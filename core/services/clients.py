@@ -3,12 +3,18 @@ its own)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import io
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.errors import CalendarspotsError
 from calendarspots_mailchimp.core.model import Client, normalize_email
-from calendarspots_mailchimp.core.services.client_rows import ParsedRow, RowError, parse_rows
+from calendarspots_mailchimp.core.services.client_rows import (
+    Opener,
+    ParsedRow,
+    RowError,
+    read_rows,
+)
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
 from calendarspots_mailchimp.ports.client_directory import ClientDirectory
 from calendarspots_mailchimp.ports.repositories import ClientStore, UnitOfWorkFactory
@@ -78,15 +84,15 @@ class _Addresses:
 
 
 def _without_conflicts(
-    rows: list[ParsedRow], stored: Iterable[Client]
-) -> tuple[list[Client], list[RowError]]:
+    rows: Sequence[ParsedRow], stored: Iterable[Client]
+) -> tuple[list[ParsedRow], list[RowError]]:
     addresses = _Addresses(stored)
-    clients: list[Client] = []
+    kept: list[ParsedRow] = []
     errors: list[RowError] = []
     for row in rows:
         holder = addresses.take(row.client)
         if holder is None:
-            clients.append(row.client)
+            kept.append(row)
         else:
             errors.append(
                 RowError(
@@ -101,7 +107,13 @@ def _without_conflicts(
                     },
                 )
             )
-    return clients, errors
+    return kept, errors
+
+
+def _opener(data: bytes | Opener) -> Opener:
+    if isinstance(data, bytes):
+        return lambda: io.BytesIO(data)
+    return data
 
 
 class Clients:
@@ -118,23 +130,53 @@ class Clients:
         load_tenant(self.uow, tenant_id)
         return sorted(self.directory.clients(tenant_id), key=lambda c: c.email.lower())
 
-    def import_csv(self, tenant_id: str, data: bytes) -> ImportReport:
+    def import_csv(self, tenant_id: str, data: bytes | Opener) -> ImportReport:
+        """Streams the file (`data`, or a callable that opens it, read twice) and writes it in
+        chunks of CHUNK rows, each in its own transaction, in file order: a chunk sees what the
+        chunks before it stored, so an address freed earlier in the file may be taken later.
+        A row is refused alone (its line and why); the others land."""
         load_tenant(self.uow, tenant_id)
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise InvalidInput(
-                f"the CSV file is not UTF-8 (byte {exc.start}): save it as UTF-8"
-            ) from exc
-        rows, problems = parse_rows(text)
-        clients, conflicts = _without_conflicts(rows, self.store.all(tenant_id))
-        errors = [p for p in problems if not p.kept] + conflicts
-        report = ImportReport(
-            errors=sorted(errors, key=lambda e: e.line),
-            warnings=[p for p in problems if p.kept],
-        )
-        for start in range(0, len(clients), CHUNK):
-            added, updated = self.store.upsert(tenant_id, clients[start : start + CHUNK])
-            report.added += added
-            report.updated += updated
+        report = ImportReport()
+        chunk: list[ParsedRow] = []
+        for item in read_rows(_opener(data)):
+            if isinstance(item, RowError):
+                (report.warnings if item.kept else report.errors).append(item)
+                continue
+            chunk.append(item)
+            if len(chunk) >= CHUNK:
+                self._write(tenant_id, chunk, report)
+                chunk = []
+        if chunk:
+            self._write(tenant_id, chunk, report)
+        report.errors.sort(key=lambda e: e.line)
         return report
+
+    def _write(self, tenant_id: str, rows: Sequence[ParsedRow], report: ImportReport) -> None:
+        ids = {row.client.client_id for row in rows if row.client.client_id}
+        emails = {row.client.email.lower() for row in rows}
+        stored = self.store.holders(tenant_id, sorted(ids), sorted(emails))
+        kept, conflicts = _without_conflicts(rows, stored)
+        report.errors.extend(conflicts)
+        try:
+            added, updated = self.store.upsert(tenant_id, [row.client for row in kept])
+        except CalendarspotsError:
+            added, updated = self._one_by_one(tenant_id, kept, report)
+        report.added += added
+        report.updated += updated
+
+    def _one_by_one(
+        self, tenant_id: str, rows: Sequence[ParsedRow], report: ImportReport
+    ) -> tuple[int, int]:
+        """A chunk the store refused: each row alone, so only the rows at fault are skipped."""
+        added = updated = 0
+        for row in rows:
+            try:
+                one_added, one_updated = self.store.upsert(tenant_id, [row.client])
+            except CalendarspotsError as exc:
+                report.errors.append(
+                    RowError(row.line, exc.message, code=exc.code, facts=exc.facts)
+                )
+                continue
+            added += one_added
+            updated += one_updated
+        return added, updated

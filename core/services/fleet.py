@@ -17,6 +17,7 @@ from calendarspots_mailchimp.core.model import (
     SyncStatus,
     Tenant,
 )
+from calendarspots_mailchimp.core.services.sync.resume import onboarding
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
 from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
@@ -56,6 +57,7 @@ class Glance:
     nights_missed: int | None  # completed nights since last_ok; None: never synced
     overdue: bool
     problems: tuple[Problem, ...]
+    onboarding: bool = False  # its first sync began and has not finished (sync/resume.py)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,11 @@ def nights_missed(tenant: Tenant, now: datetime, end_hour: int) -> int | None:
     return max(0, (last_completed_night(tenant, now, end_hour) - last).days)
 
 
+def is_overdue(tenant: Tenant, missed: int | None) -> bool:
+    """Connected, and no successful sync for OVERDUE_NIGHTS local nights (or ever)."""
+    return tenant.connected and (missed is None or missed >= OVERDUE_NIGHTS)
+
+
 def last_night_status(tenant: Tenant, runs: list[SyncRun], since: datetime) -> str:
     if not tenant.connected:
         return ""
@@ -146,7 +153,7 @@ def glance(
     """Everything `status` says about one tenant, from the tenant and its latest runs."""
     since = night_start(tenant, now, start_hour)
     missed = nights_missed(tenant, now, end_hour)
-    overdue = tenant.connected and (missed is None or missed >= OVERDUE_NIGHTS)
+    overdue = is_overdue(tenant, missed)
     problems = [p for p in [state_problem(tenant)] if p is not None]
     if overdue:
         failed = [r for r in runs if r.status == SyncStatus.FAILED]
@@ -164,6 +171,7 @@ def glance(
         missed,
         overdue,
         tuple(problems),
+        onboarding(tenant, runs),
     )
 
 
@@ -175,6 +183,11 @@ class FleetStatus:
         self.clock = clock
         self.night_start_hour = night_start_hour
         self.night_end_hour = night_end_hour
+
+    def oldest_unapplied_event(self) -> datetime | None:
+        """When the oldest webhook event still waiting to be applied was received."""
+        with self.uow() as uow:
+            return uow.webhook_backlog.oldest_unapplied()
 
     def view(self, tenant_id: str | None = None) -> FleetView:
         """Every tenant, or one (core.errors.NotFound when it does not exist)."""

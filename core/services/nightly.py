@@ -7,6 +7,7 @@ spread by the order due tenants run in (a stable per-tenant offset) and, at scal
 queue. Comparing wall-clock times makes DST nights simple: on a spring-forward night the
 window just starts late; on a fall-back night the once-per-local-date rule stops a second run
 in the repeated hour. A failed night is retried later in the window with a growing delay.
+An onboarding cut short is due at once, whatever the hour (sync/resume.py).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from calendarspots_mailchimp.core.model import (
     SyncStatus,
     Tenant,
 )
-from calendarspots_mailchimp.core.services.sync import AlreadySynced, SyncReport, SyncService
+from calendarspots_mailchimp.core.services.sync import AlreadySynced, SyncReport, SyncService, lease
+from calendarspots_mailchimp.core.services.sync.resume import onboarding, resume_due
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 
 RETRY_BASE = timedelta(minutes=15)
@@ -118,12 +120,17 @@ class NightlyService:
             tenants = uow.tenants.list()
             dues: list[Due] = []
             for tenant in tenants:
-                failures, last_failure = _failures_tonight(
-                    uow.scope(tenant.tenant_id).runs.latest(10),
-                    tenant,
-                    now,
-                    start_hour,
-                )
+                scope = uow.scope(tenant.tenant_id)
+                runs = scope.runs.latest(10)
+                free = lease.free(scope, now)
+                if resume_due(tenant, runs, now, free):
+                    # An onboarding cut short: resumed now, not at the next local night.
+                    local = now.astimezone(ZoneInfo(tenant.timezone)).date()
+                    dues.append(Due(tenant.tenant_id, local, "resume"))
+                    continue
+                if not free and onboarding(tenant, runs):
+                    continue  # its first sync is running right now
+                failures, last_failure = _failures_tonight(runs, tenant, now, start_hour)
                 due = night_status(tenant, now, start_hour, end_hour, failures, last_failure)
                 if due is not None:
                     dues.append(due)

@@ -8,6 +8,7 @@ from typing import Any
 
 from calendarspots_mailchimp.core.errors import NotConnected, NotFound
 from calendarspots_mailchimp.core.model import ActivityEntry, ActivityKind, ConnectionState, Tenant
+from calendarspots_mailchimp.core.validation import is_tenant_id, quoted
 from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.mailchimp import MailChimpAccount, MailChimpConnector
 from calendarspots_mailchimp.ports.repositories import TenantScope, UnitOfWorkFactory
@@ -15,6 +16,11 @@ from calendarspots_mailchimp.ports.security import SecretBox
 
 
 def load_tenant(uow: UnitOfWorkFactory, tenant_id: str) -> Tenant:
+    if not is_tenant_id(tenant_id):
+        # No tenant can have it (core/validation.py): not looked up, so no database is handed
+        # a value it might refuse (NUL for PostgreSQL).
+        shown = quoted(tenant_id)
+        raise NotFound(f"no tenant {shown}", code="no_tenant_shown", facts={"tenant": shown})
     with uow() as unit:
         tenant = unit.tenants.get(tenant_id)
     if tenant is None:

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import Literal
 
-from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.errors import InvalidInput, NotFound
 from calendarspots_mailchimp.core.model import (
     DEFAULT_LOCALE,
     LOCALES,
@@ -15,9 +15,18 @@ from calendarspots_mailchimp.core.model import (
     validate_timezone,
 )
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
+from calendarspots_mailchimp.core.validation import (
+    NAME_MAX,
+    Problem,
+    check_tenant_id,
+    has_control,
+    text_problem,
+)
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 
-_TENANT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+KEEP: Literal["keep"] = "keep"
+# A tenant's own guard threshold: a share in (0, 100], None for the settings', KEEP unchanged.
+Threshold = float | None | Literal["keep"]
 
 
 @dataclass(frozen=True)
@@ -39,15 +48,16 @@ class Tenants:
         self.default_list_name = default_list_name
 
     def add(self, cmd: AddTenant) -> Tenant:
-        if not _TENANT_ID.match(cmd.tenant_id):
-            raise InvalidInput(
-                f"tenant id {cmd.tenant_id!r} is not valid: 1-64 letters, digits, '.', '_' or "
-                "'-', starting with a letter or digit",
-                code="tenant_id",
-                facts={"tenant": cmd.tenant_id},
-            )
+        check_tenant_id(cmd.tenant_id)
         if not cmd.name.strip():
             raise InvalidInput("a tenant needs a name (--name)", code="tenant_name")
+        problem = text_problem("the tenant's name", cmd.name.strip(), NAME_MAX)
+        if has_control(cmd.name):
+            problem = Problem(
+                "the tenant's name holds a control character", "tenant_name.control", {}
+            )
+        if problem:
+            raise InvalidInput(problem.text, code=problem.code, facts=problem.facts)
         if cmd.locale not in LOCALES:
             raise InvalidInput(
                 f"locale {cmd.locale!r} is not one of: {', '.join(LOCALES)}",
@@ -71,6 +81,32 @@ class Tenants:
     def get(self, tenant_id: str) -> Tenant:
         return load_tenant(self.uow, tenant_id)
 
+    def set_guard(
+        self, tenant_id: str, update_percent: Threshold = KEEP, archive_percent: Threshold = KEEP
+    ) -> Tenant:
+        """The tenant's own mass-change thresholds (None: back to the settings')."""
+        for name, share in (("update", update_percent), ("archive", archive_percent)):
+            if isinstance(share, float | int) and not 0 < share <= 100:
+                raise InvalidInput(
+                    f"the guard's {name} percent must be more than 0 and at most 100",
+                    code=f"guard_percent.{name}",
+                )
+        with self.uow() as uow:
+            tenant = uow.tenants.get(tenant_id)
+            if tenant is None:
+                raise NotFound(
+                    f"tenant {tenant_id!r} does not exist",
+                    code="no_tenant",
+                    facts={"tenant": tenant_id},
+                )
+            if update_percent != KEEP:
+                tenant = replace(tenant, guard_update_percent=update_percent)
+            if archive_percent != KEEP:
+                tenant = replace(tenant, guard_archive_percent=archive_percent)
+            uow.tenants.save(tenant)
+            uow.commit()
+        return tenant
+
     def all(self) -> list[Tenant]:
         with self.uow() as uow:
             return sorted(uow.tenants.list(), key=lambda t: t.tenant_id)
@@ -80,9 +116,15 @@ class Tenants:
     ) -> tuple[list[ActivityEntry], int]:
         """Newest first, with the total count for paging."""
         if not 1 <= limit <= 1000:
-            raise InvalidInput("limit must be between 1 and 1000")
+            raise InvalidInput(
+                "limit must be between 1 and 1000", code="activity.limit", facts={"most": 1000}
+            )
         if not 0 <= offset <= 10_000_000:
-            raise InvalidInput("offset must be between 0 and 10000000")
+            raise InvalidInput(
+                "offset must be between 0 and 10000000",
+                code="activity.offset",
+                facts={"most": 10_000_000},
+            )
         load_tenant(self.uow, tenant_id)
         with self.uow() as uow:
             scope = uow.scope(tenant_id)
@@ -100,6 +142,8 @@ def tenant_json(tenant: Tenant) -> dict[str, object]:
         "double_opt_in": tenant.double_opt_in,
         "archive_removed_clients": tenant.archive_removed_clients,
         "locale": tenant.locale,
+        "guard_update_percent": tenant.guard_update_percent,  # null: the settings'
+        "guard_archive_percent": tenant.guard_archive_percent,
         "state": str(tenant.state),
         "state_reason": tenant.state_reason,
         "account": tenant.account_name,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, language, words
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, language, say, words
 from calendarspots_mailchimp.entrypoints.container import runtime
 from calendarspots_mailchimp.entrypoints.messages import entry_json, render
 
@@ -33,7 +33,6 @@ def show_activity(
             if not entries:
                 typer.echo(words()._("no activity yet"))
             for e in entries:
-                said = render(e, language())
-                typer.echo(f"{e.at.isoformat(timespec='seconds')}  {e.kind!s:<30} {said}")
+                say(f"{e.at.isoformat(timespec='seconds')}  {e.kind!s:<30} {render(e, language())}")
 
         emit([entry_json(e, language()) for e in entries], as_json, text)

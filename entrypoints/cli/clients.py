@@ -9,7 +9,8 @@ import typer
 
 from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.core.model import Client
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, language, words
+from calendarspots_mailchimp.core.validation import neutralise_formula, printable
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, language, say, words
 from calendarspots_mailchimp.entrypoints.container import runtime
 from calendarspots_mailchimp.entrypoints.messages import explain_json, explain_lines, row_text
 
@@ -35,21 +36,25 @@ def import_(
     tenant: Annotated[str, typer.Argument(help="Tenant id.")],
     file: Annotated[
         Path,
-        typer.Argument(help="CSV with header email,first_name,last_name,birthday[,client_id]."),
+        typer.Argument(
+            help="CSV with header email,first_name,last_name,birthday[,client_id]: UTF-8 "
+            "(with or without BOM) or UTF-16 with BOM; comma, semicolon or tab."
+        ),
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import clients from a CSV file: bad rows are reported with their line and skipped."""
     with failures():
         try:
-            data = file.read_bytes()
+            file.open("rb").close()
         except OSError as exc:
             raise InvalidInput(
                 f"cannot read {file}: {exc.strerror}",
                 code="file",
                 facts={"file": str(file), "error": exc.strerror},
             ) from exc
-        report = runtime().clients().import_csv(tenant, data)
+        # Streamed: the import opens the file twice (see core/services/client_rows.py).
+        report = runtime().clients().import_csv(tenant, lambda: file.open("rb"))
 
         def text() -> None:
             w = words()
@@ -65,7 +70,7 @@ def import_(
             typer.echo(said)
             for problem in sorted(report.errors + report.warnings, key=lambda p: p.line):
                 why = row_text(problem, language())
-                typer.echo(w._("line {line}: {why}", line=problem.line, why=why), err=True)
+                say(w._("line {line}: {why}", line=problem.line, why=why), err=True)
 
         emit(report.as_json(), as_json, text)
 
@@ -82,9 +87,10 @@ def list_(
         def text() -> None:
             for c in clients:
                 birthday = c.birthday.iso() if c.birthday else ""
-                typer.echo(
-                    f"{c.email}\t{c.first_name}\t{c.last_name}\t{birthday}\t{c.newsletter.value}"
-                )
+                cells = (c.email, c.first_name, c.last_name, birthday, c.newsletter.value)
+                # Tab-separated, so often saved to a file a spreadsheet opens: each cell is
+                # escaped for the terminal and neutralised by the OWASP CSV-injection rule.
+                typer.echo("\t".join(printable(neutralise_formula(cell)) for cell in cells))
 
         emit([client_json(c) for c in clients], as_json, text)
 
@@ -103,6 +109,6 @@ def explain(
 
         def text() -> None:
             for line in explain_lines(story, language()):
-                typer.echo(line)
+                say(line)
 
         emit(explain_json(story, client_json(story.client), language()), as_json, text)

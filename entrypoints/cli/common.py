@@ -12,6 +12,7 @@ from typing import Any
 import typer
 
 from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.validation import printable
 from calendarspots_mailchimp.entrypoints.errors import exit_code, one_line
 from calendarspots_mailchimp.entrypoints.i18n import Words, environment_language, language_of
 from calendarspots_mailchimp.entrypoints.i18n import translate as _translate
@@ -48,8 +49,15 @@ def failures() -> Iterator[None]:
     except typer.Exit:
         raise
     except Exception as exc:
-        typer.echo(f"error: {one_line(exc, language())}", err=True)
+        say(f"error: {one_line(exc, language())}", err=True)
         raise typer.Exit(exit_code(exc)) from None
+
+
+def say(line: str = "", err: bool = False) -> None:
+    """One line for a person's terminal: control and bidi characters from stored data (a
+    name, a webhook's address, MailChimp's words) are shown escaped (`\\x1b`, `\\n`), so
+    nothing printed can forge a line, move the cursor or recolour the screen."""
+    typer.echo(printable(line), err=err)
 
 
 def schedule_instant(now: str, clock: Clock) -> datetime:

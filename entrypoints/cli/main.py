@@ -28,6 +28,7 @@ from calendarspots_mailchimp.entrypoints.i18n import (
     language_of,
     translate,
 )
+from calendarspots_mailchimp.entrypoints.logs import configure_logging
 
 app = typer.Typer(
     name="cs-mailchimp",
@@ -134,6 +135,7 @@ def asked_language(argv: Sequence[str]) -> str:
 def main() -> None:
     """The console script. Usage errors, like every failure, are one `error:` line on stderr
     (SPEC) rather than Typer's framed block; exit code 2 as Typer gives them."""
+    configure_logging()
     lang = asked_language(sys.argv[1:])
     common.ask_language(lang)
     common.use_language(lang)

@@ -25,6 +25,7 @@ from calendarspots_mailchimp.entrypoints.cli.common import (
     emit,
     failures,
     language,
+    say,
     schedule_instant,
     words,
 )
@@ -134,19 +135,19 @@ _WOULD = {
 
 def _print_report(report: SyncReport) -> None:
     lang, w = language(), words()
-    typer.echo(report_message(report, lang))
+    say(report_message(report, lang))
     if report.dry_run:
         plan = plan_lines(report, lang)
         for line in plan["webhook"]:
-            typer.echo(f"  {line}")
+            say(f"  {line}")
         for line in plan["opt_out"]:
-            typer.echo(w._("  would mark in the client database: {line}", line=line))
+            say(w._("  would mark in the client database: {line}", line=line))
         for bucket in ("create", "update", "skip"):
             for line in plan[bucket]:
-                typer.echo(w._(_WOULD[bucket], line=line))
+                say(w._(_WOULD[bucket], line=line))
     else:
         for problem in report.problems[:50]:
-            typer.echo(f"  {problem.email}: {reason_text(problem.code, lang)}")
+            say(f"  {problem.email}: {reason_text(problem.code, lang)}")
 
 
 @app.command("sync")
@@ -196,6 +197,7 @@ def sync(
                     tenant, kind, full=full, dry_run=dry_run, progress=progress, confirm=confirm
                 )
         emit(report_json(report, language()), as_json, lambda: _print_report(report))
+        runtime().attention_notices().check(tenant)  # the host hears of a new problem
         if not report.ok:
             if report.held is not None:
                 raise SyncHeld(report_message(report, language()))
@@ -251,6 +253,7 @@ def nightly(
         # in the JSON), so a cron job's mail tells it; a held tenant is among them.
         attention = attention_json(container.fleet_status().view(), language())
         data["attention"] = attention
+        container.attention_notices().sweep()  # and the host, once per change of each tenant
         none = words()._("no tenant is due")
         emit(data, as_json, lambda: None if results else typer.echo(none))
         # A tenant another process is syncing right now is not a failure: a later run of

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 import typer
 
+from calendarspots_mailchimp.adapters.metrics.prometheus import MULTIPROC_ENV, multiprocess_dir
 from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.cli.common import failures, language, use_language
@@ -52,8 +53,16 @@ def serve(
             uow.tenants.list()
         warn_missing_settings(container.settings())
         can_listen(host, port)
+        warn_metrics_scope()
+        # JSON lines: uvicorn's loggers go to the root's JSON handler instead of its own.
+        json_logs = container.settings().log_format == "json"
         uvicorn.run(
-            create_app(container), host=host, port=port, log_level="info", proxy_headers=True
+            create_app(container),
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=True,
+            log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,
         )
 
 
@@ -132,6 +141,16 @@ def warn_missing_settings(settings: Settings) -> None:
             f"warning: CS_MAILCHIMP_PUBLIC_URL is {settings.public_url}: MailChimp cannot reach "
             "a local address, so it will refuse the webhook and the OAuth redirect will only "
             "work on this machine; set the plugin's public HTTPS address",
+            err=True,
+        )
+
+
+def warn_metrics_scope() -> None:
+    """Without the shared metrics directory, /metrics counts this server's work only."""
+    if multiprocess_dir() is None:
+        typer.echo(
+            f"warning: {MULTIPROC_ENV} is not set: /metrics counts the syncs and MailChimp "
+            "requests of this server only, not those of the workers or of `nightly`",
             err=True,
         )
 

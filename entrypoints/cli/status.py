@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, language
+from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, language, say
 from calendarspots_mailchimp.entrypoints.container import runtime
 from calendarspots_mailchimp.entrypoints.messages import status_json, status_lines
 
@@ -28,6 +28,6 @@ def status(
 
         def text() -> None:
             for line in status_lines(view, one=tenant is not None, lang=language()):
-                typer.echo(line)
+                say(line)
 
         emit(status_json(view, language()), as_json, text)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Annotated
 
@@ -9,9 +10,15 @@ import typer
 
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant, words
 from calendarspots_mailchimp.entrypoints.container import runtime
+from calendarspots_mailchimp.entrypoints.logs import JsonFormatter, json_logs_wanted, use_json_logs
 
 # Top-level commands: main.py adds this app without a name.
 app = typer.Typer()
+
+
+def keep_json_logs(**kwargs: object) -> None:
+    if not any(isinstance(h.formatter, JsonFormatter) for h in logging.getLogger().handlers):
+        use_json_logs()
 
 
 @app.command("worker")
@@ -45,6 +52,12 @@ def worker(
         from calendarspots_mailchimp.entrypoints.worker.tasks import app as celery
 
         configure(celery, broker or None, queue or None)
+        if json_logs_wanted():
+            from celery.signals import setup_logging
+
+            # Celery leaves logging alone when someone answers this signal: the console
+            # script's JSON handler (entrypoints/logs.py) stays, in every pool process.
+            setup_logging.connect(keep_json_logs, weak=False)
         argv = [
             "worker",
             f"--concurrency={concurrency}",

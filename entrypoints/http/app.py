@@ -10,6 +10,7 @@ from urllib.parse import parse_qsl, urlencode
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
+from starlette.middleware import Middleware
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import (
     HTMLResponse,
@@ -21,13 +22,19 @@ from starlette.responses import (
 from starlette.routing import Route
 
 from calendarspots_mailchimp.core.errors import CalendarspotsError, InvalidInput, NotFound
-from calendarspots_mailchimp.core.services.webhooks.events import MAX_FIELDS, ForeignList
+from calendarspots_mailchimp.core.services.webhooks.events import (
+    EVENT_TYPES,
+    MAX_FIELDS,
+    ForeignList,
+)
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
 from calendarspots_mailchimp.entrypoints.http.access import caller, not_found, wants_json
+from calendarspots_mailchimp.entrypoints.http.guard import InputGuard
 from calendarspots_mailchimp.entrypoints.http.metrics import Metrics
-from calendarspots_mailchimp.entrypoints.http.owner import owner_routes
+from calendarspots_mailchimp.entrypoints.http.owner import owner_activity, owner_routes
+from calendarspots_mailchimp.entrypoints.http.redaction import redact_access_log
 from calendarspots_mailchimp.entrypoints.messages import (
     callback_state,
     connect_json,
@@ -83,40 +90,15 @@ def parse_form(body: bytes) -> dict[str, str] | None:
     return form
 
 
-class RedactWebhookSecrets(logging.Filter):
-    """uvicorn's access log prints each request's path, and a webhook path carries the
-    tenant's secret: the secret becomes `***` before any handler sees the record."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(a) if isinstance(a, str) else a for a in record.args)
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        return True
-
-
-_WEBHOOK_SECRET = re.compile(r"(/webhooks/mailchimp/[^/\s?\"']+/)[^/\s?\"']+")
-# The OAuth callback's one-time code and signed state are credentials too while they live;
-# so is anything a client wrongly puts in a query string under a secret-looking name.
-_OAUTH_PARAMS = re.compile(
-    r"([?&](?:code|state|[\w.-]*(?:token|secret|password|passwd|key|auth)[\w.-]*)=)[^&\s\"']+",
-    re.IGNORECASE,
-)
-
-
-def redact(text: str) -> str:
-    return _OAUTH_PARAMS.sub(r"\1***", _WEBHOOK_SECRET.sub(r"\1***", text))
-
-
-def redact_access_log() -> None:
-    """Installed on uvicorn's access logger (kept by its dictConfig, which only adds)."""
-    logger = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactWebhookSecrets) for f in logger.filters):
-        logger.addFilter(RedactWebhookSecrets())
+def event_type(form: dict[str, str]) -> str:
+    """A metric label: MailChimp's event type, never whatever a sender made up."""
+    kind = form.get("type", "")
+    return kind if kind in EVENT_TYPES else "other"
 
 
 def create_app(container: Container) -> Starlette:
     metrics = Metrics(container)
+    telemetry = container.telemetry()
 
     async def health(request: Request) -> Response:
         def probe() -> None:
@@ -216,6 +198,7 @@ def create_app(container: Container) -> Starlette:
         except ForeignList as exc:
             # Refused and logged, but answered 2xx: a 4xx would make MailChimp retry for 75
             # minutes and may get the webhook disabled (docs/mailchimp-api.md §6.5).
+            telemetry.webhook_event(event_type(form), "refused")
             return JSONResponse({"ok": False, "outcome": "refused", "error": exc.message})
         except InvalidInput as exc:
             return problem(400, exc.message)
@@ -223,7 +206,7 @@ def create_app(container: Container) -> Starlette:
             # Not stored: a 5xx makes MailChimp deliver it again later (docs/mailchimp-api.md §6.5).
             log.exception("storing a webhook event for tenant %s failed", tenant_id)
             return problem(503, "temporarily unavailable")
-        metrics.webhook_events.labels(str(receipt.outcome)).inc()
+        telemetry.webhook_event(event_type(form), str(receipt.outcome))
         return JSONResponse(
             {"ok": True, "outcome": receipt.outcome, "duplicate": receipt.duplicate}
         )
@@ -236,6 +219,9 @@ def create_app(container: Container) -> Starlette:
                 status_code=401,
                 headers={"WWW-Authenticate": "Bearer"},
             )
+        accept = request.headers.get("accept", "")
+        if "text/html" in accept or request.query_params.get("format") == "html":
+            return await owner_activity(container, request, tenant_id)
         try:
             limit = int(request.query_params.get("limit", "50"))
             offset = int(request.query_params.get("offset", "0"))
@@ -248,14 +234,6 @@ def create_app(container: Container) -> Starlette:
             )
         except CalendarspotsError as exc:
             return problem(http_status(exc), one_line(exc))
-        accept = request.headers.get("accept", "")
-        if "text/html" in accept or request.query_params.get("format") == "html":
-            tenant = await run_in_threadpool(container.tenants().get, tenant_id)
-            lang = pages.language(request, tenant.locale)
-            return HTMLResponse(
-                pages.activity_page(tenant_id, entries, total, limit, offset, lang, kinds),
-                headers={"Cache-Control": "no-store"},
-            )
         # The body is the list of entries ({at, kind, message, details}, as the CLI prints
         # them); paging travels in headers so the body stays that plain list.
         headers = {"Cache-Control": "no-store", "X-Total-Count": str(total)}
@@ -276,7 +254,7 @@ def create_app(container: Container) -> Starlette:
         *owner_routes(container),
     ]
     redact_access_log()
-    app = Starlette(routes=routes)
+    app = Starlette(routes=routes, middleware=[Middleware(InputGuard)])
     app.state.container = container
     return app
 

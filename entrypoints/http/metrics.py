@@ -1,15 +1,16 @@
 """Prometheus metrics at `GET /metrics`, behind the admin token.
 
-The fleet's gauges are read from the shared database at each scrape (the `status` view), so
-they are right whichever process serves the scrape and however many workers sync. The webhook
-counter is this HTTP process's own (MailChimp delivers to the plugin's web server).
+The fleet's gauges are read from the shared database at each scrape (the `status` view, the
+webhook inbox), so they are right whichever process serves the scrape and however many workers
+sync. The counters (syncs, MailChimp requests, webhook events) come from the Telemetry adapter:
+with PROMETHEUS_MULTIPROC_DIR, every process's (adapters/metrics/prometheus.py).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from prometheus_client import CollectorRegistry, Counter, generate_latest
+from prometheus_client import CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from starlette.concurrency import run_in_threadpool
@@ -58,6 +59,14 @@ class FleetCollector(Collector):
         for code, count in sorted(codes.items()):
             attention.add_metric([code], count)
         yield attention
+        fleet = self.container.fleet_status()
+        oldest = fleet.oldest_unapplied_event()
+        age = 0.0 if oldest is None else max(0.0, (view.at - oldest).total_seconds())
+        yield GaugeMetricFamily(
+            "csmc_webhook_oldest_unapplied_age_seconds",
+            "Age of the oldest webhook event stored but not applied yet (0: none waits).",
+            value=age,
+        )
 
 
 class Metrics:
@@ -65,14 +74,10 @@ class Metrics:
 
     def __init__(self, container: Container) -> None:
         self.container = container
-        self.registry = CollectorRegistry()
+        self.registry = CollectorRegistry(auto_describe=False)
         self.registry.register(FleetCollector(container))
-        self.webhook_events = Counter(
-            "csmc_webhook_events",
-            "Webhook deliveries received by this process, by outcome.",
-            ["outcome"],
-            registry=self.registry,
-        )
+        for collector in container.telemetry().collectors():
+            self.registry.register(collector)
 
     async def endpoint(self, request: Request) -> Response:
         if not admin_token(self.container, request):

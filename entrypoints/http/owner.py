@@ -16,7 +16,14 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from calendarspots_mailchimp.core.errors import CalendarspotsError, NotFound
+from calendarspots_mailchimp.core.errors import (
+    CalendarspotsError,
+    InvalidInput,
+    NotConnected,
+    NotFound,
+    SyncInProgress,
+    TooSoon,
+)
 from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.entrypoints.container import Container
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
@@ -27,11 +34,17 @@ from calendarspots_mailchimp.entrypoints.http.access import (
     not_found,
     wants_json,
 )
-from calendarspots_mailchimp.entrypoints.http.owner_html import newsletters_page
+from calendarspots_mailchimp.entrypoints.http.owner_html import (
+    explain_page,
+    newsletters_page,
+    problem_text,
+)
 from calendarspots_mailchimp.entrypoints.i18n import N_, translate
-from calendarspots_mailchimp.entrypoints.messages import report_message
+from calendarspots_mailchimp.entrypoints.messages import report_message, story_texts
+from calendarspots_mailchimp.entrypoints.worker.dispatch import queue_sync_now, worker_configured
 
-ACTIONS = ("authorize", "check", "sync", "confirm", "disconnect", "double-opt-in")
+_PROBLEM_CODES = {TooSoon: "too_soon", SyncInProgress: "busy", NotConnected: "not_connected"}
+ACTIONS = ("authorize", "check", "sync", "confirm", "disconnect", "double-opt-in", "explain")
 
 
 def owner_routes(container: Container) -> list[Route]:
@@ -84,22 +97,52 @@ def owner_routes(container: Container) -> list[Route]:
         if who == "owner":
             session = request.cookies.get(SESSION_COOKIE, "")
             if not container.owner_access().csrf_ok(session, str(form.get("csrf", ""))):
-                return await _answer(request, tenant_id, 403, EXPIRED)
+                return await _answer(request, tenant_id, 403, EXPIRED, "expired")
+        if action == "explain":
+            return await _explain(request, tenant_id, str(form.get("client", "")).strip())
         try:
             result = await run_in_threadpool(_do, container, tenant_id, action, dict(form))
+        except NotFound:
+            return not_found()
         except CalendarspotsError as exc:
-            return await _answer(request, tenant_id, http_status(exc), exc)
+            minutes = exc.minutes if isinstance(exc, TooSoon) else 0
+            code = _PROBLEM_CODES.get(type(exc), "other")
+            return await _answer(request, tenant_id, http_status(exc), exc, code, minutes)
         if isinstance(result, str):  # authorize: off to MailChimp
             return RedirectResponse(result, status_code=303)
         if wants_json(request):
             return JSONResponse({"ok": True, "action": action, **result})
-        return RedirectResponse(f"/tenants/{tenant_id}/newsletters?done={action}", status_code=303)
+        done = "sync-queued" if result.get("queued") else action
+        return RedirectResponse(f"/tenants/{tenant_id}/newsletters?done={done}", status_code=303)
+
+    async def _explain(request: Request, tenant_id: str, key: str) -> Response:
+        """ "Why isn't this client in MailChimp?": the story, in the page's language, without
+        the operator's parts (the ledger's hashes, the raw member, the log, the commands)."""
+        if not key:
+            return await _answer(request, tenant_id, 400, NO_KEY, "no_key")
+        try:
+            story = await run_in_threadpool(container.explain_client().explain, tenant_id, key)
+        except NotFound:
+            return await _answer(request, tenant_id, 404, NO_CLIENT, "no_client")
+        tenant = story.tenant
+        lang = pages.language(request, tenant.locale)
+        why, fix, then = story_texts(story, lang, owner=True)
+        if wants_json(request):
+            data = {"client": story.client.client_id, "why": why, "next_sync": then, "fix": fix}
+            return JSONResponse({"ok": True, "action": "explain", **data})
+        html = explain_page(story, lang, why, fix, then)
+        return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
     async def _answer(
-        request: Request, tenant_id: str, status: int, error: CalendarspotsError | str
+        request: Request,
+        tenant_id: str,
+        status: int,
+        error: CalendarspotsError | str,
+        code: str,
+        minutes: int = 0,
     ) -> Response:
-        """`error`: an exception (worded from its code) or a msgid, in the reader's language
-        on the page; English in JSON."""
+        """`error`: an exception (worded from its code) or a msgid: the operator's English for
+        JSON callers; a browser gets the page's words for a problem of kind `code`."""
 
         def said(lang: str) -> str:
             if isinstance(error, str):
@@ -114,7 +157,8 @@ def owner_routes(container: Container) -> list[Route]:
         except NotFound:
             locale = "en"
         lang = pages.language(request, locale)
-        return HTMLResponse(pages.problem_page(said(lang), lang, tenant_id), status_code=status)
+        shown = problem_text(code, lang, minutes, said(lang))
+        return HTMLResponse(pages.problem_page(shown, lang, tenant_id), status_code=status)
 
     return [
         Route("/tenants/{tenant_id}/newsletters", page, methods=["GET"]),
@@ -123,6 +167,32 @@ def owner_routes(container: Container) -> list[Route]:
 
 
 EXPIRED = N_("the form has expired: reload the page")
+NO_KEY = N_("give an email or a client id")
+NO_CLIENT = N_("no such client")
+
+
+async def owner_activity(container: Container, request: Request, tenant_id: str) -> Response:
+    """ "View activity" for browsers (the caller is vouched for): the owner's view of the log
+    (core/services/owner_activity.py says what it hides), in the tenant's language and time."""
+    params = request.query_params
+    show = params.get("show", "all")
+    kinds = [k for k in params.getlist("kind") if k]
+    try:
+        tenant = await run_in_threadpool(container.tenants().get, tenant_id)
+    except NotFound:
+        return not_found()
+    lang = pages.language(request, tenant.locale)
+    try:
+        limit = int(params.get("limit", str(pages.DEFAULT_LIMIT)))
+        offset = int(params.get("offset", "0"))
+        page = await run_in_threadpool(
+            container.owner_activity().page, tenant_id, show, limit, offset, kinds
+        )
+    except (ValueError, InvalidInput):
+        html = pages.problem_page(pages.words(lang)["bad_paging"], lang, tenant_id)
+        return HTMLResponse(html, status_code=400, headers={"Cache-Control": "no-store"})
+    html = pages.activity_page(tenant, page, lang, show or "all", kinds, page.names)
+    return HTMLResponse(html, headers={"Cache-Control": "no-store"})
 
 
 def _do(container: Container, tenant_id: str, action: str, form: dict[str, Any]) -> Any:
@@ -134,6 +204,9 @@ def _do(container: Container, tenant_id: str, action: str, form: dict[str, Any])
     if action in ("sync", "confirm"):
         if action == "sync":
             container.owner_page().may_sync_now(tenant_id)
+            if worker_configured() and queue_sync_now(tenant_id):
+                container.owner_page().note_sync_requested(tenant_id)
+                return {"queued": True}
         report = container.sync_service().sync(
             tenant_id, SyncKind.MANUAL, confirm=action == "confirm"
         )

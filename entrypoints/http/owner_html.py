@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from html import escape
 
+from calendarspots_mailchimp.core.errors import decoded
 from calendarspots_mailchimp.core.model import ConnectionState
+from calendarspots_mailchimp.core.services.explain import ClientStory
 from calendarspots_mailchimp.core.services.newsletters import PageView
 from calendarspots_mailchimp.entrypoints.i18n import N_, Words, translate
-from calendarspots_mailchimp.entrypoints.messages import reason_text, reason_words
+from calendarspots_mailchimp.entrypoints.messages import (
+    first_sync_text,
+    reason_fix,
+    reason_text,
+    reason_words,
+)
 
 # Each role's English msgid; the French is in the catalog (entrypoints/locales).
 WORDS: dict[str, str] = {
@@ -42,14 +50,59 @@ WORDS: dict[str, str] = {
     "doi_turn_on": N_("Ask new contacts to confirm"),
     "doi_turn_off": N_("Stop asking new contacts to confirm"),
     "activity": N_("View activity"),
+    "attention_gone": N_(
+        "The MailChimp audience “{list}” is gone: create it again in MailChimp, then click "
+        "“Check and repair”."
+    ),
+    "attention_fields": N_(
+        "The MailChimp audience lacks the expected fields (email, first name, last name, "
+        "birthday): click “Check and repair”."
+    ),
+    "explain_title": N_("Isn't a client in MailChimp?"),
+    "explain_label": N_("Client's email address or client number"),
+    "explain": N_("Explain"),
+    "story_title": N_("This client and MailChimp"),
+    "story_client": N_("Client: {who}"),
+    "story_why": N_("Why"),
+    "story_next": N_("At the next sync"),
+    "story_fix": N_("What to do"),
+    "back": N_("Back to the Newsletters page"),
 }
 
 DONE: dict[str, str] = {
     "check": N_("Check done."),
     "sync": N_("Sync done."),
+    "sync-queued": N_("Sync queued: it runs in a few moments."),
     "disconnect": N_("MailChimp is disconnected."),
     "double-opt-in": N_("Choice saved."),
 }
+
+# Why an action of the page could not be done, in the page's language, by the error's kind;
+# any other error is worded from its code (entrypoints/messages.py).
+PROBLEMS: dict[str, str] = {
+    "expired": N_("The form has expired: reload the page, then try again."),
+    "too_soon": N_("A sync was started less than 15 minutes ago: try again in {minutes} min."),
+    "busy": N_("A sync is already running: try again in a few minutes."),
+    "not_connected": N_("MailChimp is not connected: click Authorize."),
+    "no_key": N_("Enter the client's email address or client number."),
+    "no_client": N_("No client has this address or number in your client database."),
+}
+
+
+def problem_text(code: str, lang: str, minutes: int = 0, error: str = "") -> str:
+    """The page's words for a problem of kind `code`; `error` (already in `lang`) otherwise."""
+    if code not in PROBLEMS:
+        return error
+    return translate(lang)._(PROBLEMS[code], minutes=translate(lang).number(minutes))
+
+
+def client_label(problem: Mapping[str, object], names: Mapping[str, str]) -> str:
+    """ "Zoé Roy (zoe@example.com)", or the address alone when the client has no name (or is
+    no longer in the client database)."""
+    email = str(problem.get("email", ""))
+    name = names.get(str(problem.get("client_id", "")), "") or str(problem.get("name", ""))
+    return f"{name} ({email})" if name else email
+
 
 STYLE = (
     "body{font-family:system-ui,sans-serif;max-width:46rem;margin:2rem auto;padding:0 1rem}"
@@ -109,7 +162,7 @@ def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> st
         parts.append(_form(t.tenant_id, "authorize", w[label], csrf))
     else:
         if state == ConnectionState.NEEDS_ATTENTION and t.state_reason not in ("", "held"):
-            why = reason_words(t.state_reason, lang)
+            why = _attention(t.state_reason, t.list_name, tr)
             parts.append(f'<p class="warn">{escape(why)}</p>')
         if t.state_reason == "held":
             parts.append(f'<p class="warn">{escape(w["held"])}</p>')
@@ -134,6 +187,14 @@ def newsletters_page(view: PageView, lang: str, csrf: str, done: str = "") -> st
             f'<input type="hidden" name="on" value="{value}">',
         )
     )
+    parts.append(
+        f"<h2>{escape(w['explain_title'])}</h2>"
+        f'<form method="post" action="/tenants/{escape(t.tenant_id)}/newsletters/explain">'
+        f'<input type="hidden" name="csrf" value="{escape(csrf)}">'
+        f'<label for="explain-client">{escape(w["explain_label"])}</label> '
+        f'<input id="explain-client" name="client" type="text" required autocomplete="off"> '
+        f'<button type="submit">{escape(w["explain"])}</button></form>'
+    )
     activity = f"/tenants/{escape(t.tenant_id)}/activity?format=html&lang={lang}"
     parts.append(f'<p><a href="{activity}">{escape(w["activity"])}</a></p>')
     title = f"{w['title']} — {t.name}"
@@ -150,7 +211,9 @@ def _sync_section(view: PageView, w: Words) -> str:
     zone = view.tenant.timezone
     out = []
     last = view.last_sync
-    if last is None:
+    if view.first_sync_in_progress:
+        out.append(f'<p role="status">{escape(first_sync_text(w.lang))}</p>')
+    elif last is None:
         out.append(f"<p>{escape(w._(WORDS['never']))}</p>")
     else:
         at = datetime.fromisoformat(str(last["at"]))
@@ -162,8 +225,9 @@ def _sync_section(view: PageView, w: Words) -> str:
         problems = list(last.get("problems", []))
         if problems:
             items = "".join(
-                f"<li>{escape(str(p.get('email', '')))} — "
-                f"{escape(reason_text(str(p.get('reason', '')), w.lang))}</li>"
+                f"<li>{escape(client_label(p, {}))} — "
+                f"{escape(reason_text(str(p.get('reason', '')), w.lang))}"
+                f"{_todo(str(p.get('reason', '')), w.lang)}</li>"
                 for p in problems
             )
             out.append(f"<h3>{escape(w._(WORDS['skipped']))}</h3><ul>{items}</ul>")
@@ -171,3 +235,45 @@ def _sync_section(view: PageView, w: Words) -> str:
         date, time = w.date(view.next_sync, zone), w.time(view.next_sync, zone)
         out.append(f"<p>{escape(w._(WORDS['next'], date=date, time=time))}</p>")
     return f"<h2>{escape(w._(WORDS['sync_title']))}</h2>" + "".join(out)
+
+
+def _todo(code: str, lang: str) -> str:
+    fix = reason_fix(code, lang)
+    return f"<br><small>{escape(fix)}</small>" if fix else ""
+
+
+def explain_page(story: ClientStory, lang: str, why: str, fix: str, then: str) -> str:
+    """One client's story for the owner: who, why, what the next sync does, what to do."""
+    tr = translate(lang)
+    lang = tr.lang
+    w = {role: tr._(WORDS[role]) for role in ("story_title", "story_why", "story_next")}
+    c, t = story.client, story.tenant
+    name = " ".join(p for p in (c.first_name, c.last_name) if p)
+    who = client_label({"email": c.email, "name": name}, {})
+    href = f"/tenants/{escape(t.tenant_id)}/newsletters"
+    body = (
+        f"<h1>{escape(w['story_title'])}</h1>"
+        f"<p>{escape(tr._(WORDS['story_client'], who=who))}</p>"
+        f"<h2>{escape(w['story_why'])}</h2><p>{escape(why)}</p>"
+        f"<h2>{escape(w['story_next'])}</h2><p>{escape(then[:1].upper() + then[1:])}.</p>"
+        f"<h2>{escape(tr._(WORDS['story_fix']))}</h2><p>{escape(fix)}</p>"
+        f'<p><a href="{href}">{escape(tr._(WORDS["back"]))}</a></p>'
+    )
+    title = f"{w['story_title']} — {t.name}"
+    return (
+        f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8">'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><style>{STYLE}</style></head><body><main>"
+        + body
+        + "</main></body></html>"
+    )
+
+
+def _attention(reason: str, list_name: str, w: Words) -> str:
+    """What needs doing, in the page's words: the stored reason is a code ("audience_gone"),
+    or a coded reason (core.errors.coded) worded in the page's language."""
+    if reason == "audience_gone":
+        return w._(WORDS["attention_gone"], list=list_name)
+    if decoded(reason) is None and w.lang != "en":
+        return w._(WORDS["attention_fields"])  # a sentence stored before reasons were codes
+    return reason_words(reason, w.lang)

@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from html import escape
 from urllib.parse import quote, urlencode
 
 from starlette.requests import Request
 
-from calendarspots_mailchimp.core.model import ActivityEntry
+from calendarspots_mailchimp.core.model import ActivityEntry, Tenant
+from calendarspots_mailchimp.core.services.owner_activity import OwnerActivityPage
+from calendarspots_mailchimp.entrypoints.http.owner_html import client_label
 from calendarspots_mailchimp.entrypoints.i18n import LANGUAGES, N_, translate
-from calendarspots_mailchimp.entrypoints.messages import render
+from calendarspots_mailchimp.entrypoints.messages import reason_fix, reason_text, render
+
+DEFAULT_LIMIT = 20
 
 # Each role's English msgid; the French is in the catalog (entrypoints/locales).
 TEXT = {
     "title": N_("Newsletters — activity"),
-    "heading": N_("Newsletters → View activity"),
+    "heading": N_("View activity"),
     "when": N_("When"),
     "what": N_("What"),
     "message": N_("Details"),
@@ -28,10 +32,20 @@ TEXT = {
     "not_done": N_("That could not be done"),
     "newer": N_("Newer"),
     "older": N_("Older"),
-    "shown": N_("entries {a}–{b} of {n}"),
+    "shown": N_("Entries {a} to {b}, newest first."),
+    "at": N_("{date} at {time}"),
+    "other": N_("Other"),
+    "filters": N_("Show"),
+    "paging": N_("Pages"),
+    "all": N_("Everything"),
+    "problems": N_("Problems"),
+    "opt_outs": N_("Unsubscribes"),
+    "syncs": N_("Syncs"),
+    "older_hidden": N_("Older entries are not shown here."),
+    "bad_paging": N_("This page of the activity does not exist: go back to its first page."),
 }
 
-# Each kind in the owner's words (the code stays in the cell's title).
+# Each kind in the owner's words.
 KINDS = {
     "authorization.granted": N_("Authorization granted"),
     "authorization.revoked": N_("Authorization revoked"),
@@ -48,13 +62,14 @@ KINDS = {
     "sync.partial": N_("Sync partly done"),
     "sync.failed": N_("Sync failed"),
     "sync.held": N_("Sync held"),
-    "contact.unsubscribed": N_("Unsubscribed"),
+    "sync.requested": N_("Sync requested"),
+    "contact.unsubscribed": N_("Unsubscribe"),
     "contact.cleaned": N_("Invalid address"),
     "contact.rejected": N_("Contact refused"),
     "contact.removed": N_("Clients removed"),
     "contact.email_changed": N_("Email changed"),
     "mailchimp.subscribe.recorded": N_("New subscriber (noted)"),
-    "mailchimp.profile.recorded": N_("Profile edited (noted)"),
+    "mailchimp.profile.recorded": N_("Profile changed (noted)"),
     "mailchimp.upemail.recorded": N_("Email changed in MailChimp (noted)"),
     "mailchimp.campaign.recorded": N_("Campaign (noted)"),
 }
@@ -63,7 +78,8 @@ STYLE = (
     "body{font-family:system-ui,sans-serif;margin:2rem;color:#222}"
     "table{border-collapse:collapse;width:100%}td,th{border-bottom:1px solid #ddd;"
     "padding:.4rem;text-align:left;vertical-align:top}th{background:#f5f5f5}"
-    ".kind{font-family:monospace;white-space:nowrap}.ok{color:#176b2c}.bad{color:#a11}"
+    ".ok{color:#176b2c}.bad{color:#a11}.filters{list-style:none;padding:0}"
+    ".filters li{display:inline;margin-right:1rem}a[aria-current]{font-weight:bold}"
 )
 
 
@@ -78,6 +94,12 @@ def language(request: Request, default: str = "en") -> str:
         if code in LANGUAGES:
             return code
     return default if default in LANGUAGES else "en"
+
+
+def words(lang: str) -> dict[str, str]:
+    """The pages' words (TEXT's roles) in `lang`."""
+    w = translate(lang)
+    return {role: w._(msgid) for role, msgid in TEXT.items()}
 
 
 def _page(lang: str, title: str, body: str) -> str:
@@ -110,51 +132,78 @@ def _back(tenant_id: str, lang: str) -> str:
 
 
 def activity_page(
-    tenant_id: str,
-    entries: list[ActivityEntry],
-    total: int,
-    limit: int,
-    offset: int,
+    tenant: Tenant,
+    page: OwnerActivityPage,
     lang: str,
+    show: str = "all",
     kinds: Sequence[str] = (),
+    names: Mapping[str, str] | None = None,
 ) -> str:
+    """The owner's "View activity": local times in words, owner words, filters and paging as
+    plain links (no JavaScript). `names`: client_id → the client's name, for the clients a
+    sync entry lists."""
     w = translate(lang)
-    t = {role: w._(msgid) for role, msgid in TEXT.items()}
+    lang = w.lang
+    t = words(lang)
     rows = []
-    for e in entries:
+    for e in page.entries:
         kind = str(e.kind)
-        label = w._(KINDS[kind]) if kind in KINDS else kind
-        message = render(e, lang)
+        at = w._(TEXT["at"], date=w.date(e.at, tenant.timezone), time=w.time(e.at, tenant.timezone))
+        label = w._(KINDS[kind]) if kind in KINDS else t["other"]
         rows.append(
-            f"<tr><td>{escape(e.at.isoformat(timespec='seconds'))}</td>"
-            f'<td class="kind" title="{escape(kind)}">{escape(label)}</td>'
-            f"<td>{escape(message)}</td></tr>"
+            f"<tr><td>{escape(at)}</td><td>{escape(label)}</td>"
+            f"<td>{escape(render(e, lang, owner=True))}{_clients(e, lang, names or {})}</td></tr>"
         )
     table = (
-        f"<table><thead><tr><th>{t['when']}</th><th>{t['what']}</th><th>{t['message']}</th></tr>"
-        f"</thead><tbody>{''.join(rows)}</tbody></table>"
+        f'<table><thead><tr><th scope="col">{t["when"]}</th><th scope="col">{t["what"]}</th>'
+        f'<th scope="col">{t["message"]}</th></tr></thead><tbody>{"".join(rows)}</tbody></table>'
         if rows
         else f"<p>{t['empty']}</p>"
     )
 
-    def link(to: int, text: str) -> str:
-        query = [("lang", lang), ("limit", str(limit)), ("offset", str(to)), ("format", "html")]
+    def href(group: str, offset: int) -> str:
+        query = [("format", "html"), ("lang", lang), ("show", group)]
+        query += [("offset", str(offset))] if offset else []
+        query += [("limit", str(page.limit))] if page.limit != DEFAULT_LIMIT else []
         query += [("kind", k) for k in kinds]
-        return f'<a href="?{escape(urlencode(query))}">{escape(text)}</a>'
+        return escape("?" + urlencode(query))
 
+    filters = []
+    for group in ("all", "problems", "opt_outs", "syncs"):
+        current = ' aria-current="page"' if group == show else ""
+        filters.append(f'<li><a href="{href(group, 0)}"{current}>{escape(t[group])}</a></li>')
     nav = []
-    if offset > 0:
-        nav.append(link(max(0, offset - limit), t["newer"]))
-    if offset + limit < total:
-        nav.append(link(offset + limit, t["older"]))
-    shown = w._(
-        TEXT["shown"],
-        a=w.number(offset + 1 if entries else 0),
-        b=w.number(offset + len(entries)),
-        n=w.number(total),
-    )
+    if page.has_newer:
+        nav.append(f'<a href="{href(show, max(0, page.offset - page.limit))}">{t["newer"]}</a>')
+    if page.has_older:
+        nav.append(f'<a href="{href(show, page.offset + page.limit)}">{t["older"]}</a>')
+    first = page.offset + 1 if page.entries else 0
+    shown = w._(TEXT["shown"], a=w.number(first), b=w.number(page.offset + len(page.entries)))
+    older = f"<p>{escape(t['older_hidden'])}</p>" if page.truncated and not page.has_older else ""
     body = (
-        f"<h1>{escape(t['heading'])}</h1><p>{escape(tenant_id)} — {escape(shown)}</p>"
-        f"{table}<p>{' · '.join(nav)}</p>"
+        f"<main><h1>{escape(t['heading'])} — {escape(tenant.name)}</h1>"
+        f'<nav aria-label="{escape(t["filters"])}"><ul class="filters">{"".join(filters)}</ul></nav>'
+        f"<p>{escape(shown)}</p>{table}{older}"
+        f'<nav aria-label="{escape(t["paging"])}"><p>{" · ".join(nav)}</p></nav>'
+        f"{_back(tenant.tenant_id, lang)}</main>"
     )
-    return _page(lang, t["title"], body)
+    return _page(lang, f"{t['title']} — {tenant.name}", body)
+
+
+def _clients(entry: ActivityEntry, lang: str, names: Mapping[str, str]) -> str:
+    """A sync entry's clients not sent (as the owner view keeps them), by name and address."""
+    problems = entry.details.get("problems")
+    if not isinstance(problems, list) or not problems:
+        return ""
+    items = []
+    for p in problems:
+        if not isinstance(p, dict):
+            continue
+        code = str(p.get("reason", ""))
+        fix = reason_fix(code, lang)
+        items.append(
+            f"<li>{escape(client_label(p, names))} — {escape(reason_text(code, lang))}"
+            + (f"<br><small>{escape(fix)}</small>" if fix else "")
+            + "</li>"
+        )
+    return f"<ul>{''.join(items)}</ul>"

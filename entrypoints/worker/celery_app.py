@@ -2,7 +2,9 @@
 
 Settings beyond core's (read here because only the worker needs them):
 CS_MAILCHIMP_BROKER_URL (default redis://127.0.0.1:6379/0) and CS_MAILCHIMP_QUEUE (default
-cs-mailchimp), from the environment or the .env file like every other setting.
+cs-mailchimp), from the environment or the .env file like every other setting. The web
+server reads them too: with CS_MAILCHIMP_BROKER_URL set, the owner's "Sync now" is queued on
+the worker (entrypoints/worker/dispatch.py) instead of running in the web request.
 """
 
 from __future__ import annotations
@@ -29,6 +31,11 @@ def _setting(name: str, default: str) -> str:
 
 def broker_url() -> str:
     return _setting("CS_MAILCHIMP_BROKER_URL", DEFAULT_BROKER_URL)
+
+
+def broker_configured() -> bool:
+    """Whether a worker is configured: CS_MAILCHIMP_BROKER_URL set (not just the default)."""
+    return bool(_setting("CS_MAILCHIMP_BROKER_URL", ""))
 
 
 def queue_name() -> str:

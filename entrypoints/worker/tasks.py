@@ -17,9 +17,10 @@ from typing import Any
 
 from celery import Celery, Task
 
-from calendarspots_mailchimp.core.errors import NotFound
+from calendarspots_mailchimp.core.errors import CalendarspotsError, NotFound
+from calendarspots_mailchimp.core.model import SyncKind
 from calendarspots_mailchimp.entrypoints.container import Container, runtime
-from calendarspots_mailchimp.entrypoints.messages import night_message
+from calendarspots_mailchimp.entrypoints.messages import night_message, report_message
 from calendarspots_mailchimp.entrypoints.worker.celery_app import (
     TASK_EXPIRES_S,
     make_celery,
@@ -27,6 +28,7 @@ from calendarspots_mailchimp.entrypoints.worker.celery_app import (
 
 SYNC_TASK = "csmc.sync_tenant"
 ENQUEUE_TASK = "csmc.enqueue_due"
+SYNC_NOW_TASK = "csmc.sync_now"  # the owner's "Sync now", queued by the web server
 
 app: Celery = make_celery()
 
@@ -41,6 +43,7 @@ def sync_tenant_now(c: Container, tenant_id: str, local_date: str) -> dict[str, 
     if tenant.last_sync_local_date == date.fromisoformat(local_date):
         return {"tenant": tenant_id, "outcome": "already synced"}
     outcome = c.nightly_service().run_one(tenant_id, date.fromisoformat(local_date))
+    c.attention_notices().check(tenant_id)  # the host hears of a new problem
     if outcome.skipped:
         return {"tenant": tenant_id, "outcome": "already synced"}
     if outcome.busy:
@@ -55,6 +58,7 @@ def sync_tenant_now(c: Container, tenant_id: str, local_date: str) -> dict[str, 
 def enqueue_due(c: Container, celery: Celery, now: datetime) -> list[str]:
     """Sends one sync task per tenant due at `now`; returns their ids."""
     dues = c.nightly_service().due(now)
+    c.attention_notices().sweep()  # what time alone changes (overdue), once per change
     for due in dues:
         celery.send_task(
             SYNC_TASK,
@@ -73,3 +77,24 @@ def sync_tenant(self: Task, tenant_id: str, local_date: str) -> dict[str, Any]:
 def enqueue(self: Task) -> list[str]:
     c = runtime()
     return enqueue_due(c, app, c.clock().now())
+
+
+def sync_now(c: Container, tenant_id: str) -> dict[str, Any]:
+    """A manual sync, as the page would have run it in-process (the page checked the 15
+    minutes when it queued it; the database lease keeps it from overlapping another sync)."""
+    try:
+        report = c.sync_service().sync(tenant_id, SyncKind.MANUAL)
+    except NotFound:
+        return {"tenant": tenant_id, "outcome": "gone"}
+    except CalendarspotsError as exc:
+        return {"tenant": tenant_id, "outcome": "not synced", "error": type(exc).__name__}
+    return {
+        "tenant": tenant_id,
+        "outcome": "synced" if report.ok else "failed",
+        "message": report_message(report),
+    }
+
+
+@app.task(name=SYNC_NOW_TASK, bind=True)  # type: ignore[untyped-decorator]
+def sync_now_task(self: Task, tenant_id: str) -> dict[str, Any]:
+    return sync_now(runtime(), tenant_id)

@@ -87,7 +87,10 @@ def test_a_client_with_an_invalid_address_is_listed_with_its_reason_in_french(
     section = page.get_by_role("heading", name="Clients non envoyés à MailChimp")
     expect(section).to_be_visible()
     expect(page.get_by_role("listitem")).to_have_text(
-        ["pas une adresse — adresse courriel invalide : corrigez-la dans la fiche du client"]
+        [
+            "Zoé Roy (pas une adresse) — adresse courriel invalide"
+            "Corrigez l'adresse dans la fiche du client ; la prochaine synchronisation l'enverra."
+        ]
     )
     expect(page.get_by_text("1\u00a0ignoré,", exact=False)).to_be_visible()  # 1: singular
 

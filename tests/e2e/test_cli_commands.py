@@ -369,6 +369,12 @@ def cli_with(settings: Any, *args: str) -> Result:
         ("mysql://someone@127.0.0.1/x", "CS_MAILCHIMP_DATABASE_URL: the database mysql://"),
         ("sqlite:////no/such/folder/x.db", "unable to open database file"),
         ("postgresql://someone:hunter2@127.0.0.1:1/nowhere", "someone:***@127.0.0.1:1"),
+        ("oracle://someone:hunter2@db.example/x", "oracle://someone:***@db.example/x"),
+        ("mssql://someone@db.example/x", "cannot be opened"),
+        ("postgresql://someone:hunter2@127.0.0.1:abc/x", "cannot be used (the port is not a"),
+        ("postgresql://someone@127.0.0.1:99999/x", "port 99999 is not between 1 and 65535"),
+        ("postgresql://someone@127.0.0.1:0/x", "port 0 is not between 1 and 65535"),
+        ("://nothing", "CS_MAILCHIMP_DATABASE_URL cannot be used"),
     ],
 )
 def test_a_database_url_that_cannot_be_used_is_a_configuration_error(
@@ -443,10 +449,10 @@ def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
 
     fresh = replace(world.settings, database_url=f"sqlite:///{tmp_path}/fresh.db")
     assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
-        "database schema created (revision 0003)"
+        "database schema created (revision 0004)"
     )
     assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
-        "database schema is up to date (revision 0003)"
+        "database schema is up to date (revision 0004)"
     )
     old_url = f"sqlite:///{tmp_path}/old.db"
     old = Database(old_url)
@@ -454,7 +460,7 @@ def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
     old.dispose()
     result = cli_with(replace(world.settings, database_url=old_url), "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0003"
+    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0004"
 
 
 def test_tenants_add_takes_a_locale_fr_or_en(world: World) -> None:
@@ -538,3 +544,50 @@ def test_a_mass_change_is_held_exit_12_until_sync_confirm(world: World) -> None:
     assert len(blank) == 12
     kinds = world.kinds()
     assert kinds[0] == "sync.succeeded" and "sync.held" in kinds
+
+
+def test_a_tenants_own_guard_thresholds_are_set_shown_and_respected(world: World) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(40))
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"]
+    world.import_rows("salon", [(e, "Blank", last, b) for e, _, last, b in sample_rows(12)])
+
+    loose = world.cli("tenants", "set", "salon", "--guard-update-percent", "35")
+    assert loose.exit_code == 0, loose.output
+    assert "update more than 35.0 % (its own) or archive more than 5.0 % (the setting)" in (
+        loose.stdout
+    )
+    report = ok_json(world.cli("sync", "salon", "--dry-run", "--json"))
+    assert "held" not in report["plan"] or not report["plan"]["held"]
+
+    strict = ok_json(world.cli("tenants", "set", "salon", "--guard-update-percent", "25", "--json"))
+    assert (strict["guard_update_percent"], strict["guard_archive_percent"]) == (25.0, None)
+    held = world.cli("sync", "salon", "--json")
+    assert held.exit_code == 12, held.output
+    assert json.loads(held.stdout)["held"]["update_limit"] == 25.0
+
+    back = ok_json(world.cli("tenants", "set", "salon", "--guard-update-percent", "35", "--json"))
+    assert back["guard_update_percent"] == 35.0
+    assert ok_json(world.cli("sync", "salon", "--json"))["counts"]["updated"] == 12
+    blank = [
+        m for m in world.members(side.list_id).values() if m["merge_fields"]["FNAME"] == "Blank"
+    ]
+    assert len(blank) == 12
+    default = ok_json(
+        world.cli("tenants", "set", "salon", "--guard-update-percent", "default", "--json")
+    )
+    assert default["guard_update_percent"] is None
+
+
+def test_tenants_set_refuses_bad_thresholds(world: World) -> None:
+    world.add_tenant("salon")
+
+    for value in ("0", "101", "lots", "nan"):
+        result = world.cli("tenants", "set", "salon", "--guard-archive-percent", value)
+        assert result.exit_code == 2, (value, result.output)
+        assert result.stderr.startswith("error: ")
+    nothing = world.cli("tenants", "set", "salon")
+    assert nothing.exit_code == 2 and "nothing to change" in nothing.stderr
+    assert world.cli("tenants", "set", "nobody", "--guard-update-percent", "30").exit_code == 3
+    assert world.tenant().guard_archive_percent is None

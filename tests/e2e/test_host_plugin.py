@@ -15,7 +15,7 @@ from support.databases import fresh_database
 from support.harness import World, make_world
 from support.waiting import eventually
 
-from calendarspots_mailchimp.core.model import ActivityEntry, Client, NewsletterStatus
+from calendarspots_mailchimp.core.model import ActivityEntry, Client, NewsletterStatus, Tenant
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.ports.hookspecs import hookimpl
 
@@ -58,6 +58,7 @@ class HostPlugin:
         self.directory = PlatformClients()
         self.seen: list[ActivityEntry] = []
         self.asked: list[tuple[str, str, str]] = []
+        self.attention: list[tuple[str, str, str]] = []
 
     @hookimpl
     def csmc_client_directory(self, settings: Settings) -> PlatformClients:
@@ -75,6 +76,10 @@ class HostPlugin:
     @hookimpl
     def csmc_activity_recorded(self, entry: ActivityEntry) -> None:
         self.seen.append(entry)
+
+    @hookimpl
+    def csmc_attention_needed(self, tenant: Tenant, reason: str, fix: str) -> None:
+        self.attention.append((tenant.tenant_id, reason, fix))
 
 
 @pytest.fixture
@@ -128,3 +133,22 @@ def test_host_directory_auth_and_activity_hooks(hosted: tuple[World, HostPlugin]
     assert refused.status_code == 404  # the host said no: the same answer as for nobody
     allowed = httpx.get(start, params={"tenant": "salon"}, headers=owner)
     assert allowed.status_code == 302
+
+
+def test_the_host_is_told_once_when_the_owner_must_act(hosted: tuple[World, HostPlugin]) -> None:
+    world, plugin = hosted
+    world.add_tenant("salon")
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"]
+    assert world.cli("nightly").exit_code == 0
+    assert plugin.attention == []
+
+    world.sim.revoke_tokens(side.account_id)
+    assert world.cli("sync", "salon").exit_code == 5
+    assert world.cli("nightly").exit_code == 0  # still revoked: not told again
+    assert world.cli("sync", "salon").exit_code == 5
+
+    [(tenant_id, reason, fix)] = plugin.attention
+    assert (tenant_id, reason) == ("salon", "reauthorize")
+    assert "Reconnecter" in fix and "cs-mailchimp" not in fix  # the owner's words, in French
+    assert world.tenant().attention_notified == "reauthorize"

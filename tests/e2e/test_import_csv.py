@@ -7,7 +7,8 @@ from pathlib import Path
 
 from support.harness import World
 
-from calendarspots_mailchimp.core.model import NewsletterStatus
+from calendarspots_mailchimp.core.model import ActivityKind, Client, NewsletterStatus
+from calendarspots_mailchimp.core.services.tenancy import record_alone
 
 HEADER = "email,first_name,last_name,birthday,client_id"
 
@@ -179,3 +180,97 @@ def test_whole_file_problems_fail_with_one_line(world: World, tmp_path: Path) ->
     unknown = world.cli("clients", "import", "nobody", str(latin))
     assert unknown.exit_code == 3
     assert unknown.stderr == "error: no tenant 'nobody'\n"
+
+
+def test_excel_unicode_text_and_french_excel_files_import(world: World, tmp_path: Path) -> None:
+    world.add_tenant("salon")
+    rows = [
+        ["email", "first_name", "last_name", "birthday", "client_id"],
+        ["zoe@example.com", "Zoé", "Côté; Jr", "02-29", "Z1"],
+        ["emile@example.com", "Émile", "O'Neil", "", "E1"],
+    ]
+    unicode_text = tmp_path / "unicode.txt"  # Excel: Save as "Unicode text"
+    unicode_text.write_bytes("\r\n".join("\t".join(r) for r in rows).encode("utf-16"))
+    french = tmp_path / "french.csv"  # French Excel: CSV (semicolons), with a BOM
+    rows[1][2] = '"Côté; Jr"'
+    french.write_bytes(("\ufeff" + "\r\n".join(";".join(r) for r in rows)).encode())
+    for path in (unicode_text, french):
+        report = import_json(world, str(path))
+        assert report["skipped"] == 0, report
+    clients = world.clients("salon")
+    assert clients["zoe@example.com"].last_name == "Côté; Jr"
+    assert clients["emile@example.com"].first_name == "Émile"
+
+
+def test_a_duplicated_header_is_one_clear_line(world: World, tmp_path: Path) -> None:
+    world.add_tenant("salon")
+    path = write(tmp_path, "d.csv", ["email,first_name,last_name,birthday,Email", "a@x.com,A,B,,c"])
+    result = world.cli("clients", "import", "salon", path)
+    assert result.exit_code == 2
+    assert result.stderr == ("error: the CSV header names email twice: keep one column each\n")
+    assert world.clients("salon") == {}
+
+
+def test_nul_control_characters_and_long_values_are_refused_per_row_on_every_database(
+    world: World, tmp_path: Path
+) -> None:
+    """The import that PostgreSQL used to abort part-way, printing SQL with other clients'
+    details: every good row lands, each bad one is named by its line, no SQL."""
+    world.add_tenant("salon")
+    lines, bad = [HEADER], {}
+    for i in range(2_500):
+        first, email, cid = f"Prénom{i}", f"c{i}@example.com", f"N{i}"
+        if i % 500 == 100:
+            first, bad[i + 2] = f"A\x00nn{i}", "first_name holds a control character"
+        elif i % 500 == 200:
+            cid, bad[i + 2] = "x" * 101, "client_id is longer than 100 characters"
+        elif i % 500 == 300:
+            email = "e" * 250 + f"{i}@example.com"
+            bad[i + 2] = "email is longer than 254 characters"
+        elif i % 500 == 400:
+            first, bad[i + 2] = (
+                f"\x1b]8;;http://evil\x07Ann{i}",
+                "first_name holds a control character",
+            )
+        lines.append(f"{email},{first},D'Nom{i},,{cid}")
+    path = write(tmp_path, "bad.csv", lines)
+
+    result = world.cli("clients", "import", "salon", path)
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "2480 clients added, 0 updated, 20 rows skipped\n"
+    assert result.stderr.splitlines() == [f"line {n}: {why}" for n, why in sorted(bad.items())]
+    assert "INSERT" not in result.output and "Prénom1," not in result.output
+    assert len(world.clients("salon")) == 2_480
+
+
+def test_clients_list_escapes_control_characters_and_neutralises_formulas(
+    world: World, tmp_path: Path
+) -> None:
+    world.add_tenant("salon")
+    # Stored as typed by a host platform (the CSV import refuses control characters).
+    world.container.client_store().upsert(
+        "salon",
+        [Client("c1", "ann@example.com", "\x1b[2JAnn", '=HYPERLINK("http://evil")')],
+    )
+    result = world.cli("clients", "list", "salon")
+    assert result.stdout == (
+        'ann@example.com\t\\x1b[2JAnn\t\'=HYPERLINK("http://evil")\t\tsubscribed\n'
+    )
+    listed = json.loads(world.cli("clients", "list", "salon", "--json").stdout)
+    assert listed[0]["first_name"] == "\x1b[2JAnn"  # JSON: the value as stored, JSON-escaped
+
+
+def test_activity_never_prints_a_forged_line(world: World) -> None:
+    world.add_tenant("salon")
+    record_alone(
+        world.uow,
+        world.clock,
+        "salon",
+        ActivityKind.CONTACT_UNSUBSCRIBED,
+        email="x@example.com\r\n2026-01-01T00:00:00+00:00  sync.succeeded  all good",
+    )
+    result = world.cli("activity", "salon")
+    assert result.exit_code == 0
+    assert len(result.stdout.splitlines()) == 1
+    assert "\\r\\n2026-01-01" in result.stdout

@@ -59,7 +59,9 @@ def test_the_owner_link_opens_the_page_once_and_leaves_a_session_for_that_tenant
         assert page.status_code == 200
         assert '<html lang="fr">' in page.text and "Salon salon" in page.text
         assert "Connecté au compte MailChimp" in page.text
-        assert "pas une adresse — adresse courriel invalide" in page.text
+        # The client not sent, by name and address, with the reason and what to do.
+        assert "Zoé Roy (pas une adresse) — adresse courriel invalide" in page.text
+        assert "Corrigez l&#x27;adresse dans la fiche du client" in page.text
         assert "Prochaine synchronisation" in page.text
         assert browser.get("/tenants/salon/activity", params={"format": "html"}).status_code == 200
         # The session is that tenant's only, even sent on purpose for another one.
@@ -147,3 +149,25 @@ def test_the_callback_page_links_back_to_the_newsletters_page(world: World) -> N
         page = browser.get(world.start_link("salon"))
     assert "MailChimp est connecté" in page.text
     assert 'href="/tenants/salon/newsletters">Retour à la page Infolettres</a>' in page.text
+
+
+def test_a_tenant_needing_attention_reads_the_fix_in_french(world: World) -> None:
+    from dataclasses import replace
+
+    from calendarspots_mailchimp.core.model import ConnectionState
+
+    connected_salon(world)
+    english = "the audience 'calendarspots' lacks the merge field BIRTHDAY"
+    for reason, fix in (
+        (english, "La liste MailChimp n&#x27;a pas les champs attendus"),
+        ("audience_gone", "La liste MailChimp «\u00a0calendarspots\u00a0» a disparu"),
+    ):
+        with world.uow() as uow:
+            tenant = uow.tenants.get("salon")
+            assert tenant is not None
+            uow.tenants.save(replace(tenant).with_state(ConnectionState.NEEDS_ATTENTION, reason))
+            uow.commit()
+        with logged_in(world) as browser:
+            page = browser.get("/tenants/salon/newsletters")
+        assert fix in page.text and "Vérifier et réparer" in page.text
+        assert english not in page.text and "audience_gone" not in page.text

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 from support.harness import MailChimpSide, World, sample_rows
 
-from calendarspots_mailchimp.core.model import LedgerEntry, NewsletterStatus
+from calendarspots_mailchimp.core.model import LedgerEntry, MemberStatus, NewsletterStatus
 
 TENANT = "salon"
 
@@ -301,22 +301,87 @@ def test_clients_without_names_are_added_even_when_the_owner_made_names_required
 
 
 def test_quiet_nights_after_an_onboarding_do_not_read_the_audience_again(world: World) -> None:
-    """The first night reads back what the onboarding wrote (every member changed then); the
-    next quiet nights read only what changed since, not that whole batch every night."""
+    """Neither the first night after an onboarding, nor a sync minutes after another, reads
+    back the members the onboarding wrote: one page of members, at most 5 calls."""
     from datetime import UTC, datetime
 
     from calendarspots_mailchimp.ports.clock import FixedClock
 
-    side = connected(world, 2500)  # three pages of 1,000 members
+    side = connected(world, 2500)  # three pages of 1,000 members, were they read back
     members = "/3.0/lists/{list_id}/members"
+    world.sim.stats.reset()
+    minutes_later = sync(world)
+    assert minutes_later["counts"]["unchanged"] == 2500
+    assert world.sim.stats.count("GET", members) == 1
+    assert world.sim.stats.total_api_requests <= 5
     clock = FixedClock(datetime.now(UTC))
     world.container.clock.override(clock)
-    pages = []
+    calls = []
     for _night in range(3):
         clock.advance(days=1)
         world.sim.stats.reset()
         report = sync(world)
         assert report["counts"]["unchanged"] == 2500
-        pages.append(world.sim.stats.count("GET", members))
-    assert pages == [3, 1, 1], pages
+        assert world.sim.stats.count("GET", members) == 1
+        calls.append(world.sim.stats.total_api_requests)
+    assert max(calls) <= 5, calls
     assert len(world.members(side.list_id)) == 2500
+
+
+def test_an_opt_out_made_during_the_onboarding_push_is_brought_back(world: World) -> None:
+    """A client unsubscribes in MailChimp while the onboarding is still writing, and the
+    webhook's delivery is lost: the onboarding reads back the opt-outs made meanwhile (by
+    status, not the 2,500 members it wrote), and the quiet first night still reads one page."""
+    import threading
+    import time
+
+    from calendarspots_mailchimp.simulator.faults import Fault
+
+    world.add_tenant(TENANT)
+    world.import_rows(TENANT, sample_rows(2500))  # five batches
+    side = world.mailchimp()
+    batch = f"/3.0/lists/{side.list_id}"
+    # The webhook's creation and the first batch go through at once; the four other batches
+    # are slow, so the opt-out falls between MailChimp's writes.
+    world.sim.inject_fault(Fault(latency=0.01, count=2, method="POST", path_prefix=batch))
+    world.sim.inject_fault(Fault(latency=1.5, count=4, method="POST", path_prefix=batch))
+    opted_out: list[str] = []
+
+    def person_unsubscribes() -> None:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            written = world.sim.members(side.list_id)
+            if written:
+                for hook in world.sim.webhooks(side.list_id):  # the delivery gets lost
+                    world.sim.delete_webhook(side.list_id, hook["id"])
+                email = written[0]["email_address"]
+                world.sim.unsubscribe(side.list_id, email)
+                opted_out.append(email)
+                return
+            time.sleep(0.02)
+
+    person = threading.Thread(target=person_unsubscribes)
+    person.start()
+    result = world.authorize(TENANT)
+    person.join()
+    assert result["ok"], result
+    assert len(opted_out) == 1
+    email = opted_out[0]
+    member = world.sim.member(side.list_id, email)
+    assert member is not None and member["status"] == "unsubscribed"
+    # The opt-out came before MailChimp's last write of the onboarding: a read-back that
+    # started after that write would never see it.
+    last_write = max(m["last_changed"] for m in world.members(side.list_id).values())
+    assert member["last_changed"] < last_write
+    assert world.clients(TENANT)[email].newsletter == NewsletterStatus.UNSUBSCRIBED
+    by_email = {e.email.lower(): e for e in world.ledger(TENANT).values()}
+    assert by_email[email].member_status == MemberStatus.UNSUBSCRIBED
+    assert "contact.unsubscribed" in world.kinds(TENANT)
+
+    world.sim.stats.reset()
+    night = sync(world)
+    assert world.sim.stats.count("GET", "/3.0/lists/{list_id}/members") == 1
+    assert world.sim.stats.total_api_requests <= 5
+    assert world.sim.stats.member_writes == 0
+    assert night["counts"]["failed"] == 0
+    assert world.members(side.list_id)[email]["status"] == "unsubscribed"

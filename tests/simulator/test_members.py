@@ -206,9 +206,24 @@ def test_filters_status_and_since_last_changed(
             "late@example.com", "out@example.com",
         ]  # fmt: skip
         assert _members(client, audience, status="unsubscribed") == ["out@example.com"]
+        # Both filters hold together: only the opt-outs changed since, not the other writes.
+        since = {"since_last_changed": "2025-03-01T12:30:00Z"}
+        assert _members(client, audience, status="unsubscribed", **since) == ["out@example.com"]
+        assert _members(client, audience, status="subscribed", **since) == ["late@example.com"]
+        assert _members(client, audience, status="unsubscribed", since_last_changed="2025-03-01T13:00:00Z") == []  # fmt: skip
         assert _members(client, audience, unsubscribed_since="2025-03-01T12:30:00Z") == [
             "out@example.com"
         ]
+        # "Changed after" compares at the second MailChimp shows: a member changed at
+        # 13:00:00.4 (shown as 13:00:00) is not changed after 13:00:00.
+        now[0] += timedelta(milliseconds=400)
+        _post(client, audience, "same-second@example.com")
+        shown = client.get(_url(audience, "same-second@example.com")).json()["last_changed"]
+        assert shown == "2025-03-01T13:00:00+00:00"
+        assert _members(client, audience, since_last_changed=shown) == []
+        assert _members(client, audience, since_last_changed="2025-03-01T12:59:59Z") == [
+            "late@example.com", "out@example.com", "same-second@example.com",
+        ]  # fmt: skip
         bad = client.get(
             f"/lists/{audience.list_id}/members", params={"since_last_changed": "yesterday"}
         )
@@ -217,7 +232,7 @@ def test_filters_status_and_since_last_changed(
             f"/lists/{audience.list_id}/members",
             params={"count": 1, "offset": 1, "fields": "members.email_address,total_items"},
         ).json()
-        assert page == {"members": [{"email_address": "late@example.com"}], "total_items": 3}
+        assert page == {"members": [{"email_address": "late@example.com"}], "total_items": 4}
 
 
 @pytest.mark.parametrize(

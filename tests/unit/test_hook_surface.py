@@ -10,7 +10,14 @@ from pathlib import Path
 
 from fakes import FakeClientDirectory, FakeDatabase, FakeMailChimp, FakeSecretBox
 
-from calendarspots_mailchimp.core.model import ActivityEntry, Birthday, Client, SyncKind
+from calendarspots_mailchimp.core.model import (
+    ActivityEntry,
+    Birthday,
+    Client,
+    ConnectionState,
+    SyncKind,
+    Tenant,
+)
 from calendarspots_mailchimp.core.services.tenants import AddTenant
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import build_container
@@ -31,6 +38,7 @@ class HostPlatform:
         self.box = FakeSecretBox("host-key")
         self.seen: list[ActivityEntry] = []
         self.asked: list[tuple[str, str]] = []
+        self.attention: list[tuple[str, str, str]] = []
 
     @hookimpl
     def csmc_unit_of_work_factory(
@@ -66,11 +74,15 @@ class HostPlatform:
     def csmc_activity_recorded(self, entry: ActivityEntry) -> None:
         self.seen.append(entry)
 
+    @hookimpl
+    def csmc_attention_needed(self, tenant: Tenant, reason: str, fix: str) -> None:
+        self.attention.append((tenant.tenant_id, reason, fix))
+
 
 def test_every_hook_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     documented = set(re.findall(r"csmc_[a-z_]+", readme))
-    assert len(HOOKS) == 7
+    assert len(HOOKS) == 8
     assert [h for h in HOOKS if h not in documented] == []
 
 
@@ -105,3 +117,11 @@ def test_every_hook_is_answered_by_the_host_and_its_answer_is_used() -> None:
     assert hooks.authorize_request("rival", "GET", "/tenants/rival/activity", owner) is False
     assert host.asked[-1] == ("rival", "/tenants/rival/activity")
     assert container.sync_service().sync("salon", SyncKind.MANUAL).ok
+    # The host hears once that the owner must act, with the fix in the owner's (French) words.
+    host.mailchimp.revoke(account)
+    assert not container.sync_service().sync("salon", SyncKind.MANUAL).ok
+    assert container.tenants().get("salon").state == ConnectionState.NEEDS_REAUTHORIZATION
+    assert container.attention_notices().sweep() == [("salon", "reauthorize")]
+    assert container.attention_notices().sweep() == []
+    [(tenant_id, reason, fix)] = host.attention
+    assert (tenant_id, reason) == ("salon", "reauthorize") and "Reconnecter" in fix

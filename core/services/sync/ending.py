@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date, datetime
+from typing import Any
 
 from calendarspots_mailchimp.core.errors import AudienceContractError, CalendarspotsError
 from calendarspots_mailchimp.core.model import (
@@ -127,6 +128,16 @@ class Ending:
             held=details,
         )
 
+    def deadline(self, state: Run) -> SyncReport:
+        """Past its deadline the run stopped between batches: what MailChimp acknowledged is
+        in the ledger, the rest is sent by the next run. The night is not marked done, so the
+        tenant stays due (a retry later in its night; an onboarding resumes within minutes)."""
+        if not self.dry_run:
+            self._record_failure(Failure.DEADLINE, "", None, None, state.counts.as_dict())
+        report = self._report(Failure.DEADLINE, "", self.dry_run)
+        report.counts, report.problems = state.counts, state.problems
+        return report
+
     def revoked(self) -> SyncReport:
         """Recorded even by a dry run: the tenant must authorize again either way."""
         self._record_failure(
@@ -163,11 +174,18 @@ class Ending:
         error: str,
         state: ConnectionState | None,
         also: ActivityKind | None,
+        counts: dict[str, int] | None = None,
     ) -> None:
         run, tenant = self.run, self.tenant
         now = self.clock.now()
-        why = {"failure": str(failure), "error": error, "list_name": tenant.list_name}
+        why: dict[str, Any] = {
+            "failure": str(failure),
+            "error": error,
+            "list_name": tenant.list_name,
+        }
         run.status, run.finished_at, run.message = SyncStatus.FAILED, now, error or str(failure)
+        if counts is not None:
+            why["counts"] = counts  # what it did before it stopped
         with self.uow() as uow:
             scope = uow.scope(tenant.tenant_id)
             scope.runs.save(run)

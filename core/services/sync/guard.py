@@ -4,7 +4,9 @@ an operator confirms. It reads only what the sync already has: no extra API call
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from calendarspots_mailchimp.core.model import Tenant
 
 # Below this many known members a few changes are a large share: the guard stays out of the way.
 MIN_MEMBERS = 20
@@ -14,6 +16,15 @@ MIN_MEMBERS = 20
 class Guard:
     update_percent: float  # more than this share of the members updated: held
     archive_percent: float  # more than this share archived: held
+
+    def for_tenant(self, tenant: Tenant) -> Guard:
+        """The tenant's own thresholds where it has them (`tenants set`), else these."""
+        update, archive = tenant.guard_update_percent, tenant.guard_archive_percent
+        return replace(
+            self,
+            update_percent=self.update_percent if update is None else update,
+            archive_percent=self.archive_percent if archive is None else archive,
+        )
 
 
 @dataclass(frozen=True)

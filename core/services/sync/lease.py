@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import os
 import socket
@@ -55,6 +56,13 @@ def _acquire(scope: TenantScope, holder: str, now: datetime) -> bool:
         scope.leases.release(current)
         return scope.leases.acquire(holder, now, now + LEASE_TTL)
     return False
+
+
+def free(scope: TenantScope, now: datetime) -> bool:
+    """No live sync holds the tenant: no lease, an expired one, or one whose holder died on
+    this host (a run killed mid-way, which the next sync takes over)."""
+    until = scope.leases.held_until()
+    return until is None or until <= now or _dead_here(scope.leases.holder())
 
 
 def local_date(tenant: Tenant, now: datetime) -> date:
@@ -124,7 +132,9 @@ class Heartbeat:
     def __init__(self, uow: UnitOfWorkFactory, clock: Clock, tenant_id: str, holder: str) -> None:
         self.uow, self.clock, self.tenant_id, self.holder = uow, clock, tenant_id, holder
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease:{tenant_id}", daemon=True)
+        # In the caller's context, so its log lines carry the sync's tenant and run.
+        beat, name = contextvars.copy_context().run, f"lease:{tenant_id}"
+        self._thread = threading.Thread(target=beat, args=(self._beat,), name=name, daemon=True)
 
     def _beat(self) -> None:
         while not self._stop.wait(LEASE_HEARTBEAT.total_seconds()):

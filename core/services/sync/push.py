@@ -43,6 +43,8 @@ def push(run: Run, batches: Iterator[list[Write]]) -> None:
 
     def member_batches() -> Iterator[list[MemberWrite]]:
         for batch in batches:
+            if run.past_deadline():
+                return  # batches in flight are still recorded; none more is sent
             members = [w.write for w in batch]
             pending[id(members)] = batch
             yield members
@@ -56,6 +58,11 @@ def push(run: Run, batches: Iterator[list[Write]]) -> None:
 
 
 def _record_batch(run: Run, writes: Sequence[Write], result: BatchResult) -> None:
+    run.written += len(result.created) + len(result.updated)
+    if result.last_changed is not None and (
+        run.written_until is None or result.last_changed > run.written_until
+    ):
+        run.written_until = result.last_changed
     by_email = {w.write.email.lower(): w for w in writes}
     created = {e.lower() for e in result.created}
     updated = {e.lower() for e in result.updated}

@@ -16,6 +16,7 @@ class Failure(StrEnum):
     REVOKED = "revoked"  # MailChimp refused the token
     MAILCHIMP = "mailchimp"  # MailChimp failed or could not be reached
     ERROR = "error"  # another error, in its own words
+    DEADLINE = "deadline"  # the run passed its deadline and stopped between batches
 
 
 class Reason(StrEnum):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from calendarspots_mailchimp.core.model import (
@@ -45,6 +46,10 @@ class EmailChange:
     old: LedgerEntry
 
 
+class DeadlinePassed(Exception):
+    """The run passed its deadline: it stops between batches (SyncService)."""
+
+
 class Run:
     """State of one sync run, and the collaborators its stages use."""
 
@@ -77,12 +82,22 @@ class Run:
         self.remote_complete = False  # every (unarchived) member is in self.remote
         self.absent: set[str] = set()  # looked up: not in the audience
         self.lookups = 0
+        self.read_started: datetime | None = None  # when this run's read-back began
+        self.written = 0  # members MailChimp created or updated for this run
+        self.written_until: datetime | None = None  # the last of them, by MailChimp's clock
+        self.deadline: datetime | None = None  # past it, the run stops between batches
+        self.stopped = False  # it did: nothing more was sent
         self.seen_ids: set[str] = set()
         self.seen_emails: set[str] = set()
         self.email_changes: list[EmailChange] = []
         # A dry run's plan: addresses to create or update, clients gone from the platform,
         # opt-outs it would bring back ("email status"), the webhook's repair (a code).
         self.plan: dict[str, list[str]] = {"create": [], "update": [], "removed": []}
+
+    def past_deadline(self) -> bool:
+        if self.deadline is not None and self.clock.now() >= self.deadline:
+            self.stopped = True
+        return self.stopped
 
     def record(self, scope: TenantScope, kind: ActivityKind, **details: Any) -> ActivityEntry:
         return record(scope, self.clock.now(), kind, **details)

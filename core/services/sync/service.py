@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from itertools import chain
 
 from calendarspots_mailchimp.core.errors import (
@@ -14,16 +14,23 @@ from calendarspots_mailchimp.core.errors import (
 from calendarspots_mailchimp.core.model import Audience, SyncKind, Tenant
 from calendarspots_mailchimp.core.services import audience as contract
 from calendarspots_mailchimp.core.services.sync import lease
-from calendarspots_mailchimp.core.services.sync.backfill import backfill
+from calendarspots_mailchimp.core.services.sync.backfill import after_push, backfill
 from calendarspots_mailchimp.core.services.sync.emails import change_emails
 from calendarspots_mailchimp.core.services.sync.ending import Ending
 from calendarspots_mailchimp.core.services.sync.guard import Guard, Held, assess
-from calendarspots_mailchimp.core.services.sync.limits import BATCH_SIZE
+from calendarspots_mailchimp.core.services.sync.limits import BATCH_SIZE, RUN_DEADLINE
+from calendarspots_mailchimp.core.services.sync.observed import observed
 from calendarspots_mailchimp.core.services.sync.plan import plan_chunk, preview
 from calendarspots_mailchimp.core.services.sync.push import batched, push
 from calendarspots_mailchimp.core.services.sync.removed import removed_clients
 from calendarspots_mailchimp.core.services.sync.report import SyncReport
-from calendarspots_mailchimp.core.services.sync.run import Progress, Run, Write, no_progress
+from calendarspots_mailchimp.core.services.sync.run import (
+    DeadlinePassed,
+    Progress,
+    Run,
+    Write,
+    no_progress,
+)
 from calendarspots_mailchimp.core.services.sync.watchdog import (
     Watch,
     WebhookSite,
@@ -40,6 +47,7 @@ from calendarspots_mailchimp.ports.mailchimp import (
     TokenRevoked,
 )
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
+from calendarspots_mailchimp.ports.telemetry import NO_TELEMETRY, Telemetry
 
 # Applies a tenant's stored but unapplied webhook events; returns how many it applied.
 ApplyPending = Callable[[str], int]
@@ -55,6 +63,8 @@ class SyncService:
         site: WebhookSite,
         apply_pending: ApplyPending,
         guard: Guard,
+        run_deadline: timedelta = RUN_DEADLINE,
+        telemetry: Telemetry = NO_TELEMETRY,
     ) -> None:
         self.uow = uow
         self.accounts = accounts
@@ -63,6 +73,8 @@ class SyncService:
         self.site = site
         self.apply_pending = apply_pending
         self.guard = guard
+        self.run_deadline = run_deadline
+        self.telemetry = telemetry
 
     def sync(
         self,
@@ -98,9 +110,16 @@ class SyncService:
                     progress,
                 )
                 state.guarded = kind != SyncKind.INITIAL and not confirm
+                state.deadline = self.clock.now() + self.run_deadline
                 ending = Ending(self.uow, self.clock, tenant, run, account, dry_run, night)
-                with lease.Heartbeat(self.uow, self.clock, tenant_id, holder):
-                    return self._sync(state, ending, audience_checked and bool(tenant.audience_id))
+                with (
+                    observed(self.telemetry, kind, tenant_id, run.run_id) as outcome,
+                    lease.Heartbeat(self.uow, self.clock, tenant_id, holder),
+                ):
+                    trusted = audience_checked and bool(tenant.audience_id)
+                    report = self._sync(state, ending, trusted)
+                    outcome.value = str(report.status)
+                    return report
             finally:
                 lease.release(self.uow, tenant_id, holder)
         finally:
@@ -123,7 +142,9 @@ class SyncService:
                 state.plan["webhook"] = [would] if would else []
             checked_at = self._stages(state)
         except Held as held:
-            return ending.held(state, held.change.details(self.guard))
+            return ending.held(state, held.change.details(self.guard.for_tenant(state.tenant)))
+        except DeadlinePassed:
+            return ending.deadline(state)
         except TokenRevoked:
             return ending.revoked()
         except (AudienceContractError, AudienceNotFound) as exc:
@@ -143,6 +164,7 @@ class SyncService:
             self.apply_pending(tenant.tenant_id)
         state.progress("backfill", 0)
         checked_at = backfill(state, since)
+        _stop_if_late(state)
         state.progress("plan", 0)
         clients = self.directory.clients(tenant.tenant_id)
         planned = (plan_chunk(state, chunk) for chunk in batched(clients, BATCH_SIZE))
@@ -154,6 +176,9 @@ class SyncService:
             preview(state, batched(writes, BATCH_SIZE))
         else:
             push(state, batched(writes, BATCH_SIZE))
+            if state.stopped:
+                raise DeadlinePassed  # between two batches: the rest waits for the next run
+            checked_at = after_push(state, checked_at)
         change_emails(state)
         removed_clients(state)
         return checked_at
@@ -165,11 +190,12 @@ class SyncService:
             known = uow.scope(state.tenant.tenant_id).ledger.all_client_ids()
         state.known_ids = known  # removed_clients needs them too: read once
         archives = len(known - state.seen_ids) if state.tenant.archive_removed_clients else 0
-        change = assess(self.guard, len(known), updates, archives)
+        guard = self.guard.for_tenant(state.tenant)
+        change = assess(guard, len(known), updates, archives)
         if change is None:
             return
         if state.dry_run:
-            state.plan["held"] = [f"{k}={v}" for k, v in change.details(self.guard).items()]
+            state.plan["held"] = [f"{k}={v}" for k, v in change.details(guard).items()]
             return
         raise Held(change)
 
@@ -185,6 +211,12 @@ class SyncService:
                 uow.tenants.save(replace(stored, account_id=account_id))
                 uow.commit()
         return replace(tenant, account_id=account_id)
+
+
+def _stop_if_late(state: Run) -> None:
+    """Between stages and batches: a run past its deadline stops there (see Ending.deadline)."""
+    if state.past_deadline():
+        raise DeadlinePassed
 
 
 def _checked_audience(account: MailChimpAccount, tenant: Tenant, trusted: bool) -> Audience:

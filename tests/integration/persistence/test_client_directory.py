@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+import string
 from datetime import timedelta, timezone
 
 import pytest
@@ -171,3 +173,34 @@ def test_datetimes_in_any_offset_work_as_watermarks(
     a_second_later = (clock.now() + timedelta(seconds=1)).astimezone(montreal)
     assert [c.client_id for c in directory.clients("acme", changed_since=same_instant)] == ["c1"]
     assert list(directory.clients("acme", changed_since=a_second_later)) == []
+
+
+def test_holders_are_the_stored_clients_with_one_of_the_ids_or_addresses(
+    directory: EmbeddedClientDirectory,
+) -> None:
+    directory.upsert("acme", [Client("c1", "Ann@X.com"), Client("c2", "b@x.com")])
+    directory.upsert("bravo", [Client("c1", "ann@x.com")])
+    found = directory.holders("acme", ["c2", "nobody"], ["ann@x.com", "z@x.com"])
+    assert sorted(c.client_id for c in found) == ["c1", "c2"]
+    assert directory.holders("acme", [], []) == []
+
+
+def test_a_value_the_database_refuses_is_the_rows_fault_without_sql(
+    directory: EmbeddedClientDirectory,
+) -> None:
+    """The core never hands such values over (core/validation.py); if a host's caller does,
+    the store says so in one line, and the database is left as it was. SQLite takes them."""
+    noise = "".join(random.Random(7).choices(string.ascii_letters, k=4000))
+    clients = [
+        Client("c1", "nul@x.com", "A\x00nn"),
+        Client("c2", noise + "@x.com"),  # longer than a PostgreSQL b-tree key may be
+    ]
+    if directory._database.dialect != "postgresql":
+        assert directory.upsert("acme", clients) == (2, 0)
+        return
+    for client in clients:
+        with pytest.raises(InvalidInput) as refused:
+            directory.upsert("acme", [client])
+        assert refused.value.message.startswith("the database refused this client (")
+        assert "INSERT" not in refused.value.message and "x.com" not in refused.value.message
+    assert listed(directory) == []

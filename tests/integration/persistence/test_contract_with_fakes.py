@@ -155,8 +155,10 @@ def test_a_lease_is_one_holder_s_until_it_expires(uow: Callable[[], Any]) -> Non
         assert leases.acquire("a", T0 + timedelta(minutes=1), T0 + timedelta(minutes=3))
         assert leases.acquire("b", T0 + timedelta(minutes=3), T0 + timedelta(minutes=5))
         assert leases.holder() == "b"
+        assert leases.held_until() == T0 + timedelta(minutes=5)
         leases.release("b")
         assert leases.holder() is None
+        assert leases.held_until() is None
 
 
 def test_an_oauth_nonce_is_used_once(uow: Callable[[], Any]) -> None:
@@ -206,3 +208,17 @@ def test_a_directory_finds_one_client_by_id_or_by_address_whatever_its_case(
     assert directory.find("acme", "c9") is None  # another tenant's client
     assert directory.find("acme", "other@example.com") is None
     assert directory.find("acme", "nobody@example.com") is None
+
+
+def test_a_directory_finds_many_clients_by_id_in_one_batch(directory: Any) -> None:
+    directory.upsert(
+        "acme", [Client(f"c{i}", f"c{i}@example.com", f"N{i}", "") for i in range(700)]
+    )
+    directory.upsert("bravo", [Client("b1", "b1@example.com", "Other", "Tenant")])
+
+    found = directory.find_many("acme", [f"c{i}" for i in range(0, 700, 2)] + ["nobody", "b1"])
+
+    assert set(found) == {f"c{i}" for i in range(0, 700, 2)}  # over one chunk; others left out
+    assert found["c4"].first_name == "N4" and found["c4"].email == "c4@example.com"
+    assert directory.find_many("acme", []) == {}
+    assert directory.find_many("bravo", ["c1"]) == {}  # another tenant's client

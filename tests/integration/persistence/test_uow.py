@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
@@ -189,3 +190,35 @@ def test_saving_a_run_that_was_never_added_is_refused(
     run = SyncRun("acme", SyncKind.MANUAL, datetime(2025, 3, 1, tzinfo=UTC))
     with uow_factory() as uow, pytest.raises(ValueError, match="added"):
         uow.scope("acme").runs.save(run)
+
+
+def test_the_attention_state_told_is_stored_only_by_note_attention(
+    uow_factory: UowFactory,
+) -> None:
+    with uow_factory() as uow:
+        uow.tenants.add(tenant())
+        uow.commit()
+    with uow_factory() as uow:
+        stale = uow.tenants.get("acme")
+        assert stale is not None and stale.attention_notified == ""
+        assert uow.tenants.note_attention("acme", "", "sync_held") is True
+        assert uow.tenants.note_attention("acme", "", "overdue") is False  # not "" any more
+        uow.commit()
+    with uow_factory() as uow:
+        uow.tenants.save(stale.with_state(ConnectionState.CONNECTED))  # read before: no undo
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.tenants.get("acme")
+        assert stored is not None
+        assert (stored.attention_notified, stored.state) == ("sync_held", "connected")
+        assert uow.tenants.note_attention("nobody", "", "overdue") is False
+
+
+def test_a_tenants_own_guard_thresholds_are_kept(uow_factory: UowFactory) -> None:
+    with uow_factory() as uow:
+        uow.tenants.add(replace(tenant(), guard_update_percent=33.5))
+        uow.commit()
+    with uow_factory() as uow:
+        stored = uow.tenants.get("acme")
+        assert stored is not None
+        assert (stored.guard_update_percent, stored.guard_archive_percent) == (33.5, None)

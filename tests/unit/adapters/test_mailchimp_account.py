@@ -326,6 +326,25 @@ def test_per_member_errors_are_parsed(wire: Any) -> None:
     assert result.unchanged == ("Client3@Example.com",)
 
 
+def test_a_batch_answer_tells_when_mailchimp_wrote_its_members(wire: Any) -> None:
+    reply = {
+        "new_members": [
+            {"email_address": "client0@example.com", "last_changed": "2025-03-01T12:00:05+00:00"}
+        ],
+        "updated_members": [
+            {"email_address": "client1@example.com", "last_changed": "2025-03-01T12:00:07+00:00"},
+            {"email_address": "client2@example.com"},
+        ],
+        "errors": [],
+    }
+    _, acct = account(wire, lambda r: httpx.Response(200, json=reply))
+    ((_, result),) = list(acct.batch_subscribe("abc", [writes(3)]))
+    assert result.last_changed == datetime(2025, 3, 1, 12, 0, 7, tzinfo=UTC)
+    _, acct = account(wire, lambda r: httpx.Response(200, json={"errors": []}))
+    ((_, quiet),) = list(acct.batch_subscribe("abc", [writes(3)]))
+    assert quiet.last_changed is None
+
+
 def test_a_batch_over_500_is_refused(wire: Any) -> None:
     w, acct = account(wire, echo_batch)
     with pytest.raises(ValueError, match="at most 500"):

@@ -63,7 +63,8 @@ EXAMPLES: dict[ActivityKind, dict[str, Any]] = {
         "source": "sync",
     },
     ActivityKind.CONTACT_CLEANED: {"email": "a@x.example", "client_id": None, "reason": "hard"},
-    ActivityKind.CONTACT_REJECTED: {},
+    ActivityKind.CONTACT_REJECTED: {"email": "r@x.example"},
+    ActivityKind.SYNC_REQUESTED: {"queued": True},
     ActivityKind.CONTACT_REMOVED: {"count": 2, "archive": True, "archived": 1},
     ActivityKind.CONTACT_EMAIL_CHANGED: {"old_email": "a@x.example", "new_email": "b@x.example"},
     ActivityKind.MAILCHIMP_SUBSCRIBE_RECORDED: {"email": "n@x.example", "merges": {"FNAME": "Né"}},
@@ -108,7 +109,7 @@ def test_details_make_the_sentence() -> None:
     assert "not granted (access_denied)" in denied
     french = render(entry(ActivityKind.SYNC_PARTIAL, EXAMPLES[ActivityKind.SYNC_PARTIAL]), "fr")
     assert french.startswith("Synchronisation terminée : 3\u00a0ajoutés, 1\u00a0mis à jour")
-    assert "1\u00a0désabonnement et 0\u00a0adresse invalide dans MailChimp" in french
+    assert "reçus de MailChimp : 1\u00a0désabonnement et 0\u00a0adresse invalide" in french
     removed = {"count": 1, "archive": True, "archived": 1}
     assert render(entry(ActivityKind.CONTACT_REMOVED, removed), "fr") == (
         "1 client retiré de la plateforme n'est plus synchronisé ; 1 archivé dans MailChimp."
@@ -185,3 +186,23 @@ def test_an_error_is_a_code_worded_in_the_reader_s_language() -> None:
     assert reason_words(stored).startswith("the MailChimp audience 'calendarspots' (id L1) was")
     assert reason_words(stored, "fr").startswith("la liste MailChimp « calendarspots » (id L1)")
     assert reason_words("a sentence stored before") == "a sentence stored before"
+
+
+def test_every_kind_the_owner_sees_has_french_words_and_a_label() -> None:
+    from calendarspots_mailchimp.core.services.owner_activity import OPERATOR_ONLY
+    from calendarspots_mailchimp.entrypoints.http.pages import KINDS
+
+    for kind in set(ActivityKind) - OPERATOR_ONLY:
+        french = render(entry(kind, EXAMPLES[kind]), "fr")
+        assert french != render(entry(kind, EXAMPLES[kind]), "en"), kind
+        assert str(kind) in KINDS, kind
+
+
+def test_the_owner_reads_no_command_in_english_either() -> None:
+    for kind in (ActivityKind.SYNC_HELD, ActivityKind.AUTHORIZATION_REVOKED):
+        operator = render(entry(kind, EXAMPLES[kind]))
+        owner = render(entry(kind, EXAMPLES[kind]), owner=True)
+        assert "cs-mailchimp" not in owner and "Settings → Advanced" not in owner
+        assert owner != operator
+    held = render(entry(ActivityKind.SYNC_HELD, EXAMPLES[ActivityKind.SYNC_HELD]), "fr")
+    assert "(21\u00a0%, plus de 20\u00a0%)" in held, held

@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import logging
 
-from calendarspots_mailchimp.entrypoints.http.app import RedactWebhookSecrets, redact
+import pytest
+
+from calendarspots_mailchimp.entrypoints.http.redaction import RedactWebhookSecrets, redact
 
 
 def test_webhook_secrets_and_oauth_credentials_are_masked() -> None:
@@ -37,3 +39,36 @@ def test_the_access_log_filter_masks_formatted_arguments() -> None:
     )
     assert RedactWebhookSecrets().filter(record)
     assert "s3cr3t" not in record.getMessage()
+
+
+@pytest.mark.parametrize(
+    ("target", "shown"),
+    [
+        ("/webhooks/mailchimp/salon/S3CR3T", "/webhooks/mailchimp/salon/***"),
+        ("/webhooks/mailchimp/salon/S3CR3T/extra/x", "/webhooks/mailchimp/salon/***"),
+        ("/webhooks/mailchimp/../mailchimp/salon/S3CR3T", "/webhooks/mailchimp/***"),
+        ("/webhooks/mailchimp/salon/../salon/S3CR3T", "/webhooks/mailchimp/salon/***"),
+        ("/x/../webhooks/mailchimp/salon/S3CR3T", "/x/../webhooks/mailchimp/salon/***"),
+        ("/webhooks//mailchimp/salon/S3CR3T", "/webhooks/***"),
+        ("//webhooks/mailchimp/salon/S3CR3T", "//webhooks/mailchimp/salon/***"),
+        ("/WEBHOOKS/MailChimp/salon/S3CR3T", "/WEBHOOKS/MailChimp/salon/***"),
+        ("/webhooks/mailchimp/%2E%2E/S3CR3T", "/webhooks/mailchimp/***"),
+        ("/webhooks/S3CR3T", "/webhooks/***"),
+        ("/webhooks/mailchimp/salon/S3CR3T?token=T0K", "/webhooks/mailchimp/salon/***?token=***"),
+        ("/health?%74oken=T0K&a=1", "/health?%74oken=***&a=1"),
+        (
+            "/oauth/mailchimp/callback?STATE=S3CR3T&Code=T0K",
+            "/oauth/mailchimp/callback?STATE=***&Code=***",
+        ),
+        ("/tenants/salon/activity?kind=sync.failed", "/tenants/salon/activity?kind=sync.failed"),
+    ],
+)
+def test_secrets_are_masked_by_what_they_are_not_where_they_stand(target: str, shown: str) -> None:
+    assert redact(target) == shown
+    assert redact(f'127.0.0.1:5 - "GET {target} HTTP/1.1" 404') == (
+        f'127.0.0.1:5 - "GET {shown} HTTP/1.1" 404'
+    )
+
+
+def test_control_characters_in_a_logged_line_are_escaped() -> None:
+    assert redact("GET /tenants/sa\x1b[2Jlon\r\nforged") == "GET /tenants/sa\\x1b[2Jlon\\r\\nforged"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.cli.servers import (
     unreachable_from_mailchimp,
+    warn_metrics_scope,
     warn_missing_settings,
 )
 
@@ -52,3 +55,15 @@ def test_a_local_public_url_is_flagged_only_against_the_real_mailchimp(
     )
     warn_missing_settings(Settings(public_url="http://127.0.0.1:8000", **full))
     assert "MailChimp cannot reach a local address" in capsys.readouterr().err
+
+
+def test_serve_says_when_metrics_count_its_own_work_only(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    warn_metrics_scope()
+    assert "PROMETHEUS_MULTIPROC_DIR is not set" in capsys.readouterr().err
+
+    monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
+    warn_metrics_scope()
+    assert capsys.readouterr().err == ""

@@ -136,3 +136,46 @@ def test_a_client_gone_without_archiving_is_not_a_mass_change(fakes: Fakes) -> N
     fakes.directory.upsert("salon", [Client("new", "new@example.com")])
 
     assert fakes.container.sync_service().sync("salon").ok
+
+
+def test_a_tenants_own_update_threshold_wins_over_the_setting(fakes: Fakes) -> None:
+    onboarded(fakes)
+    tenants = fakes.container.tenants()
+    rename(fakes, 15)
+    tenants.set_guard("salon", update_percent=10)
+
+    held = fakes.container.sync_service().sync("salon")
+
+    assert held.status == SyncStatus.HELD
+    assert held.held is not None and held.held["update_limit"] == 10
+    tenants.set_guard("salon", update_percent=50)
+    rename(fakes, 40)
+    assert fakes.container.sync_service().sync("salon").ok  # 40 % under its own 50 %
+
+
+def test_a_tenants_own_archive_threshold_and_back_to_the_setting(fakes: Fakes) -> None:
+    onboarded(fakes)
+    with fakes.db.uow() as uow:
+        uow.tenants.save(replace(fakes.tenant(), archive_removed_clients=True))
+        uow.commit()
+    fakes.container.tenants().set_guard("salon", archive_percent=10)
+    rows = fakes.directory.rows["salon"]
+    for client_id in list(rows)[:8]:
+        del rows[client_id]
+    assert fakes.container.sync_service().sync("salon", dry_run=True).plan.get("held") in (None, [])
+
+    fakes.container.tenants().set_guard("salon", archive_percent=None)  # the setting's 5 %
+
+    report = fakes.container.sync_service().sync("salon")
+    assert report.status == SyncStatus.HELD and report.held is not None
+    assert report.held["archive_limit"] == 5
+
+
+def test_guard_thresholds_out_of_range_are_refused(fakes: Fakes) -> None:
+    from calendarspots_mailchimp.core.errors import InvalidInput
+
+    fakes.connected(clients=1)
+    for share in (0, -1, 100.5):
+        with pytest.raises(InvalidInput):
+            fakes.container.tenants().set_guard("salon", update_percent=share)
+    assert fakes.tenant().guard_update_percent is None

@@ -3,11 +3,11 @@ swapped, so the syncs it starts keep the real time while counting for the preten
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from unit.services.conftest import Fakes
 
-from calendarspots_mailchimp.core.model import SyncKind
+from calendarspots_mailchimp.core.model import SyncKind, SyncRun, SyncStatus
 
 NIGHT = datetime(2031, 3, 4, 8, 30, tzinfo=UTC)  # 03:30 in Montréal
 
@@ -39,3 +39,51 @@ def test_a_manual_sync_today_does_not_take_tonight(fakes: Fakes) -> None:
     assert fakes.container.sync_service().sync("salon", SyncKind.MANUAL).ok
 
     assert [d.tenant_id for d in fakes.container.nightly_service().due(NIGHT)] == ["salon"]
+
+
+AFTERNOON = datetime(2031, 3, 4, 20, 0, tzinfo=UTC)  # 15:00 in Montréal: outside the night
+
+
+def _onboarding_began(fakes: Fakes, status: SyncStatus, at: datetime) -> None:
+    """An initial sync that began at `at` and is still marked `status`."""
+    with fakes.db.uow() as uow:
+        run = uow.scope("salon").runs.add(SyncRun("salon", SyncKind.INITIAL, at))
+        if status != SyncStatus.RUNNING:
+            run.status, run.finished_at, run.message = status, at, "MailChimp is unavailable"
+            uow.scope("salon").runs.save(run)
+        uow.commit()
+
+
+def test_an_onboarding_cut_short_is_due_at_once_but_not_while_a_live_process_runs_it(
+    fakes: Fakes,
+) -> None:
+    fakes.connected(clients=3)
+    now = fakes.clock.now()  # the lease is taken and checked by the clock, not the schedule
+    _onboarding_began(fakes, SyncStatus.RUNNING, now - timedelta(minutes=3))
+    with fakes.db.uow() as uow:  # another host's process holds the lease for a while yet
+        assert uow.scope("salon").leases.acquire("elsewhere:1:x", now, now + timedelta(minutes=2))
+        uow.commit()
+    nightly = fakes.container.nightly_service()
+    assert nightly.due(now) == []  # not even in its night: it is running
+    assert fakes.container.owner_page().view("salon").first_sync_in_progress
+    assert fakes.container.fleet_status().view("salon").tenants[0].onboarding
+    with fakes.db.uow() as uow:  # the process died: its lease runs out
+        assert uow.scope("salon").leases.acquire("elsewhere:1:x", now, now - timedelta(seconds=1))
+        uow.commit()
+
+    assert [(d.tenant_id, d.reason) for d in nightly.due(AFTERNOON)] == [("salon", "resume")]
+    (outcome,) = nightly.run(AFTERNOON)
+
+    assert outcome.ok
+    assert fakes.tenant().last_sync_at is not None
+    assert not fakes.container.owner_page().view("salon").first_sync_in_progress
+    assert nightly.due(AFTERNOON + timedelta(minutes=10)) == []
+
+
+def test_a_failed_onboarding_is_retried_with_a_growing_delay(fakes: Fakes) -> None:
+    fakes.connected(clients=1)
+    _onboarding_began(fakes, SyncStatus.FAILED, AFTERNOON)
+    nightly = fakes.container.nightly_service()
+
+    assert nightly.due(AFTERNOON + timedelta(minutes=10)) == []
+    assert [d.reason for d in nightly.due(AFTERNOON + timedelta(minutes=16))] == ["resume"]
