@@ -34,4 +34,5 @@ def test_the_fleet_and_the_webhook_deliveries_are_counted(world: World) -> None:
     assert 'csmc_tenants{state="not_connected"} 1.0' in text
     assert "csmc_tenants_overdue" in text
     assert 'csmc_last_night_syncs{outcome="not_run"}' in text
-    assert 'csmc_webhook_events_total{outcome="applied"} 1.0' in text
+    # Counted when answered: stored (one durable write), applied off the request path.
+    assert 'csmc_webhook_events_total{outcome="stored"} 1.0' in text

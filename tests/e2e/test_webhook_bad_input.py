@@ -11,6 +11,7 @@ import httpx
 import pytest
 from support.databases import fresh_database
 from support.harness import World, make_world, sample_rows
+from support.waiting import eventually
 
 from calendarspots_mailchimp.core.services.tenants import AddTenant
 from calendarspots_mailchimp.core.services.webhook_address import webhook_secret
@@ -138,7 +139,10 @@ def test_a_foreign_event_is_logged_once_however_often_it_is_retried(salon: World
 def test_the_same_event_is_accepted_after_the_bad_ones(salon: World) -> None:
     answer = httpx.post(url_of(salon), data=event(), timeout=10)
     assert answer.status_code == 200, answer.text
-    assert salon.clients("salon")["client1@example.com"].newsletter == "unsubscribed"
+    assert eventually(
+        lambda: salon.clients("salon")["client1@example.com"].newsletter == "unsubscribed"
+    )
+    assert eventually(lambda: "contact.unsubscribed" in salon.kinds("salon"))
     assert salon.clients("other")["client1@example.com"].newsletter == "subscribed"
 
 
