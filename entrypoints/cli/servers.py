@@ -40,6 +40,16 @@ def can_listen(host: str, port: int) -> None:
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes sharing the port (each takes webhooks in and applies "
+            "them; one per core at most).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the plugin's HTTP app (webhooks, OAuth, activity) with uvicorn."""
     import uvicorn
@@ -52,9 +62,15 @@ def serve(
             uow.tenants.list()
         warn_missing_settings(container.settings())
         can_listen(host, port)
-        uvicorn.run(
-            create_app(container), host=host, port=port, log_level="info", proxy_headers=True
-        )
+        options = {"host": host, "port": port, "log_level": "info", "proxy_headers": True}
+        if workers == 1:
+            uvicorn.run(create_app(container), **options)  # type: ignore[arg-type]
+        else:
+            # Each process builds its own app from the same environment (the settings).
+            uvicorn.run(APP_FACTORY, factory=True, workers=workers, **options)  # type: ignore[arg-type]
+
+
+APP_FACTORY = "calendarspots_mailchimp.entrypoints.http.app:runtime_app"
 
 
 @app.command("simulator")

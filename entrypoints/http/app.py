@@ -25,7 +25,7 @@ from starlette.routing import Route
 
 from calendarspots_mailchimp.core.errors import CalendarspotsError, InvalidInput, NotFound
 from calendarspots_mailchimp.core.services.webhooks.events import MAX_FIELDS, ForeignList
-from calendarspots_mailchimp.entrypoints.container import Container, stop_background
+from calendarspots_mailchimp.entrypoints.container import Container, runtime, stop_background
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
 from calendarspots_mailchimp.entrypoints.http.access import caller, not_found, wants_json
@@ -299,6 +299,11 @@ def create_app(container: Container) -> Starlette:
     container.inbox_applier().start()
     app.state.container = container
     return app
+
+
+def runtime_app() -> Starlette:
+    """The app of this process's runtime: `serve --workers N` builds one in each process."""
+    return create_app(runtime())
 
 
 def dumps(data: Any) -> str:

@@ -87,6 +87,22 @@ CASES: list[tuple[str, dict[str, str], bytes, str, int]] = [
     ("field too long", {}, body(event(**{"data[merges][FNAME]": "x" * 3000})), FORM, 400),
     ("NUL byte", {}, body(event(**{"data[merges][FNAME]": "a\x00b"})), FORM, 400),
     ("field without value", {}, body(event()) + b"&loose", FORM, 400),
+    (
+        "CRLF in the address",
+        {},
+        body(event(**{"data[email]": "client1@example.com\r\nx"})),
+        FORM,
+        400,
+    ),
+    ("line separator in the list id", {}, body(event(**{"data[list_id]": "aud\u2028"})), FORM, 400),
+    (
+        "address over 254 characters",
+        {},
+        body(event(**{"data[email]": "a@" + "b" * 253})),
+        FORM,
+        400,
+    ),
+    ("NUL in the tenant id", {"tenant": "sa%00lon"}, body(event()), FORM, 404),
     ("too many fields", {}, body({**event(), **{f"k{i}": "v" for i in range(300)}}), FORM, 400),
 ]
 

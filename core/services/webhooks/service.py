@@ -12,8 +12,10 @@ ledger, the activity entry — happens off the request path, exactly once (appli
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
+import re
 from collections.abc import Mapping
 from concurrent.futures import Future
 from dataclasses import dataclass, replace
@@ -100,27 +102,25 @@ class InboundService:
         tenant = self.authenticate_cached(tenant_id, secret)
         if tenant is not None:
             return tenant
+        if not _plausible(tenant_id) or not _plausible(secret):
+            raise NotFound("not found")  # nothing a database should be asked about
         tenant = self.tenants.load(tenant_id)
         if not self._secret_ok(tenant, secret) or tenant is None:
             raise NotFound("not found")
         return tenant
 
     def _secret_ok(self, tenant: Tenant | None, secret: str) -> bool:
-        try:
-            accepted = (
-                webhook_address.accepted_webhook_secrets(self.secret_key, tenant) if tenant else []
-            )
-        except ConfigurationError:
-            accepted = []  # no key: no webhook can have been installed
+        candidates = _candidates(
+            self.secret_key,
+            tenant.tenant_id if tenant else "",
+            tenant.webhook_salt if tenant else "",
+            tenant.webhook_salt_previous if tenant else "",
+        )
         # compare_digest on equal-length digests, against two candidates whatever happens, so
         # timing says nothing about the secret, the tenant, or a move in progress.
         given = hashlib.sha256(secret.encode()).digest()
-        candidates = [*accepted, "", ""][:2]
-        matches = [
-            hmac.compare_digest(given, hashlib.sha256(c.encode()).digest()) and bool(c)
-            for c in candidates
-        ]
-        return any(matches)
+        matches = [hmac.compare_digest(given, digest) and bool(c) for c, digest in candidates]
+        return tenant is not None and any(matches)
 
     @staticmethod
     def check(tenant: Tenant, form: Mapping[str, str]) -> Checked:
@@ -150,3 +150,26 @@ class InboundService:
     def submit(self, checked: Checked) -> Future[int | None]:
         """Hands the event to the inbox writer: its id once committed, None for a duplicate."""
         return self.writer.submit(checked.tenant.tenant_id, checked.key, checked.form)
+
+
+@functools.lru_cache(maxsize=4096)
+def _candidates(
+    secret_key: str, tenant_id: str, salt: str, previous: str
+) -> tuple[tuple[bool, bytes], ...]:
+    """The two secrets a tenant accepts (empty when it has fewer), as (any, sha256) pairs:
+    derived once per salt, not at every request."""
+    tenant = Tenant(tenant_id, "", "UTC", webhook_salt=salt, webhook_salt_previous=previous)
+    try:
+        accepted = webhook_address.accepted_webhook_secrets(secret_key, tenant) if tenant_id else []
+    except ConfigurationError:
+        accepted = []  # no key: no webhook can have been installed
+    return tuple((bool(c), hashlib.sha256(c.encode()).digest()) for c in [*accepted, "", ""][:2])
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _plausible(path_part: str) -> bool:
+    """A tenant id or a secret from the URL that could be one (no NUL, which PostgreSQL
+    refuses outright, no control character, not absurdly long)."""
+    return 0 < len(path_part) <= 256 and not _UNPRINTABLE.search(path_part)
