@@ -62,12 +62,20 @@ def serve(
             uow.tenants.list()
         warn_missing_settings(container.settings())
         can_listen(host, port)
-        options = {"host": host, "port": port, "log_level": "info", "proxy_headers": True}
         if workers == 1:
-            uvicorn.run(create_app(container), **options)  # type: ignore[arg-type]
+            app_or_factory: object = create_app(container)
         else:
             # Each process builds its own app from the same environment (the settings).
-            uvicorn.run(APP_FACTORY, factory=True, workers=workers, **options)  # type: ignore[arg-type]
+            app_or_factory = APP_FACTORY
+        uvicorn.run(
+            app_or_factory,  # type: ignore[arg-type]
+            factory=workers > 1,
+            workers=workers,
+            host=host,
+            port=port,
+            log_level="info",
+            proxy_headers=True,
+        )
 
 
 APP_FACTORY = "calendarspots_mailchimp.entrypoints.http.app:runtime_app"
