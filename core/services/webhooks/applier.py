@@ -21,7 +21,6 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 
-from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.core.model import (
     ActivityEntry,
     ActivityKind,
@@ -30,7 +29,11 @@ from calendarspots_mailchimp.core.model import (
     Tenant,
 )
 from calendarspots_mailchimp.core.services.webhooks.decide import Outcome, decide, refusal
-from calendarspots_mailchimp.core.services.webhooks.events import WebhookEvent, parse_event
+from calendarspots_mailchimp.core.services.webhooks.events import (
+    WebhookEvent,
+    addresses,
+    parse_or_none,
+)
 from calendarspots_mailchimp.ports.client_directory import ClientDirectory
 from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.repositories import TenantScope, UnitOfWorkFactory
@@ -60,6 +63,7 @@ class InboxApplier:
         self._last_wake = 0.0
         self._stopping = False
         self._thread: threading.Thread | None = None
+        self._logged = -60.0
 
     # -- the background thread -------------------------------------------------------------------
     def start(self) -> None:
@@ -109,8 +113,13 @@ class InboxApplier:
                     return
                 self.apply_pending(tenant_id, polite=True)
         except Exception:
-            # Left pending: the next wake or poll (or the tenant's next sync) applies them.
-            log.exception("applying stored webhook events failed; they stay stored")
+            # Left pending: the next wake or poll (or the tenant's next sync) applies them. One
+            # traceback a minute at most (a database that is down fails every poll).
+            quiet = time.monotonic() - self._logged < 60
+            self._logged = self._logged if quiet else time.monotonic()
+            (log.warning if quiet else log.exception)(
+                "applying stored webhook events failed; they stay stored"
+            )
 
     # -- applying --------------------------------------------------------------------------------
     def apply_pending(self, tenant_id: str, polite: bool = False) -> int:
@@ -126,7 +135,7 @@ class InboxApplier:
             if tenant is None or not fresh:
                 return applied
             seen.update(i for i, _ in fresh)
-            parsed: list[Parsed] = [(i, _parse(p)) for i, p in fresh]
+            parsed: list[Parsed] = [(i, parse_or_none(p)) for i, p in fresh]
             try:
                 applied += self.apply_batch(tenant, parsed)
             except Exception:
@@ -165,7 +174,7 @@ class InboxApplier:
             won = scope.inbox.claim_many((i for i, _ in parsed), now)
             mine = [(i, e) for i, e in parsed if i in won]
             # One read tells which addresses the ledger holds (most events' are not there).
-            in_ledger = set(scope.ledger.member_statuses(_addresses(e for _, e in mine)))
+            in_ledger = set(scope.ledger.member_statuses(addresses(e for _, e in mine)))
             entries: list[ActivityEntry] = []
             outcomes = {
                 event_id: self._apply_one(
@@ -228,22 +237,3 @@ class InboxApplier:
             )
             clients[event_id] = mark(tenant.tenant_id, email)
         return clients
-
-
-def _addresses(events: Iterable[WebhookEvent | None]) -> set[str]:
-    found: set[str] = set()
-    for event in events:
-        if event is not None:
-            found.update(
-                a.strip().lower()
-                for a in (event.email, event.data.get("old_email", ""))
-                if a.strip()
-            )
-    return found
-
-
-def _parse(payload: dict[str, str]) -> WebhookEvent | None:
-    try:
-        return parse_event(payload)
-    except InvalidInput:
-        return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from calendarspots_mailchimp.core.errors import InvalidInput
@@ -91,3 +91,23 @@ def idempotency_key(form: Mapping[str, str]) -> str:
     included, is the same event."""
     canonical = "\x1e".join(f"{k}\x1f{v}" for k, v in sorted(form.items()))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def addresses(events: Iterable[WebhookEvent | None]) -> set[str]:
+    """The lowercase addresses the events name (an upemail's old one too)."""
+    found: set[str] = set()
+    for event in events:
+        if event is not None:
+            found.update(
+                a.strip().lower()
+                for a in (event.email, event.data.get("old_email", ""))
+                if a.strip()
+            )
+    return found
+
+
+def parse_or_none(payload: dict[str, str]) -> WebhookEvent | None:
+    try:
+        return parse_event(payload)
+    except InvalidInput:
+        return None
