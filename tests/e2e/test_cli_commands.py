@@ -17,6 +17,7 @@ import httpx
 import pytest
 import typer.main
 from support.harness import World, sample_rows
+from support.waiting import eventually
 from typer.testing import CliRunner, Result
 
 from calendarspots_mailchimp.core.model import NewsletterStatus
@@ -251,7 +252,9 @@ def test_check_reports_and_fixes_only_the_missing_fields(world: World) -> None:
 def test_sync_dry_run_shows_the_plan_and_changes_nothing(world: World) -> None:
     side = connected(world, rows=5)
     world.sim.unsubscribe(side.list_id, "client4@example.com")
-    assert world.sim.wait_deliveries(timeout=10)  # the webhook is in before the snapshot
+    assert world.sim.wait_deliveries(timeout=10)
+    # The webhook is applied (off its request) before the snapshot.
+    assert eventually(lambda: "contact.unsubscribed" in world.kinds("salon"))
     rows = sample_rows(6)
     rows[1] = (rows[1][0], "Renamed", rows[1][2], rows[1][3])
     rows[4] = (rows[4][0], "Gone", rows[4][2], rows[4][3])
