@@ -15,7 +15,9 @@ class ClientDirectory(Protocol):
     Contract: `clients` yields every client of the tenant (or those changed since the watermark),
     streaming, in any order; `mark_unsubscribed` / `mark_cleaned` find the client by email,
     case-insensitively, set its newsletter status and return it (None when no client has that
-    address). Marking is idempotent. `find` returns one client by its client_id, else by its
+    address). Marking is idempotent. A directory may also offer `mark_many(tenant_id, [(email,
+    NewsletterStatus), …]) -> [Client | None, …]`, the same marks in one go (the embedded one
+    does); the webhook applier then marks a batch in one call, else one call per event. `find` returns one client by its client_id, else by its
     email (case-insensitive), or None (a host directory written before `find` existed is
     scanned through `clients` instead: core/services/explain.py). `find_many` returns the
     clients among `client_ids` that exist, by client_id, in one batch (a host directory without

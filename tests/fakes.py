@@ -8,7 +8,7 @@ import base64
 import copy
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -109,6 +109,10 @@ class _Activity(_Part):
         self.state.activity[stored.entry_id or 0] = stored
         self._uow.recorded.append(stored)
         return stored
+
+    def add_many(self, entries: Sequence[ActivityEntry]) -> None:
+        for entry in entries:
+            self.add(entry)
 
     def _mine(self, kinds: Sequence[str]) -> list[ActivityEntry]:
         wanted = {str(k) for k in kinds}
@@ -215,6 +219,16 @@ class _Inbox(_Part):
         row = self.state.inbox[event_id]
         row.applied_at, row.outcome = applied_at, outcome
 
+    def add_many(self, events: Sequence[tuple[str, datetime, dict[str, Any]]]) -> list[int | None]:
+        return [self.add(key, at, payload) for key, at, payload in events]
+
+    def claim_many(self, event_ids: Iterable[int], now: datetime) -> set[int]:
+        return {event_id for event_id in set(event_ids) if self.claim(event_id, now)}
+
+    def mark_applied_many(self, outcomes: Mapping[int, str], applied_at: datetime) -> None:
+        for event_id, outcome in outcomes.items():
+            self.mark_applied(event_id, applied_at, outcome)
+
 
 class _Leases(_Part):
     def acquire(self, holder: str, now: datetime, until: datetime) -> bool:
@@ -265,6 +279,9 @@ class _Tenants:
             return False
         self._uow.state.tenants[tenant_id] = replace(stored, attention_notified=state)
         return True
+
+    def with_pending_webhook_events(self) -> Sequence[str]:
+        return sorted({r.tenant_id for r in self._uow.state.inbox.values() if r.applied_at is None})
 
 
 class _OAuthStates:

@@ -12,12 +12,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import Connection, bindparam, select, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from calendarspots_mailchimp.adapters.persistence.database import Database
-from calendarspots_mailchimp.adapters.persistence.dialects import insert_for, one_of
+from calendarspots_mailchimp.adapters.persistence.dialects import (
+    IN_CHUNK,
+    chunked,
+    insert_for,
+    one_of,
+)
 from calendarspots_mailchimp.adapters.persistence.mapping import client_from
 from calendarspots_mailchimp.adapters.persistence.records import ClientRecord, table_of
 from calendarspots_mailchimp.core.errors import InvalidInput
@@ -261,6 +267,43 @@ class EmbeddedClientDirectory:
 
     def mark_cleaned(self, tenant_id: str, email: str) -> Client | None:
         return self.set_newsletter(tenant_id, email, NewsletterStatus.CLEANED)
+
+    def mark_many(
+        self, tenant_id: str, marks: Sequence[tuple[str, NewsletterStatus]]
+    ) -> list[Client | None]:
+        """mark_unsubscribed / mark_cleaned for several addresses in one transaction (the
+        webhook applier's batch), with the same answers as one call after another."""
+        lowers = [normalize_email(email).lower() for email, _ in marks]
+        found: dict[str, Client] = {}
+        changed: dict[str, NewsletterStatus] = {}
+        results: list[Client | None] = []
+        with self._database.engine.begin() as connection:
+            for chunk in chunked(dict.fromkeys(lowers), IN_CHUNK):
+                stmt = select(ClientRecord.email_lower, *_CLIENT_COLUMNS).where(
+                    ClientRecord.tenant_id == tenant_id,
+                    one_of(connection, ClientRecord.email_lower, chunk),
+                )
+                for row in connection.execute(stmt):
+                    found.setdefault(row[0], client_from(cast(Any, row[1:])))
+            for lower, (_, status) in zip(lowers, marks, strict=True):
+                client = found.get(lower)
+                if client is not None and client.newsletter != status:
+                    client = found[lower] = replace(client, newsletter=status)
+                    changed[client.client_id] = status
+                results.append(client)
+            now = self._clock.now()
+            for status in set(changed.values()):
+                ids = [client_id for client_id, s in changed.items() if s == status]
+                for chunk in chunked(ids, IN_CHUNK):
+                    connection.execute(
+                        update(ClientRecord)
+                        .where(
+                            ClientRecord.tenant_id == tenant_id,
+                            one_of(connection, ClientRecord.client_id, chunk),
+                        )
+                        .values(newsletter=status.value, updated_at=now)
+                    )
+        return results
 
     # -- extras for the CLI and tests ------------------------------------------------------
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -137,6 +138,14 @@ class InboxRecord(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "idempotency_key"),
         Index("ix_webhook_inbox_tenant_id_applied_at", "tenant_id", "applied_at"),
+        # The events still to apply (schema 0004): the applier's reads skip the history.
+        Index(
+            "ix_webhook_inbox_pending",
+            "tenant_id",
+            "id",
+            postgresql_where=text("applied_at IS NULL"),
+            sqlite_where=text("applied_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
