@@ -159,6 +159,9 @@ class Tenant:
     last_sync_local_date: date | None = None
     members_checked_at: datetime | None = None
     locale: str = DEFAULT_LOCALE  # the language of the owner's pages and activity
+    # The client directory's marker after the last successful sync: the next one reads only
+    # the clients changed since (ports.client_directory.ChangeFeed); "" = read them all.
+    clients_marker: str = ""
 
     @property
     def connected(self) -> bool:

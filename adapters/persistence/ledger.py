@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from calendarspots_mailchimp.adapters.persistence.dialects import (
@@ -76,6 +76,14 @@ class SqlLedgerRepository:
 
     def all_client_ids(self) -> set[str]:
         return set(self._session.scalars(select(LedgerRecord.client_id).where(self._mine)))
+
+    def refused_ids(self) -> set[str]:
+        stmt = select(LedgerRecord.client_id).where(self._mine, LedgerRecord.last_error != "")
+        return set(self._session.scalars(stmt))
+
+    def count(self) -> int:
+        stmt = select(func.count()).select_from(LedgerRecord).where(self._mine)
+        return int(self._session.scalar(stmt) or 0)
 
     def upsert_many(self, entries: Iterable[LedgerEntry]) -> None:
         table = table_of(LedgerRecord)

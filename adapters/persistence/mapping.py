@@ -52,6 +52,7 @@ def tenant_values(tenant: Tenant) -> dict[str, object]:
         "last_sync_local_date": tenant.last_sync_local_date,
         "members_checked_at": tenant.members_checked_at,
         "locale": tenant.locale,
+        "clients_marker": tenant.clients_marker,
     }
 
 
@@ -76,6 +77,7 @@ def tenant_from(record: TenantRecord) -> Tenant:
         last_sync_local_date=record.last_sync_local_date,
         members_checked_at=record.members_checked_at,
         locale=record.locale,
+        clients_marker=record.clients_marker,
     )
 
 
