@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from calendarspots_mailchimp.adapters.persistence.dialects import (
@@ -78,7 +78,9 @@ class SqlLedgerRepository:
         return set(self._session.scalars(select(LedgerRecord.client_id).where(self._mine)))
 
     def refused_ids(self) -> set[str]:
-        stmt = select(LedgerRecord.client_id).where(self._mine, LedgerRecord.last_error != "")
+        # Spelled as the partial index's own predicate (a bound "" would not use the index).
+        refused = text("ledger.last_error <> ''")
+        stmt = select(LedgerRecord.client_id).where(self._mine, refused)
         return set(self._session.scalars(stmt))
 
     def count(self) -> int:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -118,7 +119,17 @@ class SyncRunRecord(Base):
 
 class LedgerRecord(Base):
     __tablename__ = "ledger"
-    __table_args__ = (Index("ix_ledger_tenant_id_email_lower", "tenant_id", "email_lower"),)
+    __table_args__ = (
+        Index("ix_ledger_tenant_id_email_lower", "tenant_id", "email_lower"),
+        # Partial: only the few refused entries (a night reads them, not the whole ledger).
+        Index(
+            "ix_ledger_tenant_id_refused",
+            "tenant_id",
+            "client_id",
+            sqlite_where=text("last_error <> ''"),
+            postgresql_where=text("last_error <> ''"),
+        ),
+    )
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey(TENANT_FK), primary_key=True)
     client_id: Mapped[str] = mapped_column(primary_key=True)

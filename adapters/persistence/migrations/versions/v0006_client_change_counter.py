@@ -5,7 +5,9 @@
 - client_counters: each tenant's last change number;
 - client_tombstones: clients removed from the directory, with the number of their removal
   (a sync archives their members when the tenant asked for it);
-- tenants.clients_marker: the directory's marker after the tenant's last successful sync.
+- tenants.clients_marker: the directory's marker after the tenant's last successful sync;
+- ix_ledger_tenant_id_refused: a partial index of the ledger's refused entries (a night reads
+  them without scanning the ledger).
 
 Revision ID: 0006
 Revises: 0003
@@ -47,6 +49,13 @@ def upgrade() -> None:
         "client_tombstones",
         ["tenant_id", "change_seq"],
     )
+    op.create_index(
+        "ix_ledger_tenant_id_refused",
+        "ledger",
+        ["tenant_id", "client_id"],
+        sqlite_where=sa.text("last_error <> ''"),
+        postgresql_where=sa.text("last_error <> ''"),
+    )
     with op.batch_alter_table("tenants") as batch:
         batch.add_column(
             sa.Column("clients_marker", sa.String(), server_default="", nullable=False)
@@ -56,6 +65,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("tenants") as batch:
         batch.drop_column("clients_marker")
+    op.drop_index("ix_ledger_tenant_id_refused", table_name="ledger")
     op.drop_index("ix_client_tombstones_tenant_id_change_seq", table_name="client_tombstones")
     op.drop_table("client_tombstones")
     op.drop_table("client_counters")
