@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import os
+from enum import StrEnum
 from typing import Annotated
 
 import typer
 
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant
 from calendarspots_mailchimp.entrypoints.container import runtime
+
+
+class Pool(StrEnum):
+    PREFORK = "prefork"
+    THREADS = "threads"
+
 
 # Top-level commands: main.py adds this app without a name.
 app = typer.Typer()
@@ -17,8 +24,25 @@ app = typer.Typer()
 @app.command("worker")
 def worker(
     concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", min=1, help="Worker processes.")
+        int,
+        typer.Option(
+            "--concurrency",
+            "-c",
+            min=1,
+            help="Pool size: processes (prefork) or threads (threads), each syncing one tenant "
+            "at a time.",
+        ),
     ] = 2,
+    pool: Annotated[
+        Pool,
+        typer.Option(
+            "--pool",
+            "-P",
+            help="prefork: one process per task slot. threads: the tasks of this process run "
+            "in threads, so tenants overlap their waits on MailChimp (run one such worker "
+            "per core, e.g. --pool threads --concurrency 8).",
+        ),
+    ] = Pool.PREFORK,
     beat: Annotated[
         bool,
         typer.Option(
@@ -48,6 +72,7 @@ def worker(
         argv = [
             "worker",
             f"--concurrency={concurrency}",
+            f"--pool={pool.value}",
             f"--loglevel={loglevel}",
             f"--queues={celery.conf.task_default_queue}",
             "--without-gossip",
