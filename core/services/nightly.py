@@ -118,6 +118,10 @@ class NightlyService:
             tenants = uow.tenants.list()
             dues: list[Due] = []
             for tenant in tenants:
+                # Failures only delay a due tenant: its runs are read only when it is due
+                # (not one query per tenant of the fleet at every enqueue).
+                if night_status(tenant, now, start_hour, end_hour) is None:
+                    continue
                 failures, last_failure = _failures_tonight(
                     uow.scope(tenant.tenant_id).runs.latest(10),
                     tenant,
