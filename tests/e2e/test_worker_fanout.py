@@ -176,7 +176,7 @@ def test_two_workers_sync_each_tenant_exactly_once(
             result = world.cli("enqueue", "--queue", queue, "--json")
             assert result.exit_code == 0, result.output
             assert f'"{tenants[-1]}"' in result.output
-        wait_for_completions(logs, workers, 2 * TENANTS, 40)
+        wait_for_completions(logs, workers, 2 * TENANTS, 120)
     finally:
         stop(workers, handles)
         forget_queue(queue)
