@@ -230,6 +230,8 @@ class EmbeddedClientDirectory:
             after = _parse_marker(since)
             if since is not None and (after is None or after > marker):
                 return None  # not a marker of this directory: the caller reads everything
+            if after == marker:
+                return ClientChanges(str(marker), iter(()), frozenset())  # a quiet tenant
             removed: frozenset[str] = frozenset()
             if after is not None:
                 removed = frozenset(_removed_since(connection, tenant_id, after))
