@@ -88,6 +88,12 @@ class LedgerRepository(Protocol):
 
     def all_client_ids(self) -> set[str]: ...
 
+    def count(self) -> int:
+        """How many clients the ledger holds."""
+
+    def refused_ids(self) -> set[str]:
+        """The clients whose last content MailChimp refused (their entry keeps the error)."""
+
     def upsert_many(self, entries: Iterable[LedgerEntry]) -> None: ...
 
     def set_member_status(self, email: str, status: MemberStatus) -> None:
@@ -209,6 +215,9 @@ class ClientStore(Protocol):
         self, tenant_id: str, client_ids: Sequence[str], emails: Sequence[str]
     ) -> list[Client]:
         """The stored clients that have one of these ids or addresses (lowercase)."""
+
+    def remove(self, tenant_id: str, client_ids: Sequence[str]) -> int:
+        """Removes these clients (unknown ids are ignored); returns how many were removed."""
 
     def set_newsletter(
         self, tenant_id: str, email: str, status: NewsletterStatus

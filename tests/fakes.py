@@ -25,6 +25,7 @@ from calendarspots_mailchimp.core.model import (
     SyncRun,
     Tenant,
 )
+from calendarspots_mailchimp.ports.client_directory import ClientChanges
 from calendarspots_mailchimp.ports.mailchimp import (
     AccountMetadata,
     AudienceNotFound,
@@ -168,6 +169,12 @@ class _Ledger(_Part):
 
     def all_client_ids(self) -> set[str]:
         return set(self._mine())
+
+    def count(self) -> int:
+        return len(self._mine())
+
+    def refused_ids(self) -> set[str]:
+        return {cid for cid, entry in self._mine().items() if entry.last_error}
 
     def upsert_many(self, entries: Iterable[LedgerEntry]) -> None:
         for entry in entries:
@@ -378,9 +385,32 @@ class FakeClientDirectory:
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Client]] = {}
+        # ChangeFeed: the marker n is the n-th snapshot of a tenant's rows taken by `changes`,
+        # so tests may edit `rows` directly and the next read still sees what changed.
+        self.snapshots: dict[str, list[dict[str, Client]]] = {}
+        self.change_reads = 0
 
     def clients(self, tenant_id: str, changed_since: datetime | None = None) -> Iterator[Client]:
         yield from list(self.rows.get(tenant_id, {}).values())
+
+    def changes(self, tenant_id: str, since: str | None) -> ClientChanges | None:
+        self.change_reads += 1
+        rows = dict(self.rows.get(tenant_id, {}))
+        snapshots = self.snapshots.setdefault(tenant_id, [])
+        if since is None:
+            changed, removed = list(rows.values()), frozenset[str]()
+        elif not since.isdigit() or int(since) >= len(snapshots):
+            return None
+        else:
+            before = snapshots[int(since)]
+            changed = [c for cid, c in rows.items() if before.get(cid) != c]
+            removed = frozenset(cid for cid in before if cid not in rows)
+        snapshots.append(rows)
+        return ClientChanges(str(len(snapshots) - 1), iter(changed), removed)
+
+    def remove(self, tenant_id: str, client_ids: Sequence[str]) -> int:
+        rows = self.rows.get(tenant_id, {})
+        return sum(rows.pop(cid, None) is not None for cid in dict.fromkeys(client_ids))
 
     def find(self, tenant_id: str, key: str) -> Client | None:
         rows = self.rows.get(tenant_id, {})

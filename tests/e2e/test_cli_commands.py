@@ -452,10 +452,10 @@ def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
 
     fresh = replace(world.settings, database_url=f"sqlite:///{tmp_path}/fresh.db")
     assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
-        "database schema created (revision 0005)"
+        "database schema created (revision 0006)"
     )
     assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
-        "database schema is up to date (revision 0005)"
+        "database schema is up to date (revision 0006)"
     )
     old_url = f"sqlite:///{tmp_path}/old.db"
     old = Database(old_url)
@@ -463,7 +463,7 @@ def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
     old.dispose()
     result = cli_with(replace(world.settings, database_url=old_url), "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0005"
+    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0006"
 
 
 def test_tenants_add_takes_a_locale_fr_or_en(world: World) -> None:
