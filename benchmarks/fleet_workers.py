@@ -222,6 +222,7 @@ class World:
     def __init__(self, args: argparse.Namespace, workdir: Path) -> None:
         self.workdir = workdir
         self.broker: str = args.broker
+        self.pool: str = args.pool
         self.queue = f"csmc-bench-{uuid.uuid4().hex[:10]}"
         self.services: list[Service] = []
         self.db_name = f"csmc_bench_{uuid.uuid4().hex[:10]}"
@@ -358,7 +359,15 @@ class World:
         started = [
             self._service(
                 f"worker{len(self.services)}",
-                ["worker", "--concurrency", str(concurrency), "--loglevel", "INFO"],
+                [
+                    "worker",
+                    "--concurrency",
+                    str(concurrency),
+                    "--pool",
+                    self.pool,
+                    "--loglevel",
+                    "INFO",
+                ],
             )
             for _ in range(workers)
         ]
@@ -481,13 +490,24 @@ def _table(nights: list[Night], clients: int) -> None:
     _say(f"({clients:,} clients per tenant; wall includes the enqueue command itself)")
 
 
+def _capacity(n: Night, tenants: int) -> None:
+    """The steady night, extrapolated: tenants per 4-hour night on this machine."""
+    per_tenant = n.wall_s / max(1, n.synced)
+    _say(
+        f"    → {per_tenant * 1000:.1f} ms wall and {n.cpu_s / max(1, n.synced) * 1000:.1f} ms "
+        f"worker CPU per tenant ({n.workers} worker(s)); a 4 h night holds ≈ "
+        f"{4 * 3600 / per_tenant:,.0f} such tenants (goal: 200,000 = 72 ms per tenant)"
+    )
+
+
 def run(args: argparse.Namespace) -> list[Night]:
     tenants, clients = (int(x) for x in args.fleet.split("x"))
     nights: list[Night] = []
     for workers in [int(w) for w in args.workers.split(",") if w]:
         _say(
             f"\n== {tenants} tenants × {clients} clients, {workers} × `cs-mailchimp worker "
-            f"--concurrency {args.concurrency}`, PostgreSQL + Redis, {LATENCY * 1000:.0f} ms"
+            f"--pool {args.pool} --concurrency {args.concurrency}`, PostgreSQL + Redis, "
+            f"{LATENCY * 1000:.0f} ms"
         )
         workdir = Path(tempfile.mkdtemp(prefix="csmc-bench-workers-"))
         world = World(args, workdir)
@@ -508,6 +528,14 @@ def run(args: argparse.Namespace) -> list[Night]:
             second = world.night("night, 1 % changed", workers, args.concurrency, args.timeout)
             _row(second)
             nights += [first, second]
+            # The night after: 1 % changed again, nothing left to read back (steady state).
+            for tenant_id in ids:
+                world.change_some(tenant_id, clients, 0.01, version=2)
+            world.next_night(ids)
+            third = world.night("night 2, 1 % (steady)", workers, args.concurrency, args.timeout)
+            _row(third)
+            nights.append(third)
+            _capacity(third, tenants)
         finally:
             world.close()
             if args.keep_logs:
@@ -521,7 +549,12 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.fleet_workers")
     parser.add_argument("--fleet", default="200x1000", help="TENANTSxCLIENTS")
     parser.add_argument("--workers", default="1,2", help="worker process counts, e.g. 1,2")
-    parser.add_argument("--concurrency", type=int, default=1, help="pool processes per worker")
+    parser.add_argument(
+        "--concurrency", type=int, default=1, help="pool processes (or threads) per worker"
+    )
+    parser.add_argument(
+        "--pool", default="prefork", choices=["prefork", "threads"], help="the workers' pool"
+    )
     parser.add_argument(
         "--broker",
         default=os.environ.get("CS_MAILCHIMP_BROKER_URL", "redis://127.0.0.1:6379/0"),

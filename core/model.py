@@ -168,6 +168,9 @@ class Tenant:
     guard_archive_percent: float | None = None
     # The attention state the host was last told of (csmc_attention_needed); "" for none.
     attention_notified: str = ""
+    # The client directory's marker after the last successful sync: the next one reads only
+    # the clients changed since (ports.client_directory.ChangeFeed); "" = read them all.
+    clients_marker: str = ""
 
     @property
     def connected(self) -> bool:

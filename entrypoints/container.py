@@ -36,7 +36,8 @@ from calendarspots_mailchimp.core.services.sync.guard import Guard
 from calendarspots_mailchimp.core.services.sync.watchdog import WebhookSite
 from calendarspots_mailchimp.core.services.tenancy import Accounts
 from calendarspots_mailchimp.core.services.tenants import Tenants
-from calendarspots_mailchimp.core.services.webhooks.memory import InboxMemory
+from calendarspots_mailchimp.core.services.webhooks.applier import InboxApplier
+from calendarspots_mailchimp.core.services.webhooks.intake import InboxWriter, TenantCache
 from calendarspots_mailchimp.core.services.webhooks.service import InboundService
 from calendarspots_mailchimp.core.settings import Settings, load_settings
 from calendarspots_mailchimp.entrypoints.messages import owner_fix, worded
@@ -102,11 +103,15 @@ class Container(containers.DeclarativeContainer):
     webhook_site = providers.Factory(
         WebhookSite, settings.provided.public_url, settings.provided.secret_key
     )
-    inbox_memory = providers.Singleton(InboxMemory)
+    # The webhook intake's per-process parts: the tenants it authenticates against, the one
+    # thread that writes the inbox (group commit) and the one that applies it.
+    tenant_cache = providers.Singleton(TenantCache, uow)
+    inbox_applier = providers.Singleton(InboxApplier, uow, directory, clock)
+    inbox_writer = providers.Singleton(InboxWriter, uow, clock, inbox_applier.provided.wake)
     tenants = providers.Factory(Tenants, uow, settings.provided.list_name)
     clients = providers.Factory(Clients, uow, client_store, directory)
     inbound_service = providers.Factory(
-        InboundService, uow, directory, clock, settings.provided.secret_key, inbox_memory
+        InboundService, uow, clock, settings.provided.secret_key, tenant_cache, inbox_writer
     )
     guard = providers.Factory(
         Guard, settings.provided.guard_update_percent, settings.provided.guard_archive_percent
@@ -118,7 +123,7 @@ class Container(containers.DeclarativeContainer):
         directory,
         clock,
         webhook_site,
-        inbound_service.provided.apply_pending,
+        inbox_applier.provided.apply_pending,
         guard,
         run_deadline=providers.Callable(_seconds, settings.provided.run_deadline),
         telemetry=telemetry,
@@ -197,3 +202,9 @@ def use_runtime(container: Container | None) -> None:
     global _runtime
     with _lock:
         _runtime = container
+
+
+def stop_background(container: Container) -> None:
+    """Ends the webhook intake's threads (the inbox written, the batch in hand applied)."""
+    container.inbox_writer().stop()
+    container.inbox_applier().stop()

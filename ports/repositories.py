@@ -6,7 +6,7 @@ write another tenant's rows (tested against the real adapter).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -37,6 +37,9 @@ class TenantRepository(Protocol):
         (so two processes noticing one change tell it once); True when stored. `save` never
         writes that state."""
 
+    def with_pending_webhook_events(self) -> Sequence[str]:
+        """The ids of the tenants whose inbox holds events not yet applied."""
+
 
 class TokenStore(Protocol):
     """Encrypted OAuth tokens: this port only ever sees ciphertext."""
@@ -51,6 +54,9 @@ class TokenStore(Protocol):
 class ActivityRepository(Protocol):
     def add(self, entry: ActivityEntry) -> ActivityEntry:
         """Stores the entry; returns it with its entry_id."""
+
+    def add_many(self, entries: Sequence[ActivityEntry]) -> None:
+        """Stores the entries, in order, in as few statements as the database allows."""
 
     def list(
         self, limit: int = 50, offset: int = 0, kinds: Sequence[str] = ()
@@ -82,6 +88,12 @@ class LedgerRepository(Protocol):
 
     def all_client_ids(self) -> set[str]: ...
 
+    def count(self) -> int:
+        """How many clients the ledger holds."""
+
+    def refused_ids(self) -> set[str]:
+        """The clients whose last content MailChimp refused (their entry keeps the error)."""
+
     def upsert_many(self, entries: Iterable[LedgerEntry]) -> None: ...
 
     def set_member_status(self, email: str, status: MemberStatus) -> None:
@@ -108,6 +120,18 @@ class WebhookInbox(Protocol):
         False if it was applied or claimed by a transaction that committed."""
 
     def mark_applied(self, event_id: int, applied_at: datetime, outcome: str) -> None: ...
+
+    def add_many(self, events: Sequence[tuple[str, datetime, dict[str, Any]]]) -> list[int | None]:
+        """Stores (idempotency_key, received_at, payload) events as add() would, in one
+        statement: each one's id, or None for a key already stored or earlier in `events`."""
+
+    def claim_many(self, event_ids: Iterable[int], now: datetime) -> set[int]:
+        """Takes those of the events that are still pending for this transaction and returns
+        their ids. An event applied, or claimed by a transaction that committed, is left out;
+        so is one another open transaction holds (PostgreSQL skips it without waiting; SQLite
+        lets one writer at a time): it stays that transaction's."""
+
+    def mark_applied_many(self, outcomes: Mapping[int, str], applied_at: datetime) -> None: ...
 
 
 class SyncLeases(Protocol):
@@ -191,6 +215,9 @@ class ClientStore(Protocol):
         self, tenant_id: str, client_ids: Sequence[str], emails: Sequence[str]
     ) -> list[Client]:
         """The stored clients that have one of these ids or addresses (lowercase)."""
+
+    def remove(self, tenant_id: str, client_ids: Sequence[str]) -> int:
+        """Removes these clients (unknown ids are ignored); returns how many were removed."""
 
     def set_newsletter(
         self, tenant_id: str, email: str, status: NewsletterStatus

@@ -8,7 +8,7 @@ import base64
 import copy
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -25,6 +25,7 @@ from calendarspots_mailchimp.core.model import (
     SyncRun,
     Tenant,
 )
+from calendarspots_mailchimp.ports.client_directory import ClientChanges
 from calendarspots_mailchimp.ports.mailchimp import (
     AccountMetadata,
     AudienceNotFound,
@@ -110,6 +111,10 @@ class _Activity(_Part):
         self._uow.recorded.append(stored)
         return stored
 
+    def add_many(self, entries: Sequence[ActivityEntry]) -> None:
+        for entry in entries:
+            self.add(entry)
+
     def _mine(self, kinds: Sequence[str]) -> list[ActivityEntry]:
         wanted = {str(k) for k in kinds}
         entries = [
@@ -165,6 +170,12 @@ class _Ledger(_Part):
     def all_client_ids(self) -> set[str]:
         return set(self._mine())
 
+    def count(self) -> int:
+        return len(self._mine())
+
+    def refused_ids(self) -> set[str]:
+        return {cid for cid, entry in self._mine().items() if entry.last_error}
+
     def upsert_many(self, entries: Iterable[LedgerEntry]) -> None:
         for entry in entries:
             self.state.ledger[(self._tenant_id, entry.client_id)] = entry
@@ -214,6 +225,16 @@ class _Inbox(_Part):
     def mark_applied(self, event_id: int, applied_at: datetime, outcome: str) -> None:
         row = self.state.inbox[event_id]
         row.applied_at, row.outcome = applied_at, outcome
+
+    def add_many(self, events: Sequence[tuple[str, datetime, dict[str, Any]]]) -> list[int | None]:
+        return [self.add(key, at, payload) for key, at, payload in events]
+
+    def claim_many(self, event_ids: Iterable[int], now: datetime) -> set[int]:
+        return {event_id for event_id in set(event_ids) if self.claim(event_id, now)}
+
+    def mark_applied_many(self, outcomes: Mapping[int, str], applied_at: datetime) -> None:
+        for event_id, outcome in outcomes.items():
+            self.mark_applied(event_id, applied_at, outcome)
 
 
 class _Leases(_Part):
@@ -265,6 +286,9 @@ class _Tenants:
             return False
         self._uow.state.tenants[tenant_id] = replace(stored, attention_notified=state)
         return True
+
+    def with_pending_webhook_events(self) -> Sequence[str]:
+        return sorted({r.tenant_id for r in self._uow.state.inbox.values() if r.applied_at is None})
 
 
 class _OAuthStates:
@@ -361,9 +385,32 @@ class FakeClientDirectory:
 
     def __init__(self) -> None:
         self.rows: dict[str, dict[str, Client]] = {}
+        # ChangeFeed: the marker n is the n-th snapshot of a tenant's rows taken by `changes`,
+        # so tests may edit `rows` directly and the next read still sees what changed.
+        self.snapshots: dict[str, list[dict[str, Client]]] = {}
+        self.change_reads = 0
 
     def clients(self, tenant_id: str, changed_since: datetime | None = None) -> Iterator[Client]:
         yield from list(self.rows.get(tenant_id, {}).values())
+
+    def changes(self, tenant_id: str, since: str | None) -> ClientChanges | None:
+        self.change_reads += 1
+        rows = dict(self.rows.get(tenant_id, {}))
+        snapshots = self.snapshots.setdefault(tenant_id, [])
+        if since is None:
+            changed, removed = list(rows.values()), frozenset[str]()
+        elif not since.isdigit() or int(since) >= len(snapshots):
+            return None
+        else:
+            before = snapshots[int(since)]
+            changed = [c for cid, c in rows.items() if before.get(cid) != c]
+            removed = frozenset(cid for cid in before if cid not in rows)
+        snapshots.append(rows)
+        return ClientChanges(str(len(snapshots) - 1), iter(changed), removed)
+
+    def remove(self, tenant_id: str, client_ids: Sequence[str]) -> int:
+        rows = self.rows.get(tenant_id, {})
+        return sum(rows.pop(cid, None) is not None for cid in dict.fromkeys(client_ids))
 
     def find(self, tenant_id: str, key: str) -> Client | None:
         rows = self.rows.get(tenant_id, {})

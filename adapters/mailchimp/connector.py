@@ -65,6 +65,9 @@ class HttpMailChimpConnector:
         self._throttle_budget = throttle_budget
         self._transport = _Borrowed(transport) if transport is not None else None
         self._sleep = sleep
+        # One TLS context for every account's client: building one loads the CA bundle, which
+        # cost ~40 ms of CPU per tenant per night when each account built its own.
+        self._tls = httpx.create_ssl_context() if transport is None else None
         # One Redis client for the whole process (its pool is thread-safe).
         self._shared = redis_client(limiter_url) if limiter_url else None
         self._telemetry: Telemetry = NO_TELEMETRY
@@ -131,4 +134,5 @@ class HttpMailChimpConnector:
             timeout=self._timeout,
             limits=limits,
             transport=self._transport,
+            verify=self._tls if self._tls is not None else True,
         )

@@ -1,8 +1,11 @@
 """The embedded client directory: the tenants' clients when no host platform plugs in its own.
 
 Implements ports.repositories.ClientStore (CSV import, listing) and
-ports.client_directory.ClientDirectory (what syncs and webhooks read and mark). Each call runs
-in its own short transaction.
+ports.client_directory.ClientDirectory (what syncs and webhooks read and mark), with its
+ChangeFeed: every write (import, mark, removal) takes the tenant's next change number
+(client_counters, under that row's lock) and stamps the rows it writes with it; a removal
+leaves a tombstone with its number. "Changed since n" is then an index range read. Each call
+runs in its own short transaction.
 """
 
 from __future__ import annotations
@@ -12,16 +15,28 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Any, cast
 
-from sqlalchemy import Connection, bindparam, select, update
+from sqlalchemy import Connection, bindparam, delete, exists, select, update
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from calendarspots_mailchimp.adapters.persistence.database import Database
-from calendarspots_mailchimp.adapters.persistence.dialects import insert_for, one_of
+from calendarspots_mailchimp.adapters.persistence.dialects import (
+    IN_CHUNK,
+    chunked,
+    insert_for,
+    one_of,
+)
 from calendarspots_mailchimp.adapters.persistence.mapping import client_from
-from calendarspots_mailchimp.adapters.persistence.records import ClientRecord, table_of
+from calendarspots_mailchimp.adapters.persistence.records import (
+    ClientCounterRecord,
+    ClientRecord,
+    ClientTombstoneRecord,
+    table_of,
+)
 from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.core.model import Client, NewsletterStatus, normalize_email
+from calendarspots_mailchimp.ports.client_directory import ClientChanges
 from calendarspots_mailchimp.ports.clock import Clock, SystemClock
 
 UPSERT_CHUNK = 500
@@ -38,6 +53,8 @@ _CLIENT_COLUMNS = (
     ClientRecord.newsletter,
 )
 _TABLE = table_of(ClientRecord)
+_COUNTERS = table_of(ClientCounterRecord)
+_TOMBSTONES = table_of(ClientTombstoneRecord)
 # What an import writes over a stored client: never its id, tenant or newsletter status.
 _IMPORTED_COLUMNS = (
     "email",
@@ -48,6 +65,7 @@ _IMPORTED_COLUMNS = (
     "birth_day",
     "birth_year",
     "updated_at",
+    "change_seq",
 )
 
 
@@ -82,7 +100,7 @@ class _Row:
             newsletter=newsletter,
         )
 
-    def values(self, tenant_id: str, updated_at: datetime) -> dict[str, object]:
+    def values(self, tenant_id: str, updated_at: datetime, seq: int) -> dict[str, object]:
         return {
             "tenant_id": tenant_id,
             "client_id": self.client_id,
@@ -95,6 +113,7 @@ class _Row:
             "birth_year": self.birth_year,
             "newsletter": self.newsletter,
             "updated_at": updated_at,
+            "change_seq": seq,
         }
 
 
@@ -230,7 +249,11 @@ class EmbeddedClientDirectory:
                     ClientRecord.tenant_id == tenant_id,
                     ClientRecord.client_id == client.client_id,
                 )
-                .values(newsletter=status.value, updated_at=self._clock.now())
+                .values(
+                    newsletter=status.value,
+                    updated_at=self._clock.now(),
+                    change_seq=_next_seq(connection, tenant_id),
+                )
             )
         return replace(client, newsletter=status)
 
@@ -246,6 +269,47 @@ class EmbeddedClientDirectory:
             result = connection.execution_options(yield_per=STREAM_BATCH).execute(stmt)
             for row in result:
                 yield client_from(row)
+
+    def changes(self, tenant_id: str, since: str | None) -> ClientChanges | None:
+        """ChangeFeed: the marker is the tenant's last change number, read first."""
+        with self._database.engine.connect() as connection:
+            marker = _last_seq(connection, tenant_id)
+            after = _parse_marker(since)
+            if since is not None and (after is None or after > marker):
+                return None  # not a marker of this directory: the caller reads everything
+            if after == marker:
+                return ClientChanges(str(marker), iter(()), frozenset())  # a quiet tenant
+            removed: frozenset[str] = frozenset()
+            if after is not None:
+                removed = frozenset(_removed_since(connection, tenant_id, after))
+        return ClientChanges(str(marker), self._stream(tenant_id, after), removed)
+
+    def remove(self, tenant_id: str, client_ids: Sequence[str]) -> int:
+        """Removes clients (a tombstone each, so a sync sees them go); returns how many."""
+        removed = 0
+        with self._database.engine.begin() as connection:
+            seq = _next_seq(connection, tenant_id)
+            for chunk in chunked(dict.fromkeys(client_ids), UPSERT_CHUNK):
+                mine = ClientRecord.tenant_id == tenant_id
+                gone = list(
+                    connection.scalars(
+                        delete(ClientRecord)
+                        .where(mine, one_of(connection, ClientRecord.client_id, chunk))
+                        .returning(ClientRecord.client_id)
+                    )
+                )
+                if gone:
+                    stmt = insert_for(connection, _TOMBSTONES)
+                    stmt = stmt.on_conflict_do_update(
+                        index_elements=[_TOMBSTONES.c.tenant_id, _TOMBSTONES.c.client_id],
+                        set_={"change_seq": stmt.excluded.change_seq},
+                    )
+                    rows = [
+                        {"tenant_id": tenant_id, "client_id": c, "change_seq": seq} for c in gone
+                    ]
+                    connection.execute(stmt, rows)
+                removed += len(gone)
+        return removed
 
     def find(self, tenant_id: str, key: str) -> Client | None:
         mine = ClientRecord.tenant_id == tenant_id
@@ -264,6 +328,43 @@ class EmbeddedClientDirectory:
 
     def mark_cleaned(self, tenant_id: str, email: str) -> Client | None:
         return self.set_newsletter(tenant_id, email, NewsletterStatus.CLEANED)
+
+    def mark_many(
+        self, tenant_id: str, marks: Sequence[tuple[str, NewsletterStatus]]
+    ) -> list[Client | None]:
+        """mark_unsubscribed / mark_cleaned for several addresses in one transaction (the
+        webhook applier's batch), with the same answers as one call after another."""
+        lowers = [normalize_email(email).lower() for email, _ in marks]
+        found: dict[str, Client] = {}
+        changed: dict[str, NewsletterStatus] = {}
+        results: list[Client | None] = []
+        with self._database.engine.begin() as connection:
+            for chunk in chunked(dict.fromkeys(lowers), IN_CHUNK):
+                stmt = select(ClientRecord.email_lower, *_CLIENT_COLUMNS).where(
+                    ClientRecord.tenant_id == tenant_id,
+                    one_of(connection, ClientRecord.email_lower, chunk),
+                )
+                for row in connection.execute(stmt):
+                    found.setdefault(row[0], client_from(cast(Any, row[1:])))
+            for lower, (_, status) in zip(lowers, marks, strict=True):
+                client = found.get(lower)
+                if client is not None and client.newsletter != status:
+                    client = found[lower] = replace(client, newsletter=status)
+                    changed[client.client_id] = status
+                results.append(client)
+            now = self._clock.now()
+            for status in set(changed.values()):
+                ids = [client_id for client_id, s in changed.items() if s == status]
+                for chunk in chunked(ids, IN_CHUNK):
+                    connection.execute(
+                        update(ClientRecord)
+                        .where(
+                            ClientRecord.tenant_id == tenant_id,
+                            one_of(connection, ClientRecord.client_id, chunk),
+                        )
+                        .values(newsletter=status.value, updated_at=now)
+                    )
+        return results
 
     # -- extras for the CLI and tests ------------------------------------------------------
 
@@ -291,6 +392,15 @@ class EmbeddedClientDirectory:
         return found
 
     # -- internals -------------------------------------------------------------------------
+
+    def _stream(self, tenant_id: str, after: int | None) -> Iterator[Client]:
+        stmt = select(*_CLIENT_COLUMNS).where(ClientRecord.tenant_id == tenant_id)
+        if after is not None:
+            stmt = stmt.where(ClientRecord.change_seq > after)
+        with self._database.engine.connect() as connection:
+            result = connection.execution_options(yield_per=STREAM_BATCH).execute(stmt)
+            for row in result:
+                yield client_from(row)
 
     def _stored_for(
         self, connection: Connection, tenant_id: str, chunk: Sequence[Client]
@@ -324,9 +434,50 @@ class EmbeddedClientDirectory:
         # Updates before inserts: a new client may take an address an update just released.
         rows = [*plan.updates.values(), *plan.inserts.values()]
         if rows:
+            seq = _next_seq(connection, tenant_id)
             stmt = insert_for(connection, _TABLE)
             stmt = stmt.on_conflict_do_update(
                 index_elements=[_TABLE.c.tenant_id, _TABLE.c.client_id],
                 set_={name: stmt.excluded[name] for name in _IMPORTED_COLUMNS},
             )
-            connection.execute(stmt, [row.values(tenant_id, now) for row in rows])
+            connection.execute(stmt, [row.values(tenant_id, now, seq) for row in rows])
+
+
+def _next_seq(connection: Connection, tenant_id: str) -> int:
+    """The tenant's next change number. The counter row stays locked until the transaction
+    ends, so a later number never becomes visible before an earlier one."""
+    stmt = insert_for(connection, _COUNTERS).values(tenant_id=tenant_id, last_seq=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[_COUNTERS.c.tenant_id],
+        set_={"last_seq": _COUNTERS.c.last_seq + 1},
+    )
+    seq = connection.scalar(stmt.returning(_COUNTERS.c.last_seq))
+    assert seq is not None
+    return int(seq)
+
+
+def _last_seq(connection: Connection, tenant_id: str) -> int:
+    seq = connection.scalar(
+        select(ClientCounterRecord.last_seq).where(ClientCounterRecord.tenant_id == tenant_id)
+    )
+    return int(seq or 0)
+
+
+def _parse_marker(since: str | None) -> int | None:
+    if since is None or not since.isdigit():
+        return None
+    return int(since)
+
+
+def _removed_since(connection: Connection, tenant_id: str, after: int) -> list[str]:
+    """Tombstones newer than `after` whose client is not back (same id imported again)."""
+    back = exists().where(
+        ClientRecord.tenant_id == ClientTombstoneRecord.tenant_id,
+        ClientRecord.client_id == ClientTombstoneRecord.client_id,
+    )
+    stmt = select(ClientTombstoneRecord.client_id).where(
+        ClientTombstoneRecord.tenant_id == tenant_id,
+        ClientTombstoneRecord.change_seq > after,
+        ~back,
+    )
+    return list(connection.scalars(stmt))

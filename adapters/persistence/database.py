@@ -55,6 +55,11 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         # old address) are zeroed in the file rather than left in free pages.
         cursor.execute("PRAGMA secure_delete = ON")
         _use_wal(cursor)
+        # In WAL mode NORMAL syncs the log at checkpoints, not at every commit: a committed
+        # transaction survives the process being killed (kill -9 included: the OS has the
+        # log), not a power cut or an OS crash, which may lose the last commits. That is
+        # what lets a webhook's one inbox write be cheap (docs: README, benchmarks/README.md).
+        cursor.execute("PRAGMA synchronous = NORMAL")
     finally:
         cursor.close()
 
@@ -96,9 +101,13 @@ def _make_engine(url: URL) -> Engine:
     # No server-side prepared statements: their generic plans ignore the actual tenant and
     # IN-list (no hashed ANY), which made 500-email lookups ~30x slower; they also break
     # behind PgBouncer's transaction pooling.
+    # A sync holds up to three connections at once (a unit of work, the client stream, the
+    # lease heartbeat): 30 lets a worker run ~10 tenants in threads without waiting for one.
     return create_engine(
         url,
         pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
         hide_parameters=True,
         connect_args={"prepare_threshold": None},
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from calendarspots_mailchimp.adapters.persistence.dialects import (
@@ -76,6 +76,16 @@ class SqlLedgerRepository:
 
     def all_client_ids(self) -> set[str]:
         return set(self._session.scalars(select(LedgerRecord.client_id).where(self._mine)))
+
+    def refused_ids(self) -> set[str]:
+        # Spelled as the partial index's own predicate (a bound "" would not use the index).
+        refused = text("ledger.last_error <> ''")
+        stmt = select(LedgerRecord.client_id).where(self._mine, refused)
+        return set(self._session.scalars(stmt))
+
+    def count(self) -> int:
+        stmt = select(func.count()).select_from(LedgerRecord).where(self._mine)
+        return int(self._session.scalar(stmt) or 0)
 
     def upsert_many(self, entries: Iterable[LedgerEntry]) -> None:
         table = table_of(LedgerRecord)

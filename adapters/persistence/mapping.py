@@ -55,6 +55,7 @@ def tenant_values(tenant: Tenant) -> dict[str, object]:
         "guard_update_percent": tenant.guard_update_percent,
         "guard_archive_percent": tenant.guard_archive_percent,
         "attention_notified": tenant.attention_notified,
+        "clients_marker": tenant.clients_marker,
     }
 
 
@@ -82,6 +83,7 @@ def tenant_from(record: TenantRecord) -> Tenant:
         guard_update_percent=record.guard_update_percent,
         guard_archive_percent=record.guard_archive_percent,
         attention_notified=record.attention_notified,
+        clients_marker=record.clients_marker,
     )
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -73,6 +74,8 @@ class TenantRecord(Base):
     guard_update_percent: Mapped[float | None] = mapped_column(Float())
     guard_archive_percent: Mapped[float | None] = mapped_column(Float())
     attention_notified: Mapped[str] = mapped_column(server_default="")
+    # The client directory's marker after the last successful sync ("" = read every client).
+    clients_marker: Mapped[str] = mapped_column(server_default="")
 
 
 class TokenRecord(Base):
@@ -120,7 +123,17 @@ class SyncRunRecord(Base):
 
 class LedgerRecord(Base):
     __tablename__ = "ledger"
-    __table_args__ = (Index("ix_ledger_tenant_id_email_lower", "tenant_id", "email_lower"),)
+    __table_args__ = (
+        Index("ix_ledger_tenant_id_email_lower", "tenant_id", "email_lower"),
+        # Partial: only the few refused entries (a night reads them, not the whole ledger).
+        Index(
+            "ix_ledger_tenant_id_refused",
+            "tenant_id",
+            "client_id",
+            sqlite_where=text("last_error <> ''"),
+            postgresql_where=text("last_error <> ''"),
+        ),
+    )
 
     tenant_id: Mapped[str] = mapped_column(ForeignKey(TENANT_FK), primary_key=True)
     client_id: Mapped[str] = mapped_column(primary_key=True)
@@ -137,6 +150,14 @@ class InboxRecord(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "idempotency_key"),
         Index("ix_webhook_inbox_tenant_id_applied_at", "tenant_id", "applied_at"),
+        # The events still to apply (schema 0004): the applier's reads skip the history.
+        Index(
+            "ix_webhook_inbox_pending",
+            "tenant_id",
+            "id",
+            postgresql_where=text("applied_at IS NULL"),
+            sqlite_where=text("applied_at IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -175,6 +196,7 @@ class ClientRecord(Base):
     __table_args__ = (
         UniqueConstraint("tenant_id", "email_lower"),
         Index("ix_clients_tenant_id_updated_at", "tenant_id", "updated_at"),
+        Index("ix_clients_tenant_id_change_seq", "tenant_id", "change_seq"),
     )
 
     tenant_id: Mapped[str] = mapped_column(primary_key=True)
@@ -188,6 +210,32 @@ class ClientRecord(Base):
     birth_year: Mapped[int | None]
     newsletter: Mapped[str]
     updated_at: Mapped[datetime]
+    # The tenant's change counter when this row was last written (ClientCounterRecord).
+    change_seq: Mapped[int] = mapped_column(BigInteger(), server_default="0")
+
+
+class ClientCounterRecord(Base):
+    """Each tenant's client change counter: every write to its clients takes the next number
+    under this row's lock, so numbers become visible in order (a reader that sees n has every
+    change numbered up to n)."""
+
+    __tablename__ = "client_counters"
+
+    tenant_id: Mapped[str] = mapped_column(primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger())
+
+
+class ClientTombstoneRecord(Base):
+    """A client removed from the embedded directory, with the change number of its removal."""
+
+    __tablename__ = "client_tombstones"
+    __table_args__ = (
+        Index("ix_client_tombstones_tenant_id_change_seq", "tenant_id", "change_seq"),
+    )
+
+    tenant_id: Mapped[str] = mapped_column(primary_key=True)
+    client_id: Mapped[str] = mapped_column(primary_key=True)
+    change_seq: Mapped[int] = mapped_column(BigInteger())
 
 
 def table_of(record: type[Base]) -> Table:

@@ -102,6 +102,24 @@ class SqlActivityRepository:
         self._added(stored)
         return stored
 
+    def add_many(self, entries: Sequence[ActivityEntry]) -> None:
+        records = []
+        for entry in entries:
+            _same_tenant(self._tenant_id, entry.tenant_id, "activity entry")
+            records.append(
+                ActivityRecord(
+                    tenant_id=self._tenant_id,
+                    at=entry.at,
+                    kind=str(entry.kind),
+                    message=entry.message,
+                    details=dict(entry.details),
+                )
+            )
+        self._session.add_all(records)
+        self._session.flush()  # one INSERT … VALUES (…), (…) … RETURNING id for them all
+        for entry, record in zip(entries, records, strict=True):
+            self._added(replace(entry, entry_id=record.id))
+
     def list(
         self, limit: int = 50, offset: int = 0, kinds: Sequence[str] = ()
     ) -> list[ActivityEntry]:

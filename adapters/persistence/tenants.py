@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from calendarspots_mailchimp.adapters.persistence.inbox import tenants_with_pending
 from calendarspots_mailchimp.adapters.persistence.mapping import tenant_from, tenant_values
 from calendarspots_mailchimp.adapters.persistence.records import TenantRecord
 from calendarspots_mailchimp.core.errors import AlreadyExists, NotFound
@@ -53,3 +56,6 @@ class SqlTenantRepository:
     def list(self) -> list[Tenant]:
         records = self._session.scalars(select(TenantRecord).order_by(TenantRecord.tenant_id))
         return [tenant_from(record) for record in records]
+
+    def with_pending_webhook_events(self) -> Sequence[str]:
+        return tenants_with_pending(self._session)

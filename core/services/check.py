@@ -172,5 +172,5 @@ def _adopt(uow: UnitOfWork, tenant: Tenant, audience_id: str) -> Tenant:
     current = uow.tenants.get(tenant.tenant_id) or tenant
     if current.audience_id and current.audience_id != audience_id:
         uow.scope(tenant.tenant_id).ledger.clear()
-        current = replace(current, webhook_id="", members_checked_at=None)
+        current = replace(current, webhook_id="", members_checked_at=None, clients_marker="")
     return replace(current, audience_id=audience_id)

@@ -147,7 +147,13 @@ class ConnectService:
             if switch:
                 # Nothing we remember about the old account's members applies.
                 scope.ledger.clear()
-                current = replace(current, audience_id="", webhook_id="", members_checked_at=None)
+                current = replace(
+                    current,
+                    audience_id="",
+                    webhook_id="",
+                    members_checked_at=None,
+                    clients_marker="",
+                )
             scope.token.put(ciphertext)
             updated = replace(
                 current,

@@ -121,15 +121,24 @@ class NightlyService:
             dues: list[Due] = []
             for tenant in tenants:
                 scope = uow.scope(tenant.tenant_id)
-                runs = scope.runs.latest(10)
-                free = lease.free(scope, now)
-                if resume_due(tenant, runs, now, free):
-                    # An onboarding cut short: resumed now, not at the next local night.
-                    local = now.astimezone(ZoneInfo(tenant.timezone)).date()
-                    dues.append(Due(tenant.tenant_id, local, "resume"))
+                runs: list[SyncRun] | None = None
+                if tenant.connected and tenant.last_sync_at is None:
+                    # A first sync that never ended may be due at any hour (resumed).
+                    runs = scope.runs.latest(10)
+                    free = lease.free(scope, now)
+                    if resume_due(tenant, runs, now, free):
+                        # An onboarding cut short: resumed now, not at the next local night.
+                        local = now.astimezone(ZoneInfo(tenant.timezone)).date()
+                        dues.append(Due(tenant.tenant_id, local, "resume"))
+                        continue
+                    if not free and onboarding(tenant, runs):
+                        continue  # its first sync is running right now
+                # Failures only delay a due tenant: its runs are read only when it is due
+                # (not one query per tenant of the fleet at every enqueue).
+                if night_status(tenant, now, start_hour, end_hour) is None:
                     continue
-                if not free and onboarding(tenant, runs):
-                    continue  # its first sync is running right now
+                if runs is None:
+                    runs = scope.runs.latest(10)
                 failures, last_failure = _failures_tonight(runs, tenant, now, start_hour)
                 due = night_status(tenant, now, start_hour, end_hour, failures, last_failure)
                 if due is not None:

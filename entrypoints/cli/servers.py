@@ -41,6 +41,16 @@ def can_listen(host: str, port: int) -> None:
 def serve(
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port", help="TCP port.", min=1, max=65535)] = 8000,
+    workers: Annotated[
+        int,
+        typer.Option(
+            "--workers",
+            min=1,
+            max=64,
+            help="Server processes sharing the port (each takes webhooks in and applies "
+            "them; one per core at most).",
+        ),
+    ] = 1,
 ) -> None:
     """Serve the plugin's HTTP app (webhooks, OAuth, activity) with uvicorn."""
     import uvicorn
@@ -56,14 +66,24 @@ def serve(
         warn_metrics_scope()
         # JSON lines: uvicorn's loggers go to the root's JSON handler instead of its own.
         json_logs = container.settings().log_format == "json"
+        if workers == 1:
+            app_or_factory: object = create_app(container)
+        else:
+            # Each process builds its own app from the same environment (the settings).
+            app_or_factory = APP_FACTORY
         uvicorn.run(
-            create_app(container),
+            app_or_factory,  # type: ignore[arg-type]
+            factory=workers > 1,
+            workers=workers,
             host=host,
             port=port,
             log_level="info",
             proxy_headers=True,
             log_config=None if json_logs else uvicorn.config.LOGGING_CONFIG,
         )
+
+
+APP_FACTORY = "calendarspots_mailchimp.entrypoints.http.app:runtime_app"
 
 
 @app.command("simulator")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -11,6 +12,12 @@ import typer
 from calendarspots_mailchimp.entrypoints.cli.common import emit, failures, schedule_instant, words
 from calendarspots_mailchimp.entrypoints.container import runtime
 from calendarspots_mailchimp.entrypoints.logs import JsonFormatter, json_logs_wanted, use_json_logs
+
+
+class Pool(StrEnum):
+    PREFORK = "prefork"
+    THREADS = "threads"
+
 
 # Top-level commands: main.py adds this app without a name.
 app = typer.Typer()
@@ -24,8 +31,25 @@ def keep_json_logs(**kwargs: object) -> None:
 @app.command("worker")
 def worker(
     concurrency: Annotated[
-        int, typer.Option("--concurrency", "-c", min=1, help="Worker processes.")
+        int,
+        typer.Option(
+            "--concurrency",
+            "-c",
+            min=1,
+            help="Pool size: processes (prefork) or threads (threads), each syncing one tenant "
+            "at a time.",
+        ),
     ] = 2,
+    pool: Annotated[
+        Pool,
+        typer.Option(
+            "--pool",
+            "-P",
+            help="prefork: one process per task slot. threads: the tasks of this process run "
+            "in threads, so tenants overlap their waits on MailChimp (run one such worker "
+            "per core, e.g. --pool threads --concurrency 8).",
+        ),
+    ] = Pool.PREFORK,
     beat: Annotated[
         bool,
         typer.Option(
@@ -61,6 +85,7 @@ def worker(
         argv = [
             "worker",
             f"--concurrency={concurrency}",
+            f"--pool={pool.value}",
             f"--loglevel={loglevel}",
             f"--queues={celery.conf.task_default_queue}",
             "--without-gossip",

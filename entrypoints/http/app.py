@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -27,7 +30,7 @@ from calendarspots_mailchimp.core.services.webhooks.events import (
     MAX_FIELDS,
     ForeignList,
 )
-from calendarspots_mailchimp.entrypoints.container import Container
+from calendarspots_mailchimp.entrypoints.container import Container, runtime, stop_background
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
 from calendarspots_mailchimp.entrypoints.http.access import caller, not_found, wants_json
@@ -178,12 +181,15 @@ def create_app(container: Container) -> Starlette:
             return problem(400, "incomplete body")
         if body is None:
             return problem(413, "body too large")
-        if not body:
-            # MailChimp's URL validator: a GET, or an empty POST (docs/mailchimp-api.md §6.2).
+        # A tenant this process read a moment ago and the right secret: no database read.
+        tenant = inbound.authenticate_cached(tenant_id, secret)
+        if tenant is None:
             try:
-                await run_in_threadpool(inbound.authenticate, tenant_id, secret)
+                tenant = await run_in_threadpool(inbound.authenticate, tenant_id, secret)
             except NotFound:
                 return not_found()
+        if not body:
+            # MailChimp's URL validator: a GET, or an empty POST (docs/mailchimp-api.md §6.2).
             return PlainTextResponse("ok")
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type != FORM_TYPE:
@@ -192,7 +198,11 @@ def create_app(container: Container) -> Starlette:
         if form is None:
             return problem(400, "malformed form body")
         try:
-            receipt = await run_in_threadpool(inbound.receive, tenant_id, secret, form)
+            checked = inbound.check(tenant, form)
+            if checked.foreign:
+                checked = await run_in_threadpool(inbound.refuse, checked)
+            # The one durable write: answered once the inbox row is committed.
+            event_id = await asyncio.wrap_future(inbound.submit(checked))
         except NotFound:
             return not_found()
         except ForeignList as exc:
@@ -206,6 +216,7 @@ def create_app(container: Container) -> Starlette:
             # Not stored: a 5xx makes MailChimp deliver it again later (docs/mailchimp-api.md §6.5).
             log.exception("storing a webhook event for tenant %s failed", tenant_id)
             return problem(503, "temporarily unavailable")
+        receipt = inbound.receipt(event_id)
         telemetry.webhook_event(event_type(form), str(receipt.outcome))
         return JSONResponse(
             {"ok": True, "outcome": receipt.outcome, "duplicate": receipt.duplicate}
@@ -254,9 +265,24 @@ def create_app(container: Container) -> Starlette:
         *owner_routes(container),
     ]
     redact_access_log()
-    app = Starlette(routes=routes, middleware=[Middleware(InputGuard)])
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        yield
+        # A server stopping (SIGTERM) writes what it took in and ends its batch; kill -9
+        # loses nothing either: what was answered is committed, the rest was not answered.
+        await run_in_threadpool(stop_background, container)
+
+    app = Starlette(routes=routes, middleware=[Middleware(InputGuard)], lifespan=lifespan)
+    # Applies stored events off the request path; at once what a killed process left.
+    container.inbox_applier().start()
     app.state.container = container
     return app
+
+
+def runtime_app() -> Starlette:
+    """The app of this process's runtime: `serve --workers N` builds one in each process."""
+    return create_app(runtime())
 
 
 def dumps(data: Any) -> str:

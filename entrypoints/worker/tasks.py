@@ -6,12 +6,14 @@ skips it when that night is already done (a tenant enqueued twice, by two beats 
 that overlapped, syncs once); a second copy that read "not synced yet" just before the first
 one finished then waits on the lease, and once it holds it, re-checks the night in the same
 transaction and skips (lease.AlreadySynced). Per-account concurrency: each process's
-connection gate (≤ CS_MAILCHIMP_MAX_CONNECTIONS, at most 10), shared by every process of the
-fleet when CS_MAILCHIMP_LIMITER_URL names a Redis.
+connection gate (≤ CS_MAILCHIMP_MAX_CONNECTIONS, at most 10), shared by every thread of the
+process (`worker --pool threads`: several tenants at once, each its own account) and by every
+process of the fleet when CS_MAILCHIMP_LIMITER_URL names a Redis.
 """
 
 from __future__ import annotations
 
+import threading
 from datetime import date, datetime
 from typing import Any
 
@@ -31,6 +33,23 @@ ENQUEUE_TASK = "csmc.enqueue_due"
 SYNC_NOW_TASK = "csmc.sync_now"  # the owner's "Sync now", queued by the web server
 
 app: Celery = make_celery()
+
+_warm_lock = threading.Lock()
+_warmed: set[int] = set()
+
+
+def warm_runtime() -> Container:
+    """This process's container, its singletons (database engine, MailChimp connector, client
+    directory) built once under a lock: with `--pool threads` the first tasks start together,
+    and the container's providers do not lock their own construction."""
+    c = runtime()
+    with _warm_lock:
+        if id(c) not in _warmed:
+            c.nightly_service()
+            c.mailchimp()
+            c.directory()
+            _warmed.add(id(c))
+    return c
 
 
 def sync_tenant_now(c: Container, tenant_id: str, local_date: str) -> dict[str, Any]:
@@ -70,7 +89,7 @@ def enqueue_due(c: Container, celery: Celery, now: datetime) -> list[str]:
 
 @app.task(name=SYNC_TASK, bind=True)  # type: ignore[untyped-decorator]
 def sync_tenant(self: Task, tenant_id: str, local_date: str) -> dict[str, Any]:
-    return sync_tenant_now(runtime(), tenant_id, local_date)
+    return sync_tenant_now(warm_runtime(), tenant_id, local_date)
 
 
 @app.task(name=ENQUEUE_TASK, bind=True)  # type: ignore[untyped-decorator]

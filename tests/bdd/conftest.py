@@ -22,7 +22,6 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from dependency_injector import providers
 from pytest_bdd import given, parsers, then, when
 from support.harness import MailChimpSide, World, sample_rows
 from support.waiting import eventually
@@ -220,22 +219,6 @@ def a_client_with_a_bad_address(world: World, ctx: dict[str, Any], name: str, ad
     world.import_rows(ctx["tenant"], ctx["rows"])
 
 
-class WithoutSome:
-    """The host platform after it deleted some clients (by address); the rest as it was."""
-
-    def __init__(self, inner: Any, removed: set[str]) -> None:
-        self.inner = inner
-        self.removed = removed
-
-    def clients(self, tenant_id: str, *args: Any, **kwargs: Any) -> Iterator[Any]:
-        for client in self.inner.clients(tenant_id, *args, **kwargs):
-            if client.email.lower() not in self.removed:
-                yield client
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
 @given("l'entreprise a choisi d'archiver dans MailChimp les clients retirés de la plateforme")
 def archive_removed(world: World, ctx: dict[str, Any]) -> None:
     with world.uow() as uow:
@@ -247,11 +230,10 @@ def archive_removed(world: World, ctx: dict[str, Any]) -> None:
 
 @given(parsers.parse('le client "{email}" a été retiré de la plateforme'))
 def client_removed(world: World, ctx: dict[str, Any], email: str) -> None:
-    platform = ctx.get("platform")
-    if platform is None:
-        platform = ctx["platform"] = WithoutSome(world.container.directory(), set())
-        world.container.directory.override(providers.Object(platform))
-    platform.removed.add(email.lower())
+    """The platform deletes the client the way the embedded directory records it (a
+    tombstone), so the next night's read of what changed sees it go."""
+    client = world.clients(ctx["tenant"])[email.lower()]
+    assert world.container.directory().remove(ctx["tenant"], [client.client_id]) == 1
 
 
 @given("l'entreprise a choisi de reconfirmer sa liste")

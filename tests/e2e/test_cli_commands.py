@@ -17,6 +17,7 @@ import httpx
 import pytest
 import typer.main
 from support.harness import World, sample_rows
+from support.waiting import eventually
 from typer.testing import CliRunner, Result
 
 from calendarspots_mailchimp.core.model import NewsletterStatus
@@ -251,7 +252,9 @@ def test_check_reports_and_fixes_only_the_missing_fields(world: World) -> None:
 def test_sync_dry_run_shows_the_plan_and_changes_nothing(world: World) -> None:
     side = connected(world, rows=5)
     world.sim.unsubscribe(side.list_id, "client4@example.com")
-    assert world.sim.wait_deliveries(timeout=10)  # the webhook is in before the snapshot
+    assert world.sim.wait_deliveries(timeout=10)
+    # The webhook is applied (off its request) before the snapshot.
+    assert eventually(lambda: "contact.unsubscribed" in world.kinds("salon"))
     rows = sample_rows(6)
     rows[1] = (rows[1][0], "Renamed", rows[1][2], rows[1][3])
     rows[4] = (rows[4][0], "Gone", rows[4][2], rows[4][3])
@@ -449,10 +452,10 @@ def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
 
     fresh = replace(world.settings, database_url=f"sqlite:///{tmp_path}/fresh.db")
     assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
-        "database schema created (revision 0004)"
+        "database schema created (revision 0006)"
     )
     assert cli_with(fresh, "db", "upgrade").stdout.strip() == (
-        "database schema is up to date (revision 0004)"
+        "database schema is up to date (revision 0006)"
     )
     old_url = f"sqlite:///{tmp_path}/old.db"
     old = Database(old_url)
@@ -460,7 +463,7 @@ def test_db_upgrade_says_what_it_did(world: World, tmp_path: Path) -> None:
     old.dispose()
     result = cli_with(replace(world.settings, database_url=old_url), "db", "upgrade")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0004"
+    assert result.stdout.strip() == "database schema upgraded from revision 0001 to 0006"
 
 
 def test_tenants_add_takes_a_locale_fr_or_en(world: World) -> None:

@@ -6,10 +6,11 @@ from dataclasses import replace
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
+import pytest
 from support.harness import World, sample_rows
 
 from calendarspots_mailchimp.core.model import ConnectionState
-from calendarspots_mailchimp.entrypoints.container import build_container
+from calendarspots_mailchimp.entrypoints.container import build_container, stop_background
 from calendarspots_mailchimp.entrypoints.http.app import create_app
 from calendarspots_mailchimp.entrypoints.http.server import RunningServer
 
@@ -192,11 +193,14 @@ def test_a_bad_code_is_logged_and_nothing_is_stored(world: World) -> None:
     assert world.kinds("salon") == ["authorization.failed"]
 
 
-def test_without_a_secret_key_no_token_is_stored(world: World) -> None:
+def test_without_a_secret_key_no_token_is_stored(
+    world: World, request: pytest.FixtureRequest
+) -> None:
     world.add_tenant("salon")
     world.mailchimp()
     state = state_from_start(world)  # issued while the key was still set
     keyless = build_container(replace(world.settings, secret_key=""))
+    request.addfinalizer(lambda: stop_background(keyless))  # its webhook applier
     with RunningServer(create_app(keyless)).start() as app:
         start = httpx.get(
             f"{app.url}/oauth/mailchimp/start",

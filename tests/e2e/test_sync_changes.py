@@ -10,6 +10,7 @@ from typing import Any
 
 import httpx
 from support.harness import MailChimpSide, World, sample_rows
+from support.waiting import eventually
 
 from calendarspots_mailchimp.core.model import LedgerEntry, MemberStatus, NewsletterStatus
 
@@ -200,9 +201,12 @@ def test_someone_who_subscribed_again_in_mailchimp_is_never_unsubscribed_by_the_
     email = "client1@example.com"
     world.sim.unsubscribe(side.list_id, email)
     assert world.sim.wait_deliveries(timeout=10)
+    # Webhook events are applied off their request: wait for the effect.
+    assert eventually(lambda: "contact.unsubscribed" in world.kinds(TENANT))
     assert world.clients(TENANT)[email].newsletter == NewsletterStatus.UNSUBSCRIBED
     world.sim.signup(side.list_id, email, merges={"FNAME": "Back"})
     assert world.sim.wait_deliveries(timeout=10)
+    assert eventually(lambda: "mailchimp.subscribe.recorded" in world.kinds(TENANT))
     subscribe = world.entries(TENANT, "mailchimp.subscribe.recorded")[0]
     assert "already a client" in subscribe.message
 
@@ -255,7 +259,7 @@ def test_an_address_the_subscriber_moved_away_from_in_mailchimp_is_not_added_bac
     side = connected(world, 5)
     world.sim.change_email(side.list_id, "client2@example.com", "client2.new@example.com")
     assert world.sim.wait_deliveries(timeout=10)
-    assert "mailchimp.upemail.recorded" in world.kinds(TENANT)
+    assert eventually(lambda: "mailchimp.upemail.recorded" in world.kinds(TENANT))
     clients = list(sample_rows(5))
     clients[2] = (clients[2][0], "Renamed", *clients[2][2:])  # and the platform edits the client
     world.import_rows(TENANT, clients)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 from support.harness import MailChimpSide, World, sample_rows
 from support.waiting import eventually
+
+from calendarspots_mailchimp.core.services.webhooks.applier import InboxApplier
+from calendarspots_mailchimp.core.services.webhooks.events import idempotency_key, parse_event
+from calendarspots_mailchimp.entrypoints.container import stop_background
 
 pytestmark = [pytest.mark.R7, pytest.mark.R8]
 
@@ -88,20 +90,27 @@ def test_mailchimp_validator_gets_200_and_empty_post_too(world: World) -> None:
     assert httpx.post(url, content=b"").status_code == 200
 
 
+def store_only(world: World, form: dict[str, str]) -> int:
+    """What a process killed after MailChimp's 200 leaves: the inbox row, nothing applied."""
+    with world.uow() as uow:
+        event_id = uow.scope("salon").inbox.add(idempotency_key(form), world.clock.now(), form)
+        uow.commit()
+    assert event_id is not None
+    return event_id
+
+
 def test_an_event_stored_but_never_applied_is_applied_by_the_next_delivery(world: World) -> None:
     side = connect(world)
-    tenant = world.tenant()
-    inbound = world.container.inbound_service()
-    form = {
-        "type": "unsubscribe",
-        "fired_at": "2026-01-01 10:00:00",
-        "data[list_id]": side.list_id,
-        "data[email]": "client7@example.com",
-        "data[reason]": "manual",
-    }
-    stored = inbound.store(tenant, form)  # the process "dies" here, before applying
-    assert stored.event_id is not None
-    assert status_of(world, "client7@example.com") == "subscribed"
+    store_only(
+        world,
+        {
+            "type": "unsubscribe",
+            "fired_at": "2026-01-01 10:00:00",
+            "data[list_id]": side.list_id,
+            "data[email]": "client7@example.com",
+            "data[reason]": "manual",
+        },
+    )
     world.sim.unsubscribe(side.list_id, "client8@example.com")
     assert eventually(lambda: status_of(world, "client8@example.com") == "unsubscribed")
     assert eventually(lambda: status_of(world, "client7@example.com") == "unsubscribed")
@@ -111,23 +120,44 @@ def test_an_event_stored_but_never_applied_is_applied_by_the_next_delivery(world
 
     # The client directory is marked first, the activity entry commits just after it.
     assert eventually(lambda: len(logged()) == 2)
-    assert inbound.apply_pending("salon") == 0
+    assert world.container.inbox_applier().apply_pending("salon") == 0
     assert logged() == ["client7@example.com", "client8@example.com"]
 
 
-def test_apply_and_recovery_racing_apply_once(world: World) -> None:
+def test_an_applier_started_after_a_crash_applies_what_was_left(world: World) -> None:
+    side = connect(world, rows=3)
+    stop_background(world.container)  # the server "dies" with events stored, not applied
+    for n in range(3):
+        store_only(
+            world,
+            {
+                "type": "cleaned",
+                "data[list_id]": side.list_id,
+                "data[email]": f"client{n}@example.com",
+                "data[reason]": "hard",
+            },
+        )
+
+    world.container.inbox_applier().start()  # as a restarted server does
+
+    assert eventually(lambda: len(world.entries(kind="contact.cleaned")) == 3)
+    assert {str(c.newsletter) for c in world.clients().values()} == {"cleaned"}
+
+
+def test_two_appliers_racing_apply_once(world: World) -> None:
     side = connect(world, rows=1)
     tenant = world.tenant()
-    inbound = world.container.inbound_service()
-    form: dict[str, Any] = {
+    ours = world.container.inbox_applier()
+    stop_background(world.container)  # only the two below apply
+    other = InboxApplier(world.uow, world.container.directory(), world.clock)  # another process
+    form = {
         "type": "cleaned",
         "data[list_id]": side.list_id,
         "data[email]": "client0@example.com",
         "data[reason]": "hard",
     }
-    stored = inbound.store(tenant, form)
-    assert stored.event_id is not None
-    assert inbound.apply_pending("salon") == 1  # recovery wins the claim ...
-    late = inbound.apply(tenant, stored.event_id, stored.event)  # ... the request's twin loses
-    assert (late.applied, late.outcome) == (False, "already-applied")
+    event_id = store_only(world, form)
+    assert ours.apply_pending("salon") == 1  # one wins the claim ...
+    assert other.apply_batch(tenant, [(event_id, parse_event(form))]) == 0  # ... the twin loses
+    assert other.apply_pending("salon") == 0
     assert len(world.entries(kind="contact.cleaned")) == 1

@@ -73,7 +73,13 @@ def connect_tenant(world: World, tenant_id: str, zone: str) -> None:
 
 
 def start_worker(
-    world: World, queue: str, log: IO[str], cwd: Path, concurrency: int = 2, **extra: str
+    world: World,
+    queue: str,
+    log: IO[str],
+    cwd: Path,
+    concurrency: int = 2,
+    pool: str = "prefork",
+    **extra: str,
 ) -> subprocess.Popen[str]:
     s = world.settings
     env = {
@@ -89,7 +95,7 @@ def start_worker(
     }
     command = str(Path(sys.executable).parent / "cs-mailchimp")
     return subprocess.Popen(
-        [command, "worker", "--concurrency", str(concurrency), "--queue", queue],
+        [command, "worker", "--concurrency", str(concurrency), "--pool", pool, "--queue", queue],
         cwd=cwd,
         env=env,
         stdout=log,
@@ -142,7 +148,17 @@ def stop(workers: list[subprocess.Popen[str]], handles: list[IO[str]]) -> None:
         handle.close()
 
 
-def test_two_workers_sync_each_tenant_exactly_once(pg_world: World, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("pool", "concurrency"),
+    [
+        pytest.param("prefork", 2, id="prefork-2-processes"),
+        # Several tenants at once in each worker process, sharing its engine and connector.
+        pytest.param("threads", 8, id="threads-8"),
+    ],
+)
+def test_two_workers_sync_each_tenant_exactly_once(
+    pg_world: World, tmp_path: Path, pool: str, concurrency: int
+) -> None:
     world = pg_world
     zone = night_zone(datetime.now(UTC))
     tenants = [f"t{i:02d}" for i in range(TENANTS)]
@@ -151,14 +167,16 @@ def test_two_workers_sync_each_tenant_exactly_once(pg_world: World, tmp_path: Pa
     queue = f"csmc-test-{uuid.uuid4().hex}"
     logs = [tmp_path / f"worker{i}.log" for i in range(WORKERS)]
     handles = [path.open("w", encoding="utf-8") for path in logs]
-    workers = [start_worker(world, queue, handle, tmp_path) for handle in handles]
+    workers = [
+        start_worker(world, queue, handle, tmp_path, concurrency, pool) for handle in handles
+    ]
     try:
         # Enqueued twice, as by two overlapping crons: the second copy must not sync again.
         for _ in range(2):
             result = world.cli("enqueue", "--queue", queue, "--json")
             assert result.exit_code == 0, result.output
             assert f'"{tenants[-1]}"' in result.output
-        wait_for_completions(logs, workers, 2 * TENANTS, 40)
+        wait_for_completions(logs, workers, 2 * TENANTS, 120)
     finally:
         stop(workers, handles)
         forget_queue(queue)

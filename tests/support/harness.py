@@ -20,6 +20,7 @@ from calendarspots_mailchimp.entrypoints.cli.main import app as cli_app
 from calendarspots_mailchimp.entrypoints.container import (
     Container,
     build_container,
+    stop_background,
     use_runtime,
 )
 from calendarspots_mailchimp.entrypoints.http.app import create_app
@@ -178,6 +179,7 @@ class World:
             server.request_stop()
         for server in reversed(self.servers):
             server.stop()
+        stop_background(self.container)
         self.container.mailchimp().close() if hasattr(self.container.mailchimp(), "close") else None
 
 

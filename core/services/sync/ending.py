@@ -75,6 +75,7 @@ class Ending:
                 last_sync_at=now,
                 last_sync_local_date=self.night or local_date(tenant, now),
                 members_checked_at=checked_at,
+                clients_marker=state.clients_marker,
             )
             if updated.state == ConnectionState.NEEDS_ATTENTION:
                 updated = updated.with_state(ConnectionState.CONNECTED)

@@ -21,6 +21,7 @@ from calendarspots_mailchimp.core.services.sync.verdict import Facts, decide
 def plan_chunk(run: Run, chunk: Sequence[Client]) -> list[Write]:
     with run.uow() as uow:
         ledger = uow.scope(run.tenant.tenant_id).ledger.get_many(c.client_id for c in chunk)
+    run.read_known += len(ledger)
     candidates: list[tuple[Client, LedgerEntry | None]] = []
     unknown: list[str] = []
     for client in chunk:

@@ -12,12 +12,24 @@ from calendarspots_mailchimp.ports.mailchimp import MemberRejected
 _ARCHIVABLE = (MemberStatus.SUBSCRIBED, MemberStatus.UNSUBSCRIBED, MemberStatus.TRANSACTIONAL)
 
 
-def removed_clients(run: Run) -> None:
-    known_ids = run.known_ids
-    if known_ids is None:
+def gone_from_platform(run: Run) -> tuple[int, set[str]]:
+    """How many clients the ledger holds, and those of them gone from the platform: after a
+    full read, the ledger's ids not seen; after an incremental one (reading.py), the ids the
+    directory removed, not seen again, that the ledger holds. Read once a run: the guard
+    (before anything is sent) and removed_clients share it."""
+    if run.gone is None:
         with run.uow() as uow:
-            known_ids = uow.scope(run.tenant.tenant_id).ledger.all_client_ids()
-    gone = sorted(known_ids - run.seen_ids)
+            ledger = uow.scope(run.tenant.tenant_id).ledger
+            if run.removed is None:
+                known = ledger.all_client_ids()
+                run.members, run.gone = len(known), known - run.seen_ids
+            else:  # run.members was counted when the changes were read
+                run.gone = set(ledger.get_many(run.removed - run.seen_ids))
+    return run.members, run.gone
+
+
+def removed_clients(run: Run) -> None:
+    gone = sorted(gone_from_platform(run)[1])
     if not gone or run.dry_run:
         if gone:
             run.plan["removed"].extend(gone)

@@ -75,7 +75,13 @@ class Run:
         self.dry_run = dry_run
         self.progress = progress
         self.guarded = False  # the mass-change guard looks at this run's plan
-        self.known_ids: set[str] | None = None  # the ledger's client ids, once read
+        # An incremental read (reading.py): the ids the directory removed since the marker;
+        # None for a full read (then removed = the ledger's ids not seen this run).
+        self.removed: frozenset[str] | None = None
+        self.gone: set[str] | None = None  # the ledger's ids gone from the platform, once read
+        self.members = 0  # how many clients the ledger holds (read with `gone`)
+        self.read_known = 0  # clients read this run that the ledger knew
+        self.clients_marker = ""  # the directory's marker this run read up to
         self.counts = SyncCounts()
         self.problems: list[ClientProblem] = []
         self.remote: dict[str, MemberStatus] = {}  # lowercase email -> status read this run

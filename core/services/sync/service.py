@@ -22,7 +22,8 @@ from calendarspots_mailchimp.core.services.sync.limits import BATCH_SIZE, RUN_DE
 from calendarspots_mailchimp.core.services.sync.observed import observed
 from calendarspots_mailchimp.core.services.sync.plan import plan_chunk, preview
 from calendarspots_mailchimp.core.services.sync.push import batched, push
-from calendarspots_mailchimp.core.services.sync.removed import removed_clients
+from calendarspots_mailchimp.core.services.sync.reading import count_unread, read_clients
+from calendarspots_mailchimp.core.services.sync.removed import gone_from_platform, removed_clients
 from calendarspots_mailchimp.core.services.sync.report import SyncReport
 from calendarspots_mailchimp.core.services.sync.run import (
     DeadlinePassed,
@@ -166,7 +167,7 @@ class SyncService:
         checked_at = backfill(state, since)
         _stop_if_late(state)
         state.progress("plan", 0)
-        clients = self.directory.clients(tenant.tenant_id)
+        clients = read_clients(state, self.directory)
         planned = (plan_chunk(state, chunk) for chunk in batched(clients, BATCH_SIZE))
         writes: Iterable[Write] = chain.from_iterable(planned)
         if state.guarded:
@@ -181,17 +182,16 @@ class SyncService:
             checked_at = after_push(state, checked_at)
         change_emails(state)
         removed_clients(state)
+        count_unread(state)
         return checked_at
 
     def _assess(self, state: Run, writes: list[Write]) -> None:
         """Raises Held for a mass change (a dry run only notes it in its plan)."""
         updates = sum(1 for w in writes if w.rewrite) + len(state.email_changes)
-        with self.uow() as uow:
-            known = uow.scope(state.tenant.tenant_id).ledger.all_client_ids()
-        state.known_ids = known  # removed_clients needs them too: read once
-        archives = len(known - state.seen_ids) if state.tenant.archive_removed_clients else 0
+        members, gone = gone_from_platform(state)
+        archives = len(gone) if state.tenant.archive_removed_clients else 0
         guard = self.guard.for_tenant(state.tenant)
-        change = assess(guard, len(known), updates, archives)
+        change = assess(guard, members, updates, archives)
         if change is None:
             return
         if state.dry_run:

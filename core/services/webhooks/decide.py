@@ -30,7 +30,7 @@ class Outcome(StrEnum):
     RECORDED = "recorded"  # only logged (R8)
     DUPLICATE = "duplicate"  # received before: not applied again
     ALREADY_APPLIED = "already-applied"  # a twin applied it first
-    STORED = "stored"  # kept, to be applied later (applying it failed)
+    STORED = "stored"  # committed to the inbox; applied off the request path
     INVALID = "invalid"  # stored once, but not an event MailChimp sends
     REFUSED = "refused"  # another audience's event, or no audience connected
 

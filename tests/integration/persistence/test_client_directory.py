@@ -204,3 +204,22 @@ def test_a_value_the_database_refuses_is_the_rows_fault_without_sql(
         assert refused.value.message.startswith("the database refused this client (")
         assert "INSERT" not in refused.value.message and "x.com" not in refused.value.message
     assert listed(directory) == []
+
+
+def test_mark_many_answers_as_one_mark_after_another(directory: EmbeddedClientDirectory) -> None:
+    directory.upsert("acme", [Client("c1", "Zoé@Exemple.ca"), Client("c2", "b@x.com")])
+    directory.upsert("other", [Client("c1", "zoé@exemple.ca")])
+
+    marked = directory.mark_many(
+        "acme",
+        [("ZOÉ@exemple.ca", UNSUBSCRIBED), ("nobody@x.com", CLEANED), ("zoé@exemple.ca", CLEANED)],
+    )
+
+    assert [c.newsletter if c else None for c in marked] == [UNSUBSCRIBED, None, CLEANED]
+    assert {c.client_id: c.newsletter for c in listed(directory)} == {
+        "c1": CLEANED,
+        "c2": SUBSCRIBED,
+    }
+    assert listed(directory, "other")[0].newsletter == SUBSCRIBED
+    again = directory.mark_many("acme", [("zoé@exemple.ca", CLEANED)])  # idempotent
+    assert again == [listed(directory)[0]]

@@ -222,3 +222,53 @@ def test_a_directory_finds_many_clients_by_id_in_one_batch(directory: Any) -> No
     assert found["c4"].first_name == "N4" and found["c4"].email == "c4@example.com"
     assert directory.find_many("acme", []) == {}
     assert directory.find_many("bravo", ["c1"]) == {}  # another tenant's client
+
+
+def changed_ids(
+    directory: Any, tenant_id: str, since: str | None
+) -> tuple[str, set[str], set[str]]:
+    changes = directory.changes(tenant_id, since)
+    assert changes is not None
+    return changes.marker, {c.client_id for c in changes.clients}, set(changes.removed)
+
+
+def test_a_directory_tells_the_clients_changed_and_removed_since_a_marker(directory: Any) -> None:
+    directory.upsert("acme", [Client(f"c{n}", f"c{n}@example.com", "A", "B") for n in range(5)])
+    directory.upsert("bravo", [Client("c1", "c1@example.com", "Other", "Tenant")])
+    first, everyone, removed = changed_ids(directory, "acme", None)
+    assert everyone == {f"c{n}" for n in range(5)} and removed == set()
+
+    quiet, nothing, removed = changed_ids(directory, "acme", first)
+    assert (nothing, removed) == (set(), set())
+
+    directory.upsert("acme", [Client("c1", "c1@example.com", "Renamed", "B")])
+    directory.upsert("acme", [Client("c9", "c9@example.com", "New", "B")])
+    directory.mark_unsubscribed("acme", "C2@example.com")
+    assert directory.remove("acme", ["c3", "c4", "unknown"]) == 2
+    directory.upsert("bravo", [Client("c7", "c7@example.com", "Other", "Tenant")])
+    directory.remove("bravo", ["c1"])
+    later, changed, removed = changed_ids(directory, "acme", quiet)
+
+    assert changed == {"c1", "c2", "c9"}
+    assert removed == {"c3", "c4"}
+    assert {c.client_id for c in directory.clients("acme")} == {"c0", "c1", "c2", "c9"}
+    assert changed_ids(directory, "acme", later)[1:] == (set(), set())
+    # From the first marker: everything since, the removed clients included.
+    assert changed_ids(directory, "acme", first)[1:] == ({"c1", "c2", "c9"}, {"c3", "c4"})
+
+
+def test_a_client_removed_then_imported_again_is_changed_not_removed(directory: Any) -> None:
+    directory.upsert("acme", [Client("c1", "c1@example.com", "A", "B")])
+    marker = changed_ids(directory, "acme", None)[0]
+
+    directory.remove("acme", ["c1"])
+    directory.upsert("acme", [Client("c1", "c1@example.com", "Back", "B")])
+
+    assert changed_ids(directory, "acme", marker)[1:] == ({"c1"}, set())
+
+
+def test_a_directory_does_not_answer_for_a_marker_it_never_gave(directory: Any) -> None:
+    directory.upsert("acme", [Client("c1", "c1@example.com", "A", "B")])
+
+    assert directory.changes("acme", "not-a-marker") is None
+    assert directory.changes("acme", "999999") is None

@@ -13,7 +13,7 @@ from sqlalchemy import inspect, text
 from calendarspots_mailchimp.adapters.persistence.database import Database, normalize_url
 from calendarspots_mailchimp.adapters.persistence.records import Base
 
-HEAD = "0004"  # the newest migration
+HEAD = "0006"  # the newest migration
 
 TABLES = {
     "tenants",

@@ -107,3 +107,73 @@ def test_concurrent_claims_of_one_event_let_exactly_one_win(
             first.scope("acme").inbox.mark_applied(event_id, NOW, "applied")
             first.commit()
             assert racing.result(timeout=60) is False
+
+
+def test_a_batch_stores_each_key_once_and_says_which(
+    uow_factory: UowFactory, tenants: tuple[str, str]
+) -> None:
+    with uow_factory() as uow:
+        before = uow.scope("acme").inbox.add("old", NOW, PAYLOAD)
+        uow.commit()
+    with uow_factory() as uow:
+        ids = uow.scope("acme").inbox.add_many(
+            [("a", NOW, {"n": "1"}), ("old", NOW, {}), ("b", NOW, PAYLOAD), ("a", NOW, {})]
+        )
+        uow.commit()
+    assert ids[1] is None and ids[3] is None
+    assert ids[0] is not None and ids[2] is not None and before is not None
+    with uow_factory() as uow:
+        assert uow.scope("acme").inbox.pending() == [
+            (before, PAYLOAD),
+            (ids[0], {"n": "1"}),
+            (ids[2], PAYLOAD),
+        ]
+        assert list(uow.tenants.with_pending_webhook_events()) == ["acme"]
+
+
+def test_a_batch_claim_takes_only_what_is_still_pending(
+    uow_factory: UowFactory, tenants: tuple[str, str]
+) -> None:
+    with uow_factory() as uow:
+        ids = uow.scope("acme").inbox.add_many([(f"k{n}", NOW, {}) for n in range(4)])
+        uow.commit()
+    first, second, third, fourth = (i for i in ids if i is not None)
+    with uow_factory() as uow:
+        inbox = uow.scope("acme").inbox
+        assert inbox.claim_many([first], NOW) == {first}
+        inbox.mark_applied_many({first: "applied"}, NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.scope("beta").inbox.claim_many([second], NOW) == set()  # not beta's
+        inbox = uow.scope("acme").inbox
+        assert inbox.claim_many([first, second, third], NOW) == {second, third}
+        inbox.mark_applied_many({second: "applied", third: "recorded"}, NOW)
+        uow.commit()
+    with uow_factory() as uow:
+        assert uow.scope("acme").inbox.pending() == [(fourth, {})]
+
+
+def test_concurrent_batch_claims_never_share_an_event(
+    uow_factory: UowFactory, tenants: tuple[str, str]
+) -> None:
+    with uow_factory() as uow:
+        stored = uow.scope("acme").inbox.add_many([(f"k{n}", NOW, {}) for n in range(6)])
+        ids = {i for i in stored if i is not None}
+        uow.commit()
+    with uow_factory() as first:
+        mine = first.scope("acme").inbox.claim_many(ids, NOW)
+
+        def second_claim() -> set[int]:
+            with uow_factory() as second:
+                won = second.scope("acme").inbox.claim_many(ids, NOW)
+                second.commit()
+                return won
+
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            # PostgreSQL: the second skips the rows the first holds; SQLite: it waits for
+            # the write lock, then finds them taken.
+            racing = pool.submit(second_claim)
+            first.scope("acme").inbox.mark_applied_many(dict.fromkeys(mine, "applied"), NOW)
+            first.commit()
+            theirs = racing.result(timeout=60)
+    assert mine == ids and theirs == set()

@@ -14,7 +14,7 @@ from calendarspots_mailchimp.core.model import Client, Tenant
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.ports.plugins import Hooks, make_plugin_manager
 
-HEAD = "0004"  # the newest migration
+HEAD = "0006"  # the newest migration
 
 
 @pytest.fixture

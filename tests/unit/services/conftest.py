@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
 import pytest
@@ -25,7 +26,11 @@ from calendarspots_mailchimp.core.model import (
 )
 from calendarspots_mailchimp.core.services.tenants import AddTenant
 from calendarspots_mailchimp.core.settings import Settings
-from calendarspots_mailchimp.entrypoints.container import Container, build_container
+from calendarspots_mailchimp.entrypoints.container import (
+    Container,
+    build_container,
+    stop_background,
+)
 
 SETTINGS = Settings(
     database_url="sqlite:///never-opened.db",
@@ -99,7 +104,7 @@ class Fakes:
 
 
 @pytest.fixture
-def fakes() -> Fakes:
+def fakes() -> Iterator[Fakes]:
     published: list[ActivityEntry] = []
     db = FakeDatabase(published.append)
     directory = FakeClientDirectory()
@@ -113,4 +118,5 @@ def fakes() -> Fakes:
     container.mailchimp.override(providers.Object(mailchimp))
     container.secret_box.override(providers.Object(box))
     container.clock.override(providers.Object(clock))
-    return Fakes(container, db, directory, mailchimp, box, clock, published)
+    yield Fakes(container, db, directory, mailchimp, box, clock, published)
+    stop_background(container)
