@@ -9,6 +9,7 @@ from __future__ import annotations
 import httpx
 from support.french import english_in
 from support.harness import World, sample_rows
+from support.waiting import eventually
 
 HTML = {"Accept": "text/html"}
 
@@ -44,7 +45,9 @@ def test_not_connected_then_connected_with_news_from_mailchimp(world: World) -> 
     world.sim.clean(side.list_id, emails[1], reason="hard")
     world.sim.update_profile(side.list_id, emails[2], merges={"FNAME": "Renommée"})
     world.sim.signup(side.list_id, "nouvelle@example.com", merges={"FNAME": "Nouvelle"})
-    world.sim.wait_deliveries(timeout=10)
+    assert world.sim.wait_deliveries(timeout=10)
+    # Webhook events are applied off their request: wait for the last one's effect.
+    assert eventually(lambda: "mailchimp.subscribe.recorded" in world.kinds("salon"))
     page = french(world, "/tenants/salon/newsletters")
     assert "adresse courriel invalide" in page.text and "1\u00a0ignoré" in page.text
     activity = french(world, "/tenants/salon/activity", format="html", limit="100")
