@@ -9,7 +9,6 @@ import json
 import logging
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from support.harness import World, sample_rows
+from support.workers import COMMAND, world_env
 
 from calendarspots_mailchimp.entrypoints.logs import JsonFormatter, use_json_logs
 
@@ -91,21 +91,10 @@ def test_the_console_script_writes_json_lines(world: World, tmp_path: Path) -> N
     world.import_rows("salon", sample_rows(5))
     world.mailchimp()
     assert world.authorize("salon")["ok"]
-    s = world.settings
-    env = {
-        **os.environ,
-        "CS_MAILCHIMP_DATABASE_URL": s.database_url,
-        "CS_MAILCHIMP_OAUTH_BASE_URL": s.oauth_base_url,
-        "CS_MAILCHIMP_CLIENT_ID": s.client_id,
-        "CS_MAILCHIMP_CLIENT_SECRET": s.client_secret,
-        "CS_MAILCHIMP_PUBLIC_URL": s.public_url,
-        "CS_MAILCHIMP_SECRET_KEY": s.secret_key,
-        "CS_MAILCHIMP_LOG_FORMAT": "json",
-    }
-    command = str(Path(sys.executable).parent / "cs-mailchimp")
+    env = world_env(world, CS_MAILCHIMP_LOG_FORMAT="json")
 
     done = subprocess.run(
-        [command, "sync", "salon"], cwd=tmp_path, env=env, capture_output=True, text=True
+        [COMMAND, "sync", "salon"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
 
     assert done.returncode == 0, done.stderr
@@ -117,10 +106,9 @@ def test_the_console_script_writes_json_lines(world: World, tmp_path: Path) -> N
 
 def test_an_unknown_log_format_is_a_configuration_error(world: World, tmp_path: Path) -> None:
     env = {**os.environ, "CS_MAILCHIMP_LOG_FORMAT": "xml"}
-    command = str(Path(sys.executable).parent / "cs-mailchimp")
 
     done = subprocess.run(
-        [command, "tenants", "list"], cwd=tmp_path, env=env, capture_output=True, text=True
+        [COMMAND, "tenants", "list"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
 
     assert done.returncode == 4
@@ -144,8 +132,7 @@ def test_serve_writes_json_lines_with_webhook_secrets_masked(tmp_path: Path) -> 
             "CS_MAILCHIMP_LOG_FORMAT": "json",
         }
         log = tmp_path / "serve.log"
-        command = str(Path(sys.executable).parent / "cs-mailchimp")
-        upgrade = [command, "db", "upgrade"]
+        upgrade = [COMMAND, "db", "upgrade"]
         assert subprocess.run(upgrade, cwd=tmp_path, env=env, check=False).returncode == 0
         with running(["serve", "--port", str(port)], env, tmp_path, log):
             wait_for(lambda: answers(f"http://127.0.0.1:{port}/health"), 60, "the server")

@@ -5,10 +5,8 @@ PROMETHEUS_MULTIPROC_DIR)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -16,18 +14,20 @@ from pathlib import Path
 
 import httpx
 import pytest
-from e2e.test_worker_fanout import (
+from prometheus_client.parser import text_string_to_metric_families
+from support.databases import postgres_database
+from support.harness import World, make_world, sample_rows
+from support.waiting import eventually
+from support.workers import (
+    COMMAND,
     connect_tenant,
     forget_queue,
     night_zone,
     start_worker,
     stop,
     wait_for_completions,
+    world_env,
 )
-from prometheus_client.parser import text_string_to_metric_families
-from support.databases import postgres_database
-from support.harness import World, make_world, sample_rows
-from support.waiting import eventually
 
 from calendarspots_mailchimp.simulator import Fault
 
@@ -194,17 +194,10 @@ def test_a_celery_workers_syncs_show_in_the_servers_scrape(
 def test_a_metrics_directory_that_is_not_there_is_a_configuration_error(
     world: World, tmp_path: Path
 ) -> None:
-    s = world.settings
-    env = {
-        **os.environ,
-        "CS_MAILCHIMP_DATABASE_URL": s.database_url,
-        "CS_MAILCHIMP_SECRET_KEY": s.secret_key,
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "missing"),
-    }
-    command = str(Path(sys.executable).parent / "cs-mailchimp")
+    env = world_env(world, PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "missing"))
 
     done = subprocess.run(
-        [command, "sync", "salon"], cwd=tmp_path, env=env, capture_output=True, text=True
+        [COMMAND, "sync", "salon"], cwd=tmp_path, env=env, capture_output=True, text=True
     )
 
     assert done.returncode == 4, done.stderr

@@ -6,28 +6,24 @@ that cannot be reached: the page runs the sync itself, as without a worker."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import IO
 
 import httpx
 import pytest
 from support.databases import postgres_database
 from support.harness import World, make_world, sample_rows
+from support.workers import done_pattern, forget_queue, start_worker, stop
 
 from calendarspots_mailchimp.core.model import SyncKind, SyncStatus
 from calendarspots_mailchimp.ports.clock import FixedClock
 
-DONE = re.compile(r"Task csmc\.sync_now\[[^\]]+\] succeeded in [^:]+: (.*)$", re.MULTILINE)
+DONE = done_pattern("sync_now")
 
 
 @pytest.fixture
@@ -39,47 +35,6 @@ def pg_world() -> Iterator[World]:
             yield w
         finally:
             w.close()
-
-
-def start_worker(world: World, queue: str, log: IO[str], cwd: Path) -> subprocess.Popen[str]:
-    s = world.settings
-    env = {
-        **os.environ,
-        "CS_MAILCHIMP_DATABASE_URL": s.database_url,
-        "CS_MAILCHIMP_OAUTH_BASE_URL": s.oauth_base_url,
-        "CS_MAILCHIMP_CLIENT_ID": s.client_id,
-        "CS_MAILCHIMP_CLIENT_SECRET": s.client_secret,
-        "CS_MAILCHIMP_PUBLIC_URL": s.public_url,
-        "CS_MAILCHIMP_SECRET_KEY": s.secret_key,
-    }
-    command = str(Path(sys.executable).parent / "cs-mailchimp")
-    return subprocess.Popen(
-        [command, "worker", "--concurrency", "1", "--queue", queue],
-        cwd=cwd,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-
-
-def stop(worker: subprocess.Popen[str]) -> None:
-    worker.send_signal(signal.SIGTERM)
-    try:
-        worker.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        worker.kill()
-        worker.wait()
-
-
-def forget_queue(queue: str) -> None:
-    import redis
-
-    client = redis.Redis.from_url("redis://127.0.0.1:6379/0")
-    try:
-        client.delete(queue, *client.scan_iter(f"_kombu.binding*.{queue}"))
-    finally:
-        client.close()
 
 
 @contextmanager
@@ -114,7 +69,7 @@ def test_sync_now_is_queued_on_the_worker_which_runs_it(
     monkeypatch.setenv("CS_MAILCHIMP_QUEUE", queue)
     log = tmp_path / "worker.log"
     handle = log.open("w", encoding="utf-8")
-    worker = start_worker(world, queue, handle, tmp_path)
+    worker = start_worker(world, queue, handle, tmp_path, concurrency=1)
     try:
         with owner(world) as (browser, csrf):
             asked = browser.post("/tenants/salon/newsletters/sync", data={"csrf": csrf})
@@ -135,8 +90,7 @@ def test_sync_now_is_queued_on_the_worker_which_runs_it(
                 assert worker.poll() is None, "the worker died"
                 time.sleep(0.2)
     finally:
-        stop(worker)
-        handle.close()
+        stop([worker], [handle])
         forget_queue(queue)
 
     outcome = DONE.search(log.read_text(encoding="utf-8"))
