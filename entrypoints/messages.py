@@ -22,8 +22,11 @@ How a sentence is written (the pattern for every new one):
   `entrypoints/locales/fr/LC_MESSAGES/messages.po`) and write the French there:
   `tests/unit/entrypoints/test_catalog.py` fails while a msgid has no French (or a French with
   other placeholders).
-- Old style (`ENGLISH[kind] = lambda d: f"..."` with a `FRENCH[kind]` beside it) still renders
-  (after TEMPLATES), so a branch written before the catalog merges; convert it as above.
+- The owner's pages (`render(owner=True)`, `story_texts(owner=True)`) never show a command, an
+  operator's screen or MailChimp's own English: a kind whose operator sentence has one gets an
+  OWNER_TEMPLATES entry (its own msgid), as `sync.held` does.
+- An error is a code and facts (`CalendarspotsError(message, code=, facts=)`, `RowError(...,
+  code=, facts=)`, a stored reason `core.errors.coded(code, facts)`): its msgid goes in ERRORS.
 
 An entry written before entries were pure data carries its stored English sentence; when the
 details do not say enough for a template, that sentence is shown.
@@ -547,11 +550,6 @@ OWNER_TEMPLATES: dict[str, Template] = {
     ),
 }
 
-# Old style, kept only so that a branch written before the catalog still renders: convert any
-# entry found here into TEMPLATES (see the top of this module).
-ENGLISH: dict[str, Callable[[Details], str]] = {}
-FRENCH: dict[str, Callable[[Details], str]] = {}
-
 
 def render(entry: ActivityEntry, lang: str = "en", owner: bool = False) -> str:
     """The entry's sentence in `lang`; `owner`: as the owner's pages say it (no command, no
@@ -561,9 +559,6 @@ def render(entry: ActivityEntry, lang: str = "en", owner: bool = False) -> str:
     try:
         if template is not None:
             return template(details, translate(lang))
-        legacy = (FRENCH if lang == "fr" else ENGLISH).get(kind) or ENGLISH.get(kind)
-        if legacy is not None:
-            return legacy(details)
     except (KeyError, TypeError, ValueError, AttributeError, IndexError):
         pass  # an entry from before entries were data: its stored sentence
     return entry.message
