@@ -35,7 +35,10 @@ class RunningServer:
             port=self.port,
             log_level=log_level,
             access_log=access_log,
-            lifespan="off",
+            # The app's lifespan runs: stopping the server stops its background work (the
+            # webhook applier of a container that outlives the test or the demo would go on
+            # polling a database that is gone).
+            lifespan="auto",
         )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(
