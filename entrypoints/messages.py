@@ -579,6 +579,9 @@ def entry_json(entry: ActivityEntry, lang: str = "en") -> dict[str, Any]:
 ERRORS = {
     "no_tenant": N_("no tenant {tenant!r}"),
     "no_tenant_shown": N_("no tenant {tenant}"),
+    "cannot_listen": N_(
+        "cannot listen on {host}:{port}: {error} (choose another --port, or stop what uses it)"
+    ),
     "no_client": N_("no client {client!r} in tenant {tenant!r}"),
     "tenant_id": N_(
         "tenant id {tenant} is not valid: 1-64 letters, digits, '.', '_' or '-', starting "
@@ -696,6 +699,12 @@ ERRORS = {
 }
 # What people typed, by the name the English sentence gives it (a CSV column keeps its name).
 _FIELDS = {"the tenant's name": N_("the tenant's name")}
+# Why a port cannot be listened on, by the socket's errno name (else the system's own words).
+_SOCKET_ERRORS = {
+    "EADDRINUSE": N_("the port is already in use"),
+    "EADDRNOTAVAIL": N_("this address is not one of this machine's"),
+    "EACCES": N_("permission denied"),
+}
 _FIELD_PROBLEM = {
     "missing": N_("{tag} ({name}, type {type}) is missing"),
     "wrong-type": N_("{tag} has type {found!r}, it must be {type!r}"),
@@ -721,6 +730,8 @@ def _facts_for(code: str, facts: Mapping[str, Any], w: Words) -> tuple[str, dict
         for more in worded[1:]:
             joined = w._("{first}; {then}", first=joined, then=more)
         out["problems"] = joined
+    if code == "cannot_listen" and facts.get("errno") in _SOCKET_ERRORS:
+        out["error"] = w._(_SOCKET_ERRORS[str(facts["errno"])])
     if code in ("text.control", "text.long"):
         field = str(facts.get("field", ""))
         out["field"] = w._(_FIELDS[field]) if field in _FIELDS else field

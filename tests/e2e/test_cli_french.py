@@ -185,3 +185,19 @@ def test_the_usage_line_of_help_is_french(tmp_path: Path) -> None:
     assert "Usage:" not in done.stdout + done.stderr
     english = script(tmp_path, "tenants", COLUMNS="100")
     assert "Usage: cs-mailchimp tenants" in english.stdout + english.stderr
+
+
+def test_a_port_in_use_is_said_in_french(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = script(tmp_path, "--lang", "fr", "simulator", "--port", str(port))
+    assert done.returncode == 4  # as in English
+    assert " ".join(done.stderr.split()) == (
+        f"error: impossible d'écouter sur 127.0.0.1:{port} : le port est déjà utilisé "
+        "(choisissez un autre --port, ou arrêtez ce qui l'occupe)"
+    )
+    assert "simulateur" not in done.stdout  # nothing announced that did not start
