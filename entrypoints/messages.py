@@ -579,6 +579,19 @@ def entry_json(entry: ActivityEntry, lang: str = "en") -> dict[str, Any]:
 ERRORS = {
     "no_tenant": N_("no tenant {tenant!r}"),
     "no_tenant_shown": N_("no tenant {tenant}"),
+    "secret_key.tokens": N_(
+        "CS_MAILCHIMP_SECRET_KEY is not set: refusing to store MailChimp tokens"
+    ),
+    "secret_key.link": N_(
+        "CS_MAILCHIMP_SECRET_KEY is not set: refusing to store MailChimp tokens (the key "
+        "encrypts them and signs the authorization link); set it, then authorize again"
+    ),
+    "secret_key.webhook": N_(
+        "CS_MAILCHIMP_SECRET_KEY is not set: the webhook's secret is derived from it"
+    ),
+    "client_id.missing": N_(
+        "CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp"
+    ),
     "cannot_listen": N_(
         "cannot listen on {host}:{port}: {error} (choose another --port, or stop what uses it)"
     ),

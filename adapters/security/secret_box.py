@@ -34,7 +34,7 @@ class FernetSecretBox:
 
     def __init__(self, secret_key: str) -> None:
         if not secret_key:
-            raise ConfigurationError(MISSING_KEY)
+            raise ConfigurationError(MISSING_KEY, code="secret_key.tokens")
         self._fernet = Fernet(fernet_key(secret_key))
 
     def __repr__(self) -> str:
@@ -55,7 +55,7 @@ class MissingKeySecretBox:
     the first one that does fails with a message the operator can act on."""
 
     def encrypt(self, plaintext: str) -> bytes:
-        raise ConfigurationError(MISSING_KEY)
+        raise ConfigurationError(MISSING_KEY, code="secret_key.tokens")
 
     def decrypt(self, ciphertext: bytes) -> str:
-        raise ConfigurationError(MISSING_KEY)
+        raise ConfigurationError(MISSING_KEY, code="secret_key.tokens")

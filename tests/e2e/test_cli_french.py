@@ -201,3 +201,18 @@ def test_a_port_in_use_is_said_in_french(tmp_path: Path) -> None:
         "(choisissez un autre --port, ou arrêtez ce qui l'occupe)"
     )
     assert "simulateur" not in done.stdout  # nothing announced that did not start
+
+
+def test_a_missing_setting_is_said_in_french(tmp_path: Path) -> None:
+    added = script(tmp_path, "tenants", "add", "salon", "--name", "Salon", "--timezone", "UTC")
+    assert added.returncode == 0, added.stderr
+    done = script(tmp_path, "--lang", "fr", "connect", "salon", CS_MAILCHIMP_CLIENT_ID="")
+    assert done.returncode == 4  # a configuration error, as in English
+    assert " ".join(done.stderr.split()) == (
+        "error: CS_MAILCHIMP_CLIENT_ID n'est pas défini : enregistrez l'application de la "
+        "plateforme auprès de MailChimp"
+    )
+    english = script(tmp_path, "connect", "salon", CS_MAILCHIMP_CLIENT_ID="")
+    assert english.stderr == (
+        "error: CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp\n"
+    )
