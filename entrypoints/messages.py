@@ -592,6 +592,20 @@ ERRORS = {
     "client_id.missing": N_(
         "CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp"
     ),
+    "setting.number": N_("{name} must be a number, got {value!r}"),
+    "setting.url": N_("{name} must be an http(s) URL, got {value!r}"),
+    "setting.database_url": N_("{name} must be a SQLAlchemy URL, got {value!r}"),
+    "setting.limiter_url": N_(
+        "{name} must be a Redis URL (redis://, rediss:// or unix://), got {value!r}"
+    ),
+    "setting.log_format": N_("{name} must be one of text, json, got {value!r}"),
+    "setting.empty": N_("{name} must not be empty"),
+    "setting.night": N_(
+        "CS_MAILCHIMP_NIGHT_START_HOUR/END_HOUR must satisfy 0 <= start < end <= 24"
+    ),
+    "setting.percent": N_("{name} must be more than 0 and at most 100"),
+    "setting.max_connections": N_("{name} must be between 1 and 10"),
+    "setting.run_deadline": N_("{name} must be a number of seconds above 0"),
     "cannot_listen": N_(
         "cannot listen on {host}:{port}: {error} (choose another --port, or stop what uses it)"
     ),
