@@ -606,6 +606,17 @@ ERRORS = {
     "setting.percent": N_("{name} must be more than 0 and at most 100"),
     "setting.max_connections": N_("{name} must be between 1 and 10"),
     "setting.run_deadline": N_("{name} must be a number of seconds above 0"),
+    "setting.metrics_dir": N_(
+        "{name} must name an existing directory the fleet's processes can write to, got {value!r}"
+    ),
+    "setting.redis_package": N_(
+        "{name} needs the redis package: pip install 'calendarspots-mailchimp[worker]'"
+    ),
+    "secret_key.wrong": N_(
+        "stored token cannot be decrypted with CS_MAILCHIMP_SECRET_KEY (was the key changed?): "
+        "restore the previous key or have the business authorize MailChimp again"
+    ),
+    "tenant_exists": N_("tenant {tenant!r} already exists"),
     "cannot_listen": N_(
         "cannot listen on {host}:{port}: {error} (choose another --port, or stop what uses it)"
     ),

@@ -47,7 +47,7 @@ class FernetSecretBox:
         try:
             return self._fernet.decrypt(ciphertext).decode("utf-8")
         except (InvalidToken, UnicodeDecodeError) as exc:
-            raise ConfigurationError(WRONG_KEY) from exc
+            raise ConfigurationError(WRONG_KEY, code="secret_key.wrong") from exc
 
 
 class MissingKeySecretBox:

@@ -216,3 +216,13 @@ def test_a_missing_setting_is_said_in_french(tmp_path: Path) -> None:
     assert english.stderr == (
         "error: CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp\n"
     )
+
+
+def test_a_tenant_added_twice_is_said_in_french(tmp_path: Path) -> None:
+    args = ("tenants", "add", "salon", "--name", "Salon", "--timezone", "UTC")
+    assert script(tmp_path, *args).returncode == 0
+    again = script(tmp_path, "--lang", "fr", *args)
+    english = script(tmp_path, *args)
+    assert again.returncode == english.returncode != 0
+    assert again.stderr == "error: l'entreprise « salon » existe déjà\n"
+    assert english.stderr == "error: tenant 'salon' already exists\n"
