@@ -61,6 +61,13 @@ class Settings:
         return replace(self, **changes)  # type: ignore[arg-type]
 
 
+def _bad(message: str, rule: str, name: str, value: object = None) -> ConfigurationError:
+    """A wrong setting: its English message, and code `setting.<rule>` with the setting's name
+    and the value given (a URL's password masked) for the entry points to word."""
+    facts = {"name": name} if value is None else {"name": name, "value": value}
+    return ConfigurationError(message, code=f"setting.{rule}", facts=facts)
+
+
 def _without_password(value: object) -> object:
     """A URL's password masked (database and limiter URLs may carry one)."""
     if not isinstance(value, str) or "://" not in value:
@@ -141,7 +148,7 @@ def load_settings(
             else:
                 values[attr] = raw.strip()
         except ValueError as exc:
-            raise ConfigurationError(f"{name} must be a number, got {raw!r}") from exc
+            raise _bad(f"{name} must be a number, got {raw!r}", "number", name, raw) from exc
     settings = replace(defaults, **values)  # type: ignore[arg-type]
     # MailChimp compares redirect URIs exactly: no doubled slash from a trailing one.
     settings = replace(
@@ -161,38 +168,40 @@ def validate(settings: Settings) -> None:
     ):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigurationError(f"{name} must be an http(s) URL, got {url!r}")
+            raise _bad(f"{name} must be an http(s) URL, got {url!r}", "url", name, url)
     if "://" not in settings.database_url:
-        raise ConfigurationError(
-            f"CS_MAILCHIMP_DATABASE_URL must be a SQLAlchemy URL, got {settings.database_url!r}"
-        )
+        shown = _without_password(settings.database_url)
+        message = f"CS_MAILCHIMP_DATABASE_URL must be a SQLAlchemy URL, got {shown!r}"
+        raise _bad(message, "database_url", "CS_MAILCHIMP_DATABASE_URL", shown)
     if settings.limiter_url and urlsplit(settings.limiter_url).scheme not in (
         "redis",
         "rediss",
         "unix",
     ):
-        raise ConfigurationError(
+        shown = _without_password(settings.limiter_url)
+        message = (
             "CS_MAILCHIMP_LIMITER_URL must be a Redis URL (redis://, rediss:// or unix://), "
-            f"got {_without_password(settings.limiter_url)!r}"
+            f"got {shown!r}"
         )
+        raise _bad(message, "limiter_url", "CS_MAILCHIMP_LIMITER_URL", shown)
     if settings.log_format not in LOG_FORMATS:
-        raise ConfigurationError(
-            f"CS_MAILCHIMP_LOG_FORMAT must be one of {', '.join(LOG_FORMATS)}, "
-            f"got {settings.log_format!r}"
-        )
+        choices = ", ".join(LOG_FORMATS)
+        message = f"CS_MAILCHIMP_LOG_FORMAT must be one of {choices}, got {settings.log_format!r}"
+        raise _bad(message, "log_format", "CS_MAILCHIMP_LOG_FORMAT", settings.log_format)
     if not settings.list_name.strip():
-        raise ConfigurationError("CS_MAILCHIMP_LIST_NAME must not be empty")
+        raise _bad("CS_MAILCHIMP_LIST_NAME must not be empty", "empty", "CS_MAILCHIMP_LIST_NAME")
     if not 0 <= settings.night_start_hour < settings.night_end_hour <= 24:
-        raise ConfigurationError(
-            "CS_MAILCHIMP_NIGHT_START_HOUR/END_HOUR must satisfy 0 <= start < end <= 24"
-        )
+        message = "CS_MAILCHIMP_NIGHT_START_HOUR/END_HOUR must satisfy 0 <= start < end <= 24"
+        raise _bad(message, "night", "CS_MAILCHIMP_NIGHT_START_HOUR")
     for name, share in (
         ("CS_MAILCHIMP_GUARD_UPDATE_PERCENT", settings.guard_update_percent),
         ("CS_MAILCHIMP_GUARD_ARCHIVE_PERCENT", settings.guard_archive_percent),
     ):
         if not 0 < share <= 100:
-            raise ConfigurationError(f"{name} must be more than 0 and at most 100")
+            raise _bad(f"{name} must be more than 0 and at most 100", "percent", name)
     if not 1 <= settings.max_connections <= 10:
-        raise ConfigurationError("CS_MAILCHIMP_MAX_CONNECTIONS must be between 1 and 10")
+        message = "CS_MAILCHIMP_MAX_CONNECTIONS must be between 1 and 10"
+        raise _bad(message, "max_connections", "CS_MAILCHIMP_MAX_CONNECTIONS")
     if not settings.run_deadline > 0:
-        raise ConfigurationError("CS_MAILCHIMP_RUN_DEADLINE must be a number of seconds above 0")
+        message = "CS_MAILCHIMP_RUN_DEADLINE must be a number of seconds above 0"
+        raise _bad(message, "run_deadline", "CS_MAILCHIMP_RUN_DEADLINE")

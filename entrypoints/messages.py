@@ -579,6 +579,47 @@ def entry_json(entry: ActivityEntry, lang: str = "en") -> dict[str, Any]:
 ERRORS = {
     "no_tenant": N_("no tenant {tenant!r}"),
     "no_tenant_shown": N_("no tenant {tenant}"),
+    "secret_key.tokens": N_(
+        "CS_MAILCHIMP_SECRET_KEY is not set: refusing to store MailChimp tokens"
+    ),
+    "secret_key.link": N_(
+        "CS_MAILCHIMP_SECRET_KEY is not set: refusing to store MailChimp tokens (the key "
+        "encrypts them and signs the authorization link); set it, then authorize again"
+    ),
+    "secret_key.webhook": N_(
+        "CS_MAILCHIMP_SECRET_KEY is not set: the webhook's secret is derived from it"
+    ),
+    "client_id.missing": N_(
+        "CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp"
+    ),
+    "setting.number": N_("{name} must be a number, got {value!r}"),
+    "setting.url": N_("{name} must be an http(s) URL, got {value!r}"),
+    "setting.database_url": N_("{name} must be a SQLAlchemy URL, got {value!r}"),
+    "setting.limiter_url": N_(
+        "{name} must be a Redis URL (redis://, rediss:// or unix://), got {value!r}"
+    ),
+    "setting.log_format": N_("{name} must be one of text, json, got {value!r}"),
+    "setting.empty": N_("{name} must not be empty"),
+    "setting.night": N_(
+        "CS_MAILCHIMP_NIGHT_START_HOUR/END_HOUR must satisfy 0 <= start < end <= 24"
+    ),
+    "setting.percent": N_("{name} must be more than 0 and at most 100"),
+    "setting.max_connections": N_("{name} must be between 1 and 10"),
+    "setting.run_deadline": N_("{name} must be a number of seconds above 0"),
+    "setting.metrics_dir": N_(
+        "{name} must name an existing directory the fleet's processes can write to, got {value!r}"
+    ),
+    "setting.redis_package": N_(
+        "{name} needs the redis package: pip install 'calendarspots-mailchimp[worker]'"
+    ),
+    "secret_key.wrong": N_(
+        "stored token cannot be decrypted with CS_MAILCHIMP_SECRET_KEY (was the key changed?): "
+        "restore the previous key or have the business authorize MailChimp again"
+    ),
+    "tenant_exists": N_("tenant {tenant!r} already exists"),
+    "cannot_listen": N_(
+        "cannot listen on {host}:{port}: {error} (choose another --port, or stop what uses it)"
+    ),
     "no_client": N_("no client {client!r} in tenant {tenant!r}"),
     "tenant_id": N_(
         "tenant id {tenant} is not valid: 1-64 letters, digits, '.', '_' or '-', starting "
@@ -696,6 +737,12 @@ ERRORS = {
 }
 # What people typed, by the name the English sentence gives it (a CSV column keeps its name).
 _FIELDS = {"the tenant's name": N_("the tenant's name")}
+# Why a port cannot be listened on, by the socket's errno name (else the system's own words).
+_SOCKET_ERRORS = {
+    "EADDRINUSE": N_("the port is already in use"),
+    "EADDRNOTAVAIL": N_("this address is not one of this machine's"),
+    "EACCES": N_("permission denied"),
+}
 _FIELD_PROBLEM = {
     "missing": N_("{tag} ({name}, type {type}) is missing"),
     "wrong-type": N_("{tag} has type {found!r}, it must be {type!r}"),
@@ -721,6 +768,8 @@ def _facts_for(code: str, facts: Mapping[str, Any], w: Words) -> tuple[str, dict
         for more in worded[1:]:
             joined = w._("{first}; {then}", first=joined, then=more)
         out["problems"] = joined
+    if code == "cannot_listen" and facts.get("errno") in _SOCKET_ERRORS:
+        out["error"] = w._(_SOCKET_ERRORS[str(facts["errno"])])
     if code in ("text.control", "text.long"):
         field = str(facts.get("field", ""))
         out["field"] = w._(_FIELDS[field]) if field in _FIELDS else field

@@ -267,7 +267,11 @@ class _Tenants:
 
     def add(self, tenant: Tenant) -> None:
         if tenant.tenant_id in self._uow.state.tenants:
-            raise AlreadyExists(f"tenant {tenant.tenant_id!r} already exists")
+            raise AlreadyExists(
+                f"tenant {tenant.tenant_id!r} already exists",
+                code="tenant_exists",
+                facts={"tenant": tenant.tenant_id},
+            )
         self._uow.state.tenants[tenant.tenant_id] = tenant
 
     def save(self, tenant: Tenant) -> None:

@@ -158,6 +158,8 @@ def redis_client(url: str) -> Any:
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise ConfigurationError(
             "CS_MAILCHIMP_LIMITER_URL needs the redis package: "
-            "pip install 'calendarspots-mailchimp[worker]'"
+            "pip install 'calendarspots-mailchimp[worker]'",
+            code="setting.redis_package",
+            facts={"name": "CS_MAILCHIMP_LIMITER_URL"},
         ) from exc
     return redis.Redis.from_url(url, socket_timeout=5, socket_connect_timeout=5)

@@ -166,9 +166,12 @@ def telemetry() -> PrometheusTelemetry:
     if not writes_to_files():
         return PrometheusTelemetry()
     if multiprocess_dir() is None:
+        given = os.environ.get(MULTIPROC_ENV, "")
         raise ConfigurationError(
             f"{MULTIPROC_ENV} must name an existing directory the fleet's processes can write "
-            f"to, got {os.environ.get(MULTIPROC_ENV, '')!r}"
+            f"to, got {given!r}",
+            code="setting.metrics_dir",
+            facts={"name": MULTIPROC_ENV, "value": given},
         )
     with _lock:
         if _shared is None:

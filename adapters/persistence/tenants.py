@@ -25,12 +25,12 @@ class SqlTenantRepository:
 
     def add(self, tenant: Tenant) -> None:
         if self._session.get(TenantRecord, tenant.tenant_id) is not None:
-            raise AlreadyExists(f"tenant {tenant.tenant_id!r} already exists")
+            raise _exists(tenant.tenant_id)
         self._session.add(TenantRecord(**tenant_values(tenant)))
         try:
             self._session.flush()
         except IntegrityError as exc:  # another transaction added it meanwhile
-            raise AlreadyExists(f"tenant {tenant.tenant_id!r} already exists") from exc
+            raise _exists(tenant.tenant_id) from exc
 
     def save(self, tenant: Tenant) -> None:
         record = self._session.get(TenantRecord, tenant.tenant_id)
@@ -59,3 +59,9 @@ class SqlTenantRepository:
 
     def with_pending_webhook_events(self) -> Sequence[str]:
         return tenants_with_pending(self._session)
+
+
+def _exists(tenant_id: str) -> AlreadyExists:
+    return AlreadyExists(
+        f"tenant {tenant_id!r} already exists", code="tenant_exists", facts={"tenant": tenant_id}
+    )

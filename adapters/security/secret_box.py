@@ -34,7 +34,7 @@ class FernetSecretBox:
 
     def __init__(self, secret_key: str) -> None:
         if not secret_key:
-            raise ConfigurationError(MISSING_KEY)
+            raise ConfigurationError(MISSING_KEY, code="secret_key.tokens")
         self._fernet = Fernet(fernet_key(secret_key))
 
     def __repr__(self) -> str:
@@ -47,7 +47,7 @@ class FernetSecretBox:
         try:
             return self._fernet.decrypt(ciphertext).decode("utf-8")
         except (InvalidToken, UnicodeDecodeError) as exc:
-            raise ConfigurationError(WRONG_KEY) from exc
+            raise ConfigurationError(WRONG_KEY, code="secret_key.wrong") from exc
 
 
 class MissingKeySecretBox:
@@ -55,7 +55,7 @@ class MissingKeySecretBox:
     the first one that does fails with a message the operator can act on."""
 
     def encrypt(self, plaintext: str) -> bytes:
-        raise ConfigurationError(MISSING_KEY)
+        raise ConfigurationError(MISSING_KEY, code="secret_key.tokens")
 
     def decrypt(self, ciphertext: bytes) -> str:
-        raise ConfigurationError(MISSING_KEY)
+        raise ConfigurationError(MISSING_KEY, code="secret_key.tokens")

@@ -92,5 +92,6 @@ class StartLinks:
         load_tenant(self.uow, tenant_id)
         if not self.settings.client_id:
             raise ConfigurationError(
-                "CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp"
+                "CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp",
+                code="client_id.missing",
             )

@@ -37,7 +37,8 @@ def _key(secret_key: str, purpose: bytes) -> bytes:
     if not secret_key:
         raise ConfigurationError(
             "CS_MAILCHIMP_SECRET_KEY is not set: refusing to store MailChimp tokens (the key "
-            "encrypts them and signs the authorization link); set it, then authorize again"
+            "encrypts them and signs the authorization link); set it, then authorize again",
+            code="secret_key.link",
         )
     return hashlib.sha256(purpose + secret_key.encode()).digest()
 

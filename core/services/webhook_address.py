@@ -51,7 +51,8 @@ def _derived(secret_key: str, tenant_id: str, salt: str) -> str:
         return salt[len(LEGACY_SALT_PREFIX) :]
     if not secret_key:
         raise ConfigurationError(
-            "CS_MAILCHIMP_SECRET_KEY is not set: the webhook's secret is derived from it"
+            "CS_MAILCHIMP_SECRET_KEY is not set: the webhook's secret is derived from it",
+            code="secret_key.webhook",
         )
     key = hashlib.sha256(b"calendarspots-mailchimp webhook\x00" + secret_key.encode()).digest()
     message = f"{tenant_id}\x00{salt}".encode()

@@ -21,6 +21,7 @@ from calendarspots_mailchimp.entrypoints.cli import (
     tenants,
     worker,
 )
+from calendarspots_mailchimp.entrypoints.cli.usage_words import usage_error
 from calendarspots_mailchimp.entrypoints.i18n import (
     N_,
     Words,
@@ -91,6 +92,10 @@ _TYPER_WORDS = {
     "REQUIRED_LONG_STRING": N_("[required]"),
     "DEFAULT_STRING": N_("[default: {}]"),
     "ENVVAR_STRING": N_("[env var: {}]"),
+    "DEPRECATED_STRING": N_("(deprecated) "),
+    "ERRORS_PANEL_TITLE": N_("Error"),
+    "ABORTED_TEXT": N_("Aborted."),
+    "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
 }
 
 
@@ -107,6 +112,7 @@ def command_in(lang: str) -> Any:
             if getattr(param, "help", None):
                 param.help = words._(param.help)
         _help_option_in(command, words)
+        _usage_in(command, words)
     return root
 
 
@@ -120,6 +126,16 @@ def _help_option_in(command: Any, words: Words) -> None:
         return option
 
     command.get_help_option = help_option
+
+
+def _usage_in(command: Any, words: Words) -> None:
+    """The `Usage:` line's word (click's `write_usage` takes it as its `prefix`)."""
+
+    def format_usage(ctx: Any, formatter: Any) -> None:
+        pieces = " ".join(command.collect_usage_pieces(ctx))
+        formatter.write_usage(ctx.command_path, pieces, prefix=words._("Usage: "))
+
+    command.format_usage = format_usage
 
 
 def asked_language(argv: Sequence[str]) -> str:
@@ -144,17 +160,19 @@ def main() -> None:
         code = command_in(lang).main(prog_name="cs-mailchimp", standalone_mode=False)
     except typer.TyperException as exc:  # the public base of Typer's command-line errors
         code = exc.exit_code
-        message = " ".join(exc.format_message().split())
+        words = translate(lang)
+        message = usage_error(exc, " ".join(exc.format_message().split()), words)
         if not message:
             pass  # a group given no command: its help is the answer, Typer printed it
         elif code == 2:  # a usage error: it names the command whose help tells more
             ctx = getattr(exc, "ctx", None)
             where = ctx.command_path if ctx else "cs-mailchimp"
-            typer.echo(f"error: {message} (see `{where} --help`)", err=True)
+            said = words._("{message} (see `{command} --help`)", message=message, command=where)
+            typer.echo(f"error: {said}", err=True)
         else:
             typer.echo(f"error: {message}", err=True)
     except typer.Abort:
-        typer.echo("error: aborted", err=True)
+        typer.echo(f"error: {translate(lang)._('aborted')}", err=True)
         code = 1
     sys.exit(code if isinstance(code, int) else 0)
 

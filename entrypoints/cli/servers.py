@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
 import socket
 from typing import Annotated
@@ -12,8 +13,9 @@ import typer
 from calendarspots_mailchimp.adapters.metrics.prometheus import MULTIPROC_ENV, multiprocess_dir
 from calendarspots_mailchimp.core.errors import ConfigurationError
 from calendarspots_mailchimp.core.settings import Settings
-from calendarspots_mailchimp.entrypoints.cli.common import failures, language, use_language
+from calendarspots_mailchimp.entrypoints.cli.common import failures, language, use_language, words
 from calendarspots_mailchimp.entrypoints.container import runtime
+from calendarspots_mailchimp.entrypoints.i18n import N_
 
 # Top-level commands: main.py adds this app without a name.
 app = typer.Typer()
@@ -31,10 +33,16 @@ def can_listen(host: str, port: int) -> None:
             probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
             probe.bind(address)
     except OSError as exc:
+        error = exc.strerror or str(exc)
         raise ConfigurationError(
-            f"cannot listen on {host}:{port}: {exc.strerror or exc}"
-            " (choose another --port, or stop what uses it)"
+            f"cannot listen on {host}:{port}: {error} (choose another --port, or stop what uses it)",
+            code="cannot_listen",
+            facts={"host": host, "port": port, "error": error, "errno": _errno_name(exc)},
         ) from exc
+
+
+def _errno_name(exc: OSError) -> str:
+    return errno.errorcode.get(exc.errno or 0, "")
 
 
 @app.command("serve")
@@ -135,45 +143,56 @@ def simulator(
             account = sim.create_account(login="owner@example.com", account_name="Demo salon")
             audience = sim.create_list(account.account_id, name=list_name, with_birthday=True)
             sim.approve_as(account.account_id)
-            typer.echo(
-                f"simulator: account {account.account_id}, audience {audience.list_id} "
-                f"named {list_name!r}; OAuth base URL http://{host}:{port}"
+            base_url = f"http://{host}:{port}"
+            said = words()._(
+                "simulator: account {account}, audience {audience} named {name!r}; OAuth base "
+                "URL {url}",
+                account=account.account_id,
+                audience=audience.list_id,
+                name=list_name,
+                url=base_url,
             )
+            typer.echo(said)
         uvicorn.run(sim.app, host=host, port=port, log_level="warning")
 
 
 def warn_missing_settings(settings: Settings) -> None:
-    """What will not work until a setting is given, said once at start-up (stderr)."""
+    """What will not work until a setting is given, said once at start-up (stderr), in the
+    operator's language (`--lang`, else CS_MAILCHIMP_LANG / LANG)."""
+    w = words()
     missing = [
-        ("CS_MAILCHIMP_CLIENT_ID", settings.client_id, "owners cannot authorize MailChimp"),
-        ("CS_MAILCHIMP_CLIENT_SECRET", settings.client_secret, "authorizations cannot finish"),
-        ("CS_MAILCHIMP_SECRET_KEY", settings.secret_key, "no token can be stored"),
+        ("CS_MAILCHIMP_CLIENT_ID", settings.client_id, N_("owners cannot authorize MailChimp")),
+        ("CS_MAILCHIMP_CLIENT_SECRET", settings.client_secret, N_("authorizations cannot finish")),
+        ("CS_MAILCHIMP_SECRET_KEY", settings.secret_key, N_("no token can be stored")),
         (
             "CS_MAILCHIMP_ADMIN_TOKEN",
             settings.admin_token,
-            "the activity routes refuse every request unless a host auth plugin is installed",
+            N_("the activity routes refuse every request unless a host auth plugin is installed"),
         ),
     ]
     for name, value, effect in missing:
         if not value:
-            typer.echo(f"warning: {name} is not set: {effect}", err=True)
+            said = w._("{name} is not set: {effect}", name=name, effect=w._(effect))
+            typer.echo(f"warning: {said}", err=True)
     if unreachable_from_mailchimp(settings):
-        typer.echo(
-            f"warning: CS_MAILCHIMP_PUBLIC_URL is {settings.public_url}: MailChimp cannot reach "
-            "a local address, so it will refuse the webhook and the OAuth redirect will only "
-            "work on this machine; set the plugin's public HTTPS address",
-            err=True,
+        said = w._(
+            "CS_MAILCHIMP_PUBLIC_URL is {url}: MailChimp cannot reach a local address, so it "
+            "will refuse the webhook and the OAuth redirect will only work on this machine; "
+            "set the plugin's public HTTPS address",
+            url=settings.public_url,
         )
+        typer.echo(f"warning: {said}", err=True)
 
 
 def warn_metrics_scope() -> None:
     """Without the shared metrics directory, /metrics counts this server's work only."""
     if multiprocess_dir() is None:
-        typer.echo(
-            f"warning: {MULTIPROC_ENV} is not set: /metrics counts the syncs and MailChimp "
-            "requests of this server only, not those of the workers or of `nightly`",
-            err=True,
+        said = words()._(
+            "{name} is not set: /metrics counts the syncs and MailChimp requests of this "
+            "server only, not those of the workers or of `nightly`",
+            name=MULTIPROC_ENV,
         )
+        typer.echo(f"warning: {said}", err=True)
 
 
 def unreachable_from_mailchimp(settings: Settings) -> bool:

@@ -123,3 +123,106 @@ def test_demo_lang_fr_tells_the_whole_story_in_french(tmp_path: Path) -> None:
     assert "contact.unsubscribed" not in out  # owner words, not internal codes
     assert english_in(out) == [], english_in(out)
     assert "Traceback" not in done.stderr
+
+
+ENGLISH_USAGE_WORDS = ("Missing", "Usage", "Try", "Invalid value", "No such", "see `", "Got ")
+
+
+@pytest.mark.parametrize(
+    ("args", "french"),
+    [
+        (["sync"], "error: Argument « tenant » manquant. (voir `cs-mailchimp sync --help`)\n"),
+        (["--x"], "error: Option inconnue\u00a0: --x (voir `cs-mailchimp --help`)\n"),
+        (
+            ["serve", "--port", "abc"],
+            "error: Valeur invalide pour « --port »\u00a0: ce n'est pas un nombre entier "
+            "(voir `cs-mailchimp serve --help`)\n",
+        ),
+        (
+            ["serve", "--port", "0"],
+            "error: Valeur invalide pour « --port »\u00a0: doit valoir au moins 1 "
+            "(voir `cs-mailchimp serve --help`)\n",
+        ),
+        (
+            ["sync", "a", "b"],
+            "error: Argument(s) en trop\u00a0: b (voir `cs-mailchimp sync --help`)\n",
+        ),
+        (["nope"], "error: Commande « nope » inconnue. (voir `cs-mailchimp --help`)\n"),
+        (
+            ["tenants", "add", "x"],
+            "error: Option « --name » manquante. (voir `cs-mailchimp tenants add --help`)\n",
+        ),
+    ],
+)
+def test_typer_usage_errors_are_french_with_lang_fr(
+    tmp_path: Path, args: list[str], french: str
+) -> None:
+    done = script(tmp_path, "--lang", "fr", *args)
+    assert done.returncode == 2  # a usage error's exit code, as in English
+    assert done.stderr == french
+    assert not [word for word in ENGLISH_USAGE_WORDS if word in done.stderr]
+
+
+def test_typer_usage_errors_follow_a_french_locale_and_stay_english_by_default(
+    tmp_path: Path,
+) -> None:
+    french = script(tmp_path, "sync", LANG="fr_CA.UTF-8")
+    assert (
+        french.stderr == "error: Argument « tenant » manquant. (voir `cs-mailchimp sync --help`)\n"
+    )
+    english = script(tmp_path, "sync")
+    assert (english.returncode, english.stderr) == (
+        2,
+        "error: Missing argument 'tenant'. (see `cs-mailchimp sync --help`)\n",
+    )
+    bad = script(tmp_path, "serve", "--port", "abc")
+    assert "Invalid value for '--port': Input should be a valid integer" in bad.stderr
+
+
+def test_the_usage_line_of_help_is_french(tmp_path: Path) -> None:
+    done = script(tmp_path, "--lang", "fr", "tenants", COLUMNS="100")
+    assert "Utilisation\u00a0: cs-mailchimp tenants" in done.stdout + done.stderr
+    assert "Usage:" not in done.stdout + done.stderr
+    english = script(tmp_path, "tenants", COLUMNS="100")
+    assert "Usage: cs-mailchimp tenants" in english.stdout + english.stderr
+
+
+def test_a_port_in_use_is_said_in_french(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        done = script(tmp_path, "--lang", "fr", "simulator", "--port", str(port))
+    assert done.returncode == 4  # as in English
+    assert " ".join(done.stderr.split()) == (
+        f"error: impossible d'écouter sur 127.0.0.1:{port} : le port est déjà utilisé "
+        "(choisissez un autre --port, ou arrêtez ce qui l'occupe)"
+    )
+    assert "simulateur" not in done.stdout  # nothing announced that did not start
+
+
+def test_a_missing_setting_is_said_in_french(tmp_path: Path) -> None:
+    added = script(tmp_path, "tenants", "add", "salon", "--name", "Salon", "--timezone", "UTC")
+    assert added.returncode == 0, added.stderr
+    done = script(tmp_path, "--lang", "fr", "connect", "salon", CS_MAILCHIMP_CLIENT_ID="")
+    assert done.returncode == 4  # a configuration error, as in English
+    assert " ".join(done.stderr.split()) == (
+        "error: CS_MAILCHIMP_CLIENT_ID n'est pas défini : enregistrez l'application de la "
+        "plateforme auprès de MailChimp"
+    )
+    english = script(tmp_path, "connect", "salon", CS_MAILCHIMP_CLIENT_ID="")
+    assert english.stderr == (
+        "error: CS_MAILCHIMP_CLIENT_ID is not set: register the platform's app with MailChimp\n"
+    )
+
+
+def test_a_tenant_added_twice_is_said_in_french(tmp_path: Path) -> None:
+    args = ("tenants", "add", "salon", "--name", "Salon", "--timezone", "UTC")
+    assert script(tmp_path, *args).returncode == 0
+    again = script(tmp_path, "--lang", "fr", *args)
+    english = script(tmp_path, *args)
+    assert again.returncode == english.returncode != 0
+    assert again.stderr == "error: l'entreprise « salon » existe déjà\n"
+    assert english.stderr == "error: tenant 'salon' already exists\n"

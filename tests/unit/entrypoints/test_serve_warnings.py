@@ -67,3 +67,32 @@ def test_serve_says_when_metrics_count_its_own_work_only(
     monkeypatch.setenv("PROMETHEUS_MULTIPROC_DIR", str(tmp_path))
     warn_metrics_scope()
     assert capsys.readouterr().err == ""
+
+
+def test_the_warnings_follow_the_operators_language(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from calendarspots_mailchimp.entrypoints.cli import common
+
+    monkeypatch.delenv("PROMETHEUS_MULTIPROC_DIR", raising=False)
+    common.use_language("fr")
+    try:
+        warn_missing_settings(Settings(client_id="app", public_url="http://127.0.0.1:8000"))
+        warn_metrics_scope()
+    finally:
+        common.use_language("en")
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [
+        "warning: CS_MAILCHIMP_CLIENT_SECRET n'est pas défini\u00a0: les autorisations ne peuvent "
+        "pas aboutir",
+        "warning: CS_MAILCHIMP_SECRET_KEY n'est pas défini\u00a0: aucun jeton ne peut être "
+        "enregistré",
+        "warning: CS_MAILCHIMP_ADMIN_TOKEN n'est pas défini\u00a0: les routes d'activité refusent "
+        "toute requête, sauf si un plugin d'authentification de l'hôte est installé",
+        "warning: CS_MAILCHIMP_PUBLIC_URL vaut http://127.0.0.1:8000\u00a0: MailChimp ne peut pas "
+        "joindre une adresse locale, il refusera donc le webhook et la redirection OAuth ne "
+        "marchera que sur cette machine\u00a0; donnez l'adresse HTTPS publique du plugin",
+        "warning: PROMETHEUS_MULTIPROC_DIR n'est pas défini\u00a0: /metrics ne compte que les "
+        "synchronisations et les requêtes MailChimp de ce serveur, pas celles des workers ni de "
+        "`nightly`",
+    ]
