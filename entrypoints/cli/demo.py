@@ -186,6 +186,8 @@ def run_demo(count: int, lang: str = "en") -> None:
                 url=web.url,
             )
             say(f"   {escape(said)}")
+            # The web app applies webhook events off the request path: a moment after the 200.
+            container.inbox_applier().apply_pending(TENANT)
             statuses = {c.email: c.newsletter.value for c in container.clients().list(TENANT)}
             said = w._(
                 "Client database: {first} → {first_status}, {second} → {second_status} (profile "

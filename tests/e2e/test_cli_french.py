@@ -4,6 +4,7 @@ CS_MAILCHIMP_LANG, else LANG); English stays the default; exit codes do not chan
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -120,6 +121,8 @@ def test_demo_lang_fr_tells_the_whole_story_in_french(tmp_path: Path) -> None:
         "démonstration terminée",
     ):
         assert said in out, said
+    told = " ".join(out.split())
+    assert re.search(r"Base de données clients : \S+ → désabonné, \S+ → adresse invalide", told)
     assert "contact.unsubscribed" not in out  # owner words, not internal codes
     assert english_in(out) == [], english_in(out)
     assert "Traceback" not in done.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -220,4 +221,7 @@ def test_demo_runs_and_prints_the_activity(tmp_path: Path) -> None:
     ):
         assert kind in out, kind
     assert "demo finished" in out
+    # Step 4 reads the client database once MailChimp's webhooks are applied (not before).
+    told = " ".join(out.split())
+    assert re.search(r"Client database: \S+ → unsubscribed, \S+ → cleaned", told), told
     assert "Traceback" not in done.stderr
