@@ -28,7 +28,9 @@ class LoggedAttention:
 
     @hookspecs.hookimpl(trylast=True)
     def csmc_attention_needed(self, tenant: Tenant, reason: str, fix: str) -> None:
-        log.warning("tenant %s needs attention: %s", tenant.tenant_id, reason)
+        # INFO: the CLI already tells the operator (its one `error:` line, `nightly`'s attention
+        # list); `serve` and `worker` log it at their INFO level.
+        log.info("tenant %s needs attention: %s", tenant.tenant_id, reason)
 
 
 def make_plugin_manager(

@@ -108,7 +108,7 @@ def test_the_built_in_implementation_logs_one_line_without_the_fix(
 ) -> None:
     held(fakes)
 
-    with caplog.at_level("WARNING"):
+    with caplog.at_level("INFO"):
         fakes.container.attention_notices().check("salon")
 
     lines = [r.getMessage() for r in caplog.records if "needs attention" in r.getMessage()]
