@@ -46,8 +46,8 @@ def failures() -> Iterator[None]:
     """Every failure: one line on stderr, a non-zero exit code (entrypoints/errors.py)."""
     try:
         yield
-    except typer.Exit:
-        raise
+    except (typer.Exit, BrokenPipeError):
+        raise  # a reader that stopped reading (`| head`): main() ends quietly
     except Exception as exc:
         say(f"error: {one_line(exc, language())}", err=True)
         raise typer.Exit(exit_code(exc)) from None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -174,6 +175,11 @@ def main() -> None:
     except typer.Abort:
         typer.echo(f"error: {translate(lang)._('aborted')}", err=True)
         code = 1
+    except BrokenPipeError:
+        # The reader stopped reading (`cs-mailchimp activity salon | head -1`): not a failure.
+        # What is left unwritten goes nowhere, so the interpreter's last flush cannot fail.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = 0
     sys.exit(code if isinstance(code, int) else 0)
 
 
