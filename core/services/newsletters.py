@@ -10,7 +10,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from calendarspots_mailchimp.core.errors import NotFound, TooSoon
-from calendarspots_mailchimp.core.model import ActivityKind, ConnectionState, SyncStatus, Tenant
+from calendarspots_mailchimp.core.model import (
+    ActivityEntry,
+    ActivityKind,
+    ConnectionState,
+    SyncStatus,
+    Tenant,
+)
 from calendarspots_mailchimp.core.services.client_names import client_names
 from calendarspots_mailchimp.core.services.sync.resume import onboarding
 from calendarspots_mailchimp.core.services.tenancy import load_tenant, record_alone
@@ -31,6 +37,7 @@ class PageView:
     problems: list[dict[str, str]]  # what needs the owner, as codes with their detail
     # The first sync began and has not finished: running, or resumed within minutes.
     first_sync_in_progress: bool = False
+    last_entry: ActivityEntry | None = None  # the last sync's activity entry, for its words
 
     def as_json(self) -> dict[str, Any]:
         t = self.tenant
@@ -92,7 +99,15 @@ class OwnerPage:
         connected = tenant.state in (ConnectionState.CONNECTED, ConnectionState.NEEDS_ATTENTION)
         now = self.clock.now()
         upcoming = next_night(tenant, now, self.night_start_hour) if connected else None
-        return PageView(tenant, contacts, last_sync, upcoming, _problems(tenant), first)
+        return PageView(
+            tenant,
+            contacts,
+            last_sync,
+            upcoming,
+            _problems(tenant),
+            first,
+            last[0] if last else None,
+        )
 
     def _named(self, tenant_id: str, problems: Any) -> list[dict[str, Any]]:
         """Each problem with the client's `name` ("" when unknown), from one batched lookup."""

@@ -16,6 +16,7 @@ from calendarspots_mailchimp.entrypoints.messages import (
     reason_fix,
     reason_text,
     reason_words,
+    render,
 )
 
 # Each role's English msgid; the French is in the catalog (entrypoints/locales).
@@ -222,6 +223,10 @@ def _sync_section(view: PageView, w: Words) -> str:
         said = w._(WORDS["last"], date=w.date(at, zone), time=w.time(at, zone), place=_place(zone))
         counted = w._(WORDS["counts"], **_counted(counts, w))
         out.append(f"<p>{escape(said)} {escape(counted)}</p>")
+        if last.get("status") == "failed" and view.last_entry is not None:
+            # A failed sync says so, and why, in the owner's words (not just its counts).
+            failed = render(view.last_entry, w.lang, owner=True)
+            out.append(f'<p role="alert">{escape(failed)}</p>')
         problems = list(last.get("problems", []))
         if problems:
             items = "".join(

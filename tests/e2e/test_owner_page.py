@@ -171,3 +171,21 @@ def test_a_tenant_needing_attention_reads_the_fix_in_french(world: World) -> Non
             page = browser.get("/tenants/salon/newsletters")
         assert fix in page.text and "Vérifier et réparer" in page.text
         assert english not in page.text and "audience_gone" not in page.text
+
+
+def test_a_failed_last_sync_says_so_and_why_on_the_page(world: World) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(4))
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"] is True
+    world.sim.revoke_tokens(side.account_id)
+    assert world.cli("sync", "salon").exit_code == 5  # the sync fails: access revoked
+
+    with logged_in(world) as browser:
+        page = browser.get("/tenants/salon/newsletters")
+
+    assert page.status_code == 200
+    alert = re.search(r'<p role="alert">([^<]+)</p>', page.text)
+    assert alert is not None, page.text
+    assert "La synchronisation a échoué" in alert.group(1), alert.group(1)
+    assert "cliquez sur Reconnecter" in alert.group(1) and "revoked" not in alert.group(1)
