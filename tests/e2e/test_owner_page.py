@@ -189,3 +189,20 @@ def test_a_failed_last_sync_says_so_and_why_on_the_page(world: World) -> None:
     assert alert is not None, page.text
     assert "La synchronisation a échoué" in alert.group(1), alert.group(1)
     assert "cliquez sur Reconnecter" in alert.group(1) and "revoked" not in alert.group(1)
+
+
+def test_a_skipped_client_stays_listed_after_a_night_that_reads_only_the_changes(
+    world: World,
+) -> None:
+    connected_salon(world)  # "pas une adresse" is skipped by the initial sync
+    rows = sample_rows(4)
+    rows[1] = (rows[1][0], "Renamed", rows[1][2], rows[1][3])
+    world.import_rows("salon", [*rows, ("pas une adresse", "Zoé", "Roy", "")])  # as before
+
+    report = world.sync_json("salon")  # reads only what changed since the initial sync
+
+    assert report["counts"]["updated"] == 1 and report["counts"]["skipped"] == 1, report
+    assert [p["email"] for p in report["problems"]] == ["pas une adresse"]
+    with logged_in(world) as browser:
+        html = browser.get("/tenants/salon/newsletters").text
+    assert "Zoé Roy (pas une adresse)" in html, html

@@ -10,16 +10,16 @@ subscribed here: skipped again). MailChimp-side changes (opt-outs, archives) are
 backfill into the ledger and never make the sync send an unchanged client. Clients removed
 from the platform come from the directory's tombstones instead of "ledger minus seen".
 Clients MailChimp refused before are read again every night (reported until they change, as a
-full read does). What differs: an unchanged client that is skipped with nothing in the ledger
-(invalid address, not subscribed here, same address twice) is reported by the night it
-changed, not every night.
+full read does), and so are the clients the last successful sync skipped (an invalid address,
+the same address twice): the owner's page and the report keep listing them until they are
+fixed, as a full read would.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from calendarspots_mailchimp.core.model import Client
+from calendarspots_mailchimp.core.model import ActivityEntry, ActivityKind, Client
 from calendarspots_mailchimp.core.services.sync.run import Run
 from calendarspots_mailchimp.ports.client_directory import ChangeFeed, ClientDirectory
 
@@ -43,10 +43,23 @@ def read_clients(run: Run, directory: ClientDirectory) -> Iterable[Client]:
                 ledger = uow.scope(tenant.tenant_id).ledger
                 run.members = ledger.count()
                 refused = ledger.refused_ids()
-            return _then_refused(changes.clients, directory, tenant.tenant_id, refused)
+                last = uow.scope(tenant.tenant_id).activity.list(limit=1, kinds=_SUCCESSES)
+            again = refused | _skipped(last[0] if last else None)
+            return _then_refused(changes.clients, directory, tenant.tenant_id, again)
     run.clients_marker = ""
     run.removed = None
     return directory.clients(tenant.tenant_id)
+
+
+_SUCCESSES = [str(ActivityKind.SYNC_SUCCEEDED), str(ActivityKind.SYNC_PARTIAL)]
+
+
+def _skipped(entry: ActivityEntry | None) -> set[str]:
+    """The clients the last successful sync reported (its entry's problems, by client_id)."""
+    problems = entry.details.get("problems") if entry is not None else None
+    if not isinstance(problems, list):
+        return set()
+    return {str(p["client_id"]) for p in problems if isinstance(p, dict) and p.get("client_id")}
 
 
 def _then_refused(
