@@ -684,6 +684,9 @@ ERRORS = {
     "now": N_("--now {now!r} is not an ISO-8601 date-time"),
     "nightly_failed": N_("the nightly sync failed for {n} tenant(s): {tenants}"),
     "file": N_("cannot read {file}: {error}"),
+    "file.missing": N_("cannot read {file}: there is no such file"),
+    "file.directory": N_("cannot read {file}: it is a folder, not a file"),
+    "file.denied": N_("cannot read {file}: permission denied"),
     "birthday_impossible": N_("impossible birthday {birthday!r}"),
     "birthday_format": N_("birthday {birthday!r} is not YYYY-MM-DD or MM-DD"),
     "check.passed": N_(

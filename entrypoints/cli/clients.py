@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 from typing import Annotated
 
@@ -48,9 +49,14 @@ def import_(
         try:
             file.open("rb").close()
         except OSError as exc:
+            # The usual causes in the reader's words; any other in the system's.
+            code = {errno.ENOENT: "file.missing", errno.EISDIR: "file.directory"}.get(
+                exc.errno or 0,
+                "file.denied" if exc.errno in (errno.EACCES, errno.EPERM) else "file",
+            )
             raise InvalidInput(
                 f"cannot read {file}: {exc.strerror}",
-                code="file",
+                code=code,
                 facts={"file": str(file), "error": exc.strerror},
             ) from exc
         # Streamed: the import opens the file twice (see core/services/client_rows.py).

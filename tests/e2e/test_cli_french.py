@@ -229,3 +229,15 @@ def test_a_tenant_added_twice_is_said_in_french(tmp_path: Path) -> None:
     assert again.returncode == english.returncode != 0
     assert again.stderr == "error: l'entreprise « salon » existe déjà\n"
     assert english.stderr == "error: tenant 'salon' already exists\n"
+
+
+def test_a_file_that_cannot_be_read_is_told_in_french_not_in_the_system_s_english(
+    tmp_path: Path,
+) -> None:
+    missing = script(tmp_path, "--lang", "fr", "clients", "import", "salon", "absent.csv")
+    folder = script(tmp_path, "--lang", "fr", "clients", "import", "salon", str(tmp_path))
+
+    assert missing.returncode == 2, missing.stderr
+    assert missing.stderr == "error: impossible de lire absent.csv : ce fichier n'existe pas\n"
+    assert folder.returncode == 2 and "c'est un dossier, pas un fichier" in folder.stderr
+    assert "No such file" not in missing.stderr + folder.stderr
