@@ -684,6 +684,7 @@ ERRORS = {
     "now": N_("--now {now!r} is not an ISO-8601 date-time"),
     "nightly_failed": N_("the nightly sync failed for {n} tenant(s): {tenants}"),
     "file": N_("cannot read {file}: {error}"),
+    "lang": N_("--lang {lang!r} is not a language of this tool: en or fr"),
     "file.missing": N_("cannot read {file}: there is no such file"),
     "file.directory": N_("cannot read {file}: it is a folder, not a file"),
     "file.denied": N_("cannot read {file}: permission denied"),

@@ -11,6 +11,7 @@ import typer
 import typer.main
 import typer.rich_utils
 
+from calendarspots_mailchimp.core.errors import InvalidInput
 from calendarspots_mailchimp.entrypoints.cli import (
     activity,
     clients,
@@ -67,6 +68,13 @@ def _language(
         ),
     ),
 ) -> None:
+    if lang and not language_of(lang, ""):
+        with common.failures():  # one `error:` line, exit 2
+            raise InvalidInput(
+                f"--lang {lang!r} is not a language of this tool: en or fr",
+                code="lang",
+                facts={"lang": lang},
+            )
     common.use_language(lang)
 
 

@@ -241,3 +241,13 @@ def test_a_file_that_cannot_be_read_is_told_in_french_not_in_the_system_s_englis
     assert missing.stderr == "error: impossible de lire absent.csv : ce fichier n'existe pas\n"
     assert folder.returncode == 2 and "c'est un dossier, pas un fichier" in folder.stderr
     assert "No such file" not in missing.stderr + folder.stderr
+
+
+def test_a_language_the_tool_does_not_have_is_refused_in_one_line(tmp_path: Path) -> None:
+    done = script(tmp_path, "--lang", "de", "tenants", "list")
+    regional = script(tmp_path, "--lang", "fr_CA", "tenants", "list", "--json")
+
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert done.stderr == "error: --lang 'de' is not a language of this tool: en or fr\n"
+    assert done.stdout == ""
+    assert regional.returncode == 0, regional.stderr  # a regional form is the language
