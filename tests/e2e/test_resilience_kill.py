@@ -12,7 +12,6 @@ import json
 import signal
 import subprocess
 import sys
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
@@ -20,7 +19,11 @@ from pathlib import Path
 
 import httpx
 from support.harness import World, sample_rows
-from support.processes import CHILD, child_env, ledger_rows, wait_until_mailchimp_is_quiet
+from support.processes import (
+    CHILD,
+    child_env,
+    kill_mid_run,
+)
 from support.waiting import wait_for
 
 from calendarspots_mailchimp.core.model import SyncStatus
@@ -39,31 +42,9 @@ def test_a_sync_killed_between_batches_is_completed_by_the_next_run(
     side = world.mailchimp()
     assert world.authorize(TENANT)["ok"]
     world.import_rows(TENANT, sample_rows(CLIENTS))
-    world.sim.latency = 0.25  # every call is slow: batches land one round at a time
-
-    log = (tmp_path / "child.log").open("wb")
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, "sync", TENANT, "--json"],
-        env=child_env(world),
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    recorded = kill_mid_run(
+        world, tmp_path, CHILD, ["sync", TENANT, "--json"], side.account_id, CLIENTS
     )
-    try:
-        deadline = time.monotonic() + 60
-        while ledger_rows(world) < 500:
-            assert child.poll() is None, (tmp_path / "child.log").read_text()
-            assert time.monotonic() < deadline, "the child recorded no batch in time"
-            time.sleep(0.02)
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.wait(timeout=30)
-        log.close()
-    assert child.returncode == -signal.SIGKILL
-    world.sim.latency = 0.0
-    wait_until_mailchimp_is_quiet(world, side.account_id)
-    recorded = ledger_rows(world)
-    assert 500 <= recorded < CLIENTS, f"the kill did not land mid-run ({recorded} recorded)"
     assert len(world.sim.members(side.list_id)) < CLIENTS + 1
 
     # The killed process still holds the lease in the database, but it is dead on this host:

@@ -7,10 +7,6 @@ resumes it and completes it with no duplicate member."""
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
-import sys
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -18,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 from support.harness import World, sample_rows
-from support.processes import child_env, ledger_rows, wait_until_mailchimp_is_quiet
+from support.processes import kill_mid_run, ledger_rows
 
 from calendarspots_mailchimp.core.model import ConnectionState, SyncKind, SyncStatus
 from calendarspots_mailchimp.entrypoints.http.owner_html import newsletters_page
@@ -60,31 +56,7 @@ def test_an_onboarding_killed_mid_way_resumes_at_the_next_nightly_run(
     side = world.mailchimp()
     world.import_rows(TENANT, sample_rows(CLIENTS))
     code, state = approved_callback(world)
-    world.sim.latency = 0.25  # every call is slow: batches land one round at a time
-
-    log = (tmp_path / "callback.log").open("wb")
-    child = subprocess.Popen(
-        [sys.executable, "-c", CALLBACK, code, state],
-        env=child_env(world),
-        cwd=tmp_path,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while ledger_rows(world) < 500:
-            assert child.poll() is None, (tmp_path / "callback.log").read_text()
-            assert time.monotonic() < deadline, "the onboarding recorded no batch in time"
-            time.sleep(0.02)
-        child.send_signal(signal.SIGKILL)
-    finally:
-        child.wait(timeout=30)
-        log.close()
-    assert child.returncode == -signal.SIGKILL
-    world.sim.latency = 0.0
-    wait_until_mailchimp_is_quiet(world, side.account_id)
-    recorded = ledger_rows(world)
-    assert 500 <= recorded < CLIENTS, f"the kill did not land mid-run ({recorded} recorded)"
+    recorded = kill_mid_run(world, tmp_path, CALLBACK, [code, state], side.account_id, CLIENTS)
 
     # Meanwhile: connected, never synced, and every view says the first sync is under way.
     tenant = world.tenant(TENANT)

@@ -4,7 +4,11 @@ MailChimp (the simulator) to go quiet after them."""
 from __future__ import annotations
 
 import os
+import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 from support.harness import World
 
@@ -50,3 +54,37 @@ def wait_until_mailchimp_is_quiet(world: World, account_id: str, quiet: float = 
         now_writes = world.sim.stats.member_writes
         if now_writes != writes or world.sim.limiter.in_flight(account_id):
             writes, since = now_writes, time.monotonic()
+
+
+def kill_mid_run(
+    world: World, folder: Path, code: str, args: list[str], account_id: str, total: int
+) -> int:
+    """Runs `python -c code args…` against the world (MailChimp slow: batches land one round at
+    a time), SIGKILLs it once 500 clients are in the ledger, waits for MailChimp to go quiet,
+    and returns how many the ledger holds (checked to be mid-run)."""
+    world.sim.latency = 0.25
+    path = folder / "child.log"
+    log = path.open("wb")
+    child = subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        env=child_env(world),
+        cwd=folder,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while ledger_rows(world) < 500:
+            assert child.poll() is None, path.read_text()
+            assert time.monotonic() < deadline, "the child recorded no batch in time"
+            time.sleep(0.02)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait(timeout=30)
+        log.close()
+    assert child.returncode == -signal.SIGKILL
+    world.sim.latency = 0.0
+    wait_until_mailchimp_is_quiet(world, account_id)
+    recorded = ledger_rows(world)
+    assert 500 <= recorded < total, f"the kill did not land mid-run ({recorded} recorded)"
+    return recorded
