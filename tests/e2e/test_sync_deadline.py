@@ -23,7 +23,7 @@ def test_a_night_past_its_deadline_stops_cleanly_and_the_next_run_finishes_it(
 ) -> None:
     with fresh_database(tmp_path) as url:
         # One batch at a time, and a deadline shorter than the six of them take.
-        world = make_world(url, run_deadline=1.5, max_connections=1)
+        world = make_world(url, run_deadline=3.0, max_connections=1)
         try:
             world.add_tenant("montreal", timezone="America/Montreal")
             world.import_rows("montreal", sample_rows(3))
@@ -31,7 +31,7 @@ def test_a_night_past_its_deadline_stops_cleanly_and_the_next_run_finishes_it(
             assert world.authorize("montreal")["ok"]
             world.import_rows("montreal", sample_rows(CLIENTS))
             batch = f"/3.0/lists/{side.list_id}"  # each batch is slow, nothing else
-            world.sim.inject_fault(Fault(latency=0.5, count=100, method="POST", path_prefix=batch))
+            world.sim.inject_fault(Fault(latency=1.0, count=100, method="POST", path_prefix=batch))
 
             result = world.cli("nightly", "--now", NIGHT_IN_MONTREAL, "--json")
 
