@@ -45,7 +45,7 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import IO, Any
@@ -293,28 +293,17 @@ class World:
         )
 
     # -- tenants ---------------------------------------------------------------------------
-    def add_tenants(self, ids: list[str], clients: int, zone: str) -> None:
+    def add_tenants(self, ids: list[str], clients: int, zone: str, processes: int = 1) -> None:
         """Each tenant its own MailChimp account with an empty `calendarspots` audience, a
-        stored token, connected, never synced (the onboarding night pushes everything)."""
-        for tenant_id in ids:
-            made = self._control(
-                "/_sim/accounts",
-                {"login": f"{tenant_id}@example.com", "account_name": tenant_id, "token": True},
-            )
-            self._control(f"/_sim/accounts/{made['account_id']}/lists", {"name": "calendarspots"})
-            self.container.tenants().add(AddTenant(tenant_id, f"Salon {tenant_id}", zone))
-            self.upsert_clients(tenant_id, client_rows(tenant_id, clients))
-            with self.container.uow()() as uow:
-                box = self.container.secret_box()
-                uow.scope(tenant_id).token.put(box.encrypt(str(made["token"])))
-                tenant = uow.tenants.get(tenant_id)
-                assert tenant is not None
-                uow.tenants.save(
-                    replace(tenant, api_endpoint=self.sim_url, account_name=tenant_id).with_state(
-                        ConnectionState.CONNECTED
-                    )
-                )
-                uow.commit()
+        stored token, connected, never synced (the onboarding night pushes everything).
+        `processes` > 1 splits the work over that many processes (set-up only: not measured)."""
+        if processes > 1:
+            _in_processes(self._settings_dict(), "add", ids, processes, clients=clients, zone=zone)
+            return
+        _add_tenants(self.container, self.http, self.sim_url, ids, clients, zone)
+
+    def _settings_dict(self) -> dict[str, Any]:
+        return {"settings": asdict(self.settings), "sim_url": self.sim_url}
 
     def _control(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         answer = self.http.post(path, json=body)
@@ -327,6 +316,19 @@ class World:
 
     def change_some(self, tenant_id: str, total: int, share: float, version: int) -> int:
         return change_some(self.container, tenant_id, total, share, version)
+
+    def change_all(self, ids: list[str], total: int, version: int, processes: int) -> None:
+        """1 % of every tenant's clients change (set-up between nights, not measured)."""
+        if processes > 1:
+            _in_processes(
+                self._settings_dict(), "change", ids, processes, clients=total, version=version
+            )
+            return
+        for tenant_id in ids:
+            self.change_some(tenant_id, total, 0.01, version)
+
+    def set_latency(self, seconds: float) -> None:
+        self.http.post("/_sim/latency", json={"seconds": seconds}).raise_for_status()
 
     def next_night(self, ids: list[str]) -> None:
         """Moves every tenant's last synced night back one day: tonight is due again."""
@@ -440,6 +442,135 @@ class World:
             trouble=[m.group(0) for m in TROUBLE.finditer(logs)],
         )
 
+    def inprocess_night(self, label: str, concurrency: int, timeout: float) -> Night:
+        """One night through `cs-mailchimp nightly --concurrency N`: one process, N tenants at
+        a time (the cron path, no broker). CPU and peak RSS are that process's own (wait4 and
+        VmHWM polled while it runs)."""
+        self.http.post("/_sim/stats/reset").raise_for_status()
+        sim_cpu0 = cpu_seconds(self.sim.popen.pid)
+        before = self.last_run_id()
+        log = self.workdir / f"nightly{before}.log"
+        with log.open("wb") as handle:
+            t0 = time.perf_counter()
+            popen = subprocess.Popen(
+                [CLI, "nightly", "--concurrency", str(concurrency), "--json"],
+                cwd=self.workdir,
+                env=self.env,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+            )
+            peak, deadline = 0.0, time.monotonic() + timeout
+            while True:
+                pid, status, usage = os.wait4(popen.pid, os.WNOHANG)
+                if pid:
+                    break
+                peak = max(peak, vm_hwm_mb(popen.pid))
+                if time.monotonic() > deadline:
+                    popen.kill()
+                    raise RuntimeError(f"{label}: timed out")
+                time.sleep(0.25)
+            wall = time.perf_counter() - t0
+            popen.returncode = os.waitstatus_to_exitcode(status)
+        text = log.read_text(encoding="utf-8", errors="replace")
+        if popen.returncode != 0:
+            raise RuntimeError(f"{label}: nightly exited {popen.returncode}\n{text[-3000:]}")
+        sim_cpu = cpu_seconds(self.sim.popen.pid) - sim_cpu0
+        stats = self.http.get("/_sim/stats").json()
+        runs = self.finished_runs(before)
+        per_tenant = Counter(t for t, _ in runs)
+        statuses = Counter(s for _, s in runs)
+        peaks: dict[str, int] = stats["peak_concurrency"]
+        return Night(
+            workers=0,
+            label=label,
+            enqueued=len(per_tenant),
+            synced=statuses["succeeded"] + statuses["partial"],
+            failed=statuses["failed"],
+            wall_s=wall,
+            enqueue_s=0.0,
+            api_calls=int(stats["total_api_requests"]),
+            cpu_s=usage.ru_utime + usage.ru_stime,
+            sim_cpu_s=sim_cpu,
+            rss_mb=[peak],
+            idle_rss_mb=[0.0],
+            peak_conc=max(peaks.values(), default=0),
+            accounts=len(peaks),
+            refused_429=int(stats["connections_refused"]),
+            duplicates=sum(1 for n in per_tenant.values() if n > 1),
+            outcomes=statuses,
+            trouble=[m.group(0) for m in TROUBLE.finditer(text)],
+        )
+
+
+# -- set-up in several processes (not measured) -----------------------------------------------
+def _add_tenants(
+    container: Container, http: httpx.Client, sim_url: str, ids: list[str], clients: int, zone: str
+) -> None:
+    for tenant_id in ids:
+        made = _post(
+            http,
+            "/_sim/accounts",
+            {"login": f"{tenant_id}@example.com", "account_name": tenant_id, "token": True},
+        )
+        _post(http, f"/_sim/accounts/{made['account_id']}/lists", {"name": "calendarspots"})
+        container.tenants().add(AddTenant(tenant_id, f"Salon {tenant_id}", zone))
+        upsert_clients(container, tenant_id, client_rows(tenant_id, clients))
+        with container.uow()() as uow:
+            box = container.secret_box()
+            uow.scope(tenant_id).token.put(box.encrypt(str(made["token"])))
+            tenant = uow.tenants.get(tenant_id)
+            assert tenant is not None
+            uow.tenants.save(
+                replace(tenant, api_endpoint=sim_url, account_name=tenant_id).with_state(
+                    ConnectionState.CONNECTED
+                )
+            )
+            uow.commit()
+
+
+def _post(http: httpx.Client, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    answer = http.post(path, json=body)
+    answer.raise_for_status()
+    data: dict[str, Any] = answer.json()
+    return data
+
+
+_part: dict[str, Any] = {}
+
+
+def _part_init(world: dict[str, Any]) -> None:
+    _part["container"] = build_container(Settings(**world["settings"]))
+    _part["http"] = httpx.Client(base_url=world["sim_url"], timeout=60)
+    _part["sim_url"] = world["sim_url"]
+
+
+def _part_run(job: tuple[str, list[str], dict[str, Any]]) -> int:
+    what, ids, extra = job
+    container = _part["container"]
+    if what == "add":
+        _add_tenants(
+            container, _part["http"], _part["sim_url"], ids, extra["clients"], extra["zone"]
+        )
+    else:
+        for tenant_id in ids:
+            change_some(container, tenant_id, extra["clients"], 0.01, extra["version"])
+    return len(ids)
+
+
+def _in_processes(
+    world: dict[str, Any], what: str, ids: list[str], processes: int, **extra: Any
+) -> None:
+    import multiprocessing
+
+    chunks = [ids[i : i + 50] for i in range(0, len(ids), 50)]
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes, initializer=_part_init, initargs=(world,)) as pool:
+        done = 0
+        for count in pool.imap_unordered(_part_run, [(what, c, extra) for c in chunks]):
+            done += count
+            if done % 1000 < 50:
+                _say(f"    {what}: {done:,} / {len(ids):,} tenants")
+
 
 def purge_queue(broker: str, queue: str) -> int:
     """Empties and deletes the benchmark's queue (and its kombu binding); returns how many
@@ -462,17 +593,35 @@ def _row(n: Night) -> None:
     rss = "/".join(f"{r:.0f}" for r in n.rss_mb)
     idle = "/".join(f"{r:.0f}" for r in n.idle_rss_mb)
     _say(
-        f"  {n.workers} worker(s), {n.label:<22} synced={n.synced}/{n.enqueued} "
+        f"  {_who(n)}, {n.label:<22} synced={n.synced}/{n.enqueued} "
         f"failed={n.failed}  wall={n.wall_s:7.1f} s (enqueue {n.enqueue_s:.1f} s)  "
         f"calls={n.api_calls:>6}  cpu={n.cpu_s:7.1f} s  peak_rss={rss} MB (idle {idle})  "
         f"peak_conc={n.peak_conc} over {n.accounts} accounts  429s={n.refused_429}  "
         f"simulator cpu={n.sim_cpu_s:.1f} s"
     )
-    _say(f"    task outcomes: {dict(n.outcomes)}  tenants with >1 run: {n.duplicates}")
+    _say(
+        f"    task outcomes: {dict(n.outcomes)}  tenants with >1 run: {n.duplicates}  "
+        f"load average after: {os.getloadavg()[0]:.1f}"
+    )
     for line in n.trouble[:10]:
         _say(f"    log: {line.strip()[:300]}")
     if len(n.trouble) > 10:
         _say(f"    log: … {len(n.trouble) - 10} more ERROR/WARNING lines")
+
+
+def _wait_for_quiet(threshold: float, longest: float) -> None:
+    """Before the measured nights: waits (at most `longest` seconds) until the machine's
+    1-minute load average is under `threshold`, and says what it was."""
+    if threshold <= 0:
+        return
+    deadline = time.monotonic() + longest
+    while os.getloadavg()[0] >= threshold and time.monotonic() < deadline:
+        time.sleep(10)
+    _say(f"  load average before the measured nights: {os.getloadavg()[0]:.1f}")
+
+
+def _who(n: Night) -> str:
+    return "in-process (nightly)" if n.workers == 0 else f"{n.workers} worker(s)"
 
 
 def _table(nights: list[Night], clients: int) -> None:
@@ -484,7 +633,7 @@ def _table(nights: list[Night], clients: int) -> None:
     for n in nights:
         rss = " / ".join(f"{r:.0f} MB" for r in n.rss_mb)
         _say(
-            f"| {n.workers} | {n.label} | {n.synced:,} / {n.enqueued:,} | {n.wall_s:.1f} s | "
+            f"| {_who(n)} | {n.label} | {n.synced:,} / {n.enqueued:,} | {n.wall_s:.1f} s | "
             f"{n.api_calls:,} | {n.cpu_s:.1f} s | {rss} | {n.peak_conc} |"
         )
     _say(f"({clients:,} clients per tenant; wall includes the enqueue command itself)")
@@ -495,47 +644,81 @@ def _capacity(n: Night, tenants: int) -> None:
     per_tenant = n.wall_s / max(1, n.synced)
     _say(
         f"    → {per_tenant * 1000:.1f} ms wall and {n.cpu_s / max(1, n.synced) * 1000:.1f} ms "
-        f"worker CPU per tenant ({n.workers} worker(s)); a 4 h night holds ≈ "
+        f"CPU per tenant ({_who(n)}); a 4 h night holds ≈ "
         f"{4 * 3600 / per_tenant:,.0f} such tenants (goal: 200,000 = 72 ms per tenant)"
     )
 
 
 def run(args: argparse.Namespace) -> list[Night]:
     tenants, clients = (int(x) for x in args.fleet.split("x"))
+    paths = {p for p in args.paths.split(",") if p}
     nights: list[Night] = []
+    procs = args.setup_processes
     for workers in [int(w) for w in args.workers.split(",") if w]:
         _say(
             f"\n== {tenants} tenants × {clients} clients, {workers} × `cs-mailchimp worker "
-            f"--pool {args.pool} --concurrency {args.concurrency}`, PostgreSQL + Redis, "
-            f"{LATENCY * 1000:.0f} ms"
+            f"--pool {args.pool} --concurrency {args.concurrency}`"
+            + (
+                f" and `cs-mailchimp nightly --concurrency {args.inprocess_concurrency}`"
+                if "inprocess" in paths
+                else ""
+            )
+            + f", PostgreSQL + Redis, {LATENCY * 1000:.0f} ms"
         )
         workdir = Path(tempfile.mkdtemp(prefix="csmc-bench-workers-"))
         world = World(args, workdir)
         try:
             zone = night_zone(datetime.now(UTC))
             started = time.perf_counter()
-            ids = [f"f{i:04d}" for i in range(tenants)]
-            world.add_tenants(ids, clients, zone)
+            ids = [f"f{i:05d}" for i in range(tenants)]
+            world.add_tenants(ids, clients, zone, procs)
             _say(
                 f"  set-up ({tenants} accounts, {tenants * clients:,} clients, zone {zone}, "
                 f"queue {world.queue}): {time.perf_counter() - started:.1f} s"
             )
-            first = world.night("onboarding (all new)", workers, args.concurrency, args.timeout)
-            _row(first)
-            for tenant_id in ids:
-                world.change_some(tenant_id, clients, 0.01, version=1)
-            world.next_night(ids)
-            second = world.night("night, 1 % changed", workers, args.concurrency, args.timeout)
-            _row(second)
-            nights += [first, second]
-            # The night after: 1 % changed again, nothing left to read back (steady state).
-            for tenant_id in ids:
-                world.change_some(tenant_id, clients, 0.01, version=2)
-            world.next_night(ids)
-            third = world.night("night 2, 1 % (steady)", workers, args.concurrency, args.timeout)
-            _row(third)
-            nights.append(third)
-            _capacity(third, tenants)
+            version = 1
+            if args.unmeasured_onboarding:
+                # Set-up, not figures: the onboarding and the first night after it (which reads
+                # back what the onboarding wrote) at 0 ms, in one `nightly` process.
+                world.set_latency(0)
+                for label in ("onboarding (0 ms, set-up)", "first night (0 ms, set-up)"):
+                    t0 = time.perf_counter()
+                    done = world.inprocess_night(label, args.inprocess_concurrency, args.timeout)
+                    _row(done)
+                    _say(f"    ({time.perf_counter() - t0:.1f} s)")
+                    world.change_all(ids, clients, version, procs)
+                    version += 1
+                    world.next_night(ids)
+                world.set_latency(LATENCY)
+            else:
+                first = world.night("onboarding (all new)", workers, args.concurrency, args.timeout)
+                _row(first)
+                world.change_all(ids, clients, version, procs)
+                version += 1
+                world.next_night(ids)
+                second = world.night("night, 1 % changed", workers, args.concurrency, args.timeout)
+                _row(second)
+                nights += [first, second]
+                world.change_all(ids, clients, version, procs)
+                version += 1
+                world.next_night(ids)
+            # The steady state: 1 % changed, nothing left to read back.
+            _wait_for_quiet(args.quiet_load, args.quiet_wait)
+            if "celery" in paths:
+                third = world.night("night, 1 % (steady)", workers, args.concurrency, args.timeout)
+                _row(third)
+                nights.append(third)
+                _capacity(third, tenants)
+                world.change_all(ids, clients, version, procs)
+                version += 1
+                world.next_night(ids)
+            if "inprocess" in paths:
+                alone = world.inprocess_night(
+                    "night, 1 % (steady)", args.inprocess_concurrency, args.timeout
+                )
+                _row(alone)
+                nights.append(alone)
+                _capacity(alone, tenants)
         finally:
             world.close()
             if args.keep_logs:
@@ -561,6 +744,31 @@ def main(argv: list[str] | None = None) -> None:
     )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds per night")
     parser.add_argument("--keep-logs", action="store_true", help="keep the processes' logs")
+    parser.add_argument(
+        "--paths",
+        default="celery",
+        help="steady nights to measure: celery, inprocess (`cs-mailchimp nightly`), or both",
+    )
+    parser.add_argument(
+        "--inprocess-concurrency", type=int, default=8, help="`nightly --concurrency` (inprocess)"
+    )
+    parser.add_argument(
+        "--setup-processes", type=int, default=1, help="processes that create the fleet"
+    )
+    parser.add_argument(
+        "--quiet-load",
+        type=float,
+        default=0.0,
+        help="before the measured nights, wait until the 1-minute load average is under this",
+    )
+    parser.add_argument(
+        "--quiet-wait", type=float, default=1800, help="longest wait for --quiet-load (s)"
+    )
+    parser.add_argument(
+        "--unmeasured-onboarding",
+        action="store_true",
+        help="onboard (and run the first night) at 0 ms in one `nightly` process, as set-up",
+    )
     args = parser.parse_args(argv)
     _say(
         "$ "

@@ -248,3 +248,49 @@ def test_a_throttle_longer_than_the_budget_fails_the_night_cleanly_and_it_stays_
             assert world.tenant("montreal").last_sync_local_date == night_date
         finally:
             world.close()
+
+
+def _run_spans(world: World, tenants: list[str]) -> list[tuple[datetime, datetime]]:
+    spans = []
+    with world.uow() as uow:
+        for tenant in tenants:
+            (run,) = [r for r in uow.scope(tenant).runs.latest(5) if r.kind == SyncKind.NIGHTLY]
+            assert run.status == SyncStatus.SUCCEEDED and run.finished_at is not None
+            spans.append((run.started_at, run.finished_at))
+    return spans
+
+
+def _overlapping(spans: list[tuple[datetime, datetime]]) -> bool:
+    ordered = sorted(spans)
+    return any(later[0] < earlier[1] for earlier, later in zip(ordered, ordered[1:], strict=False))
+
+
+@pytest.mark.parametrize("concurrency", [1, 3])
+def test_nightly_syncs_tenants_concurrently_each_once_in_schedule_order(
+    world: World, concurrency: int
+) -> None:
+    tenants = [f"salon{i}" for i in range(5)]
+    for tenant in tenants:
+        connect(world, tenant, "America/Montreal")
+    world.sim.latency = 0.05  # every MailChimp answer waits: tenants overlap those waits
+    order = [
+        d.tenant_id
+        for d in world.container.nightly_service().due(datetime.fromisoformat(NIGHT_IN_MONTREAL))
+    ]
+
+    result = world.cli("nightly", "--now", NIGHT_IN_MONTREAL, "--concurrency", str(concurrency))
+
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert [line.split(":")[0] for line in lines] == order  # as the schedule ordered them
+    assert all(": ok: " in line for line in lines)
+    assert sorted(order) == tenants
+    spans = _run_spans(world, tenants)  # exactly one nightly run each
+    assert _overlapping(spans) is (concurrency > 1)
+    assert max(world.sim.stats.peak_concurrency.values()) <= 10
+
+
+def test_nightly_concurrency_is_bounded(world: World) -> None:
+    result = world.cli("nightly", "--concurrency", "0")
+    assert result.exit_code == 2
+    assert "--concurrency" in result.stderr
