@@ -57,6 +57,7 @@ from calendarspots_mailchimp.core.services.sync.report import (
     decode,
 )
 from calendarspots_mailchimp.entrypoints.i18n import LANGUAGES, N_, Words, translate
+from calendarspots_mailchimp.ports.mailchimp import MailChimpError
 
 Details = Mapping[str, Any]
 Template = Callable[[Details, Words], str]
@@ -270,9 +271,10 @@ def _refused(d: Details, w: Words) -> str:
             list_id=d["list_id"],
         )
     return w._(
-        "A MailChimp {type} event was refused: no MailChimp audience is connected yet. Click "
-        "Authorize (Settings → Advanced → Newsletters) to connect one.",
+        "A MailChimp {type} event was refused: no MailChimp audience is connected yet. To "
+        "connect one, run `cs-mailchimp connect {tenant}` and send the owner the link it prints.",
         type=_event(d, w),
+        tenant=_tenant(d),
     )
 
 
@@ -326,7 +328,8 @@ def _failed_why(d: Details, w: Words) -> str:
         return _gone(str(d.get("list_name", "calendarspots")), w)
     if failure == "mailchimp":
         return w._(
-            "MailChimp did not answer well ({error}); it is tried again later.", error=d["error"]
+            "MailChimp did not answer well ({error}); it is tried again later.",
+            error=reason_words(str(d["error"]), w.lang),
         )
     if failure == "deadline":
         return w._(_DEADLINE)
@@ -372,7 +375,7 @@ _ATTENTION_FIELDS = N_(
 
 
 def _auth_failed(d: Details, w: Words) -> str:
-    error = f" ({d['error']})" if d.get("error") else ""
+    error = f" ({reason_words(str(d['error']), w.lang)})" if d.get("error") else ""
     return w._(_AUTH_FAILED[str(d["reason"])], error=error)
 
 
@@ -391,10 +394,24 @@ def _disconnected(d: Details, w: Words) -> str:
     )
 
 
+# The fix for a revoked authorization, as the operator reads it (CLI, status, JSON), in every
+# language: a link for the owner. The owner's pages name their own button instead (Reconnect:
+# OWNER_TEMPLATES, _failed_owner, _OWNER_FIX).
+_REAUTHORIZE = N_(
+    "The owner must authorize again: run `cs-mailchimp connect {tenant}` and send them the "
+    "link it prints."
+)
+
+
+def _tenant(d: Details) -> str:
+    """The entry's tenant (render() adds it to the details) for a command to type."""
+    return str(d.get("tenant") or "TENANT")
+
+
 def _revoked(d: Details, w: Words) -> str:
     return w._(
-        "MailChimp refused the plugin's authorization (it was revoked). The owner must "
-        "authorize again: Settings → Advanced → Newsletters → Authorize."
+        "MailChimp refused the plugin's authorization (it was revoked). {fix}",
+        fix=w._(_REAUTHORIZE, tenant=_tenant(d)),
     )
 
 
@@ -491,7 +508,7 @@ TEMPLATES: dict[str, Template] = {
     "sync.succeeded": _summary,
     "sync.partial": _summary,
     "sync.failed": lambda d, w: w._("Sync failed: {why}", why=_failed_why(d, w)),
-    "sync.held": lambda d, w: held_message(d, str(d.get("tenant", "TENANT")), w.lang),
+    "sync.held": lambda d, w: held_message(d, _tenant(d), w.lang),
     "contact.unsubscribed": _unsubscribed,
     "contact.cleaned": _cleaned,
     "contact.removed": _removed,
@@ -554,7 +571,7 @@ OWNER_TEMPLATES: dict[str, Template] = {
 def render(entry: ActivityEntry, lang: str = "en", owner: bool = False) -> str:
     """The entry's sentence in `lang`; `owner`: as the owner's pages say it (no command, no
     operator's screen, no MailChimp English)."""
-    kind, details = str(entry.kind), entry.details
+    kind, details = str(entry.kind), {"tenant": entry.tenant_id, **entry.details}
     template = (OWNER_TEMPLATES.get(kind) if owner else None) or TEMPLATES.get(kind)
     try:
         if template is not None:
@@ -670,8 +687,8 @@ ERRORS = {
         "and have the owner authorize"
     ),
     "needs_reauthorization": N_(
-        "tenant {tenant!r} needs re-authorization: MailChimp refused its token; the owner must "
-        "click Authorize again (Settings → Advanced → Newsletters)"
+        "tenant {tenant!r} needs re-authorization: MailChimp refused its token; run "
+        "`cs-mailchimp connect {tenant}` and send the owner the link it prints"
     ),
     "revoked": N_(
         "MailChimp refused the plugin's authorization (it was revoked). The owner must "
@@ -738,7 +755,48 @@ ERRORS = {
     "row.address_taken": N_(
         "client_id {client!r} cannot take {email!r}: client {holder!r} already has that address"
     ),
+    "no_sync_run": N_("sync run {run} of tenant {tenant!r} does not exist"),
+    "already_synced": N_("tenant {tenant!r} was already synced for the night of {night}"),
+    # MailChimp's login host (OAuth, docs/mailchimp-api.md §1). {answer}: "HTTP 400, invalid_grant"
+    "oauth.code_refused": N_(
+        "MailChimp refused to exchange the authorization code for a token: {answer}"
+    ),
+    "oauth.no_token": N_("MailChimp answered the code exchange without a token (HTTP {status})"),
+    "oauth.token_refused": N_(
+        "MailChimp refused the new token when asked which account it belongs to (HTTP {status})"
+    ),
+    "oauth.metadata_failed": N_(
+        "MailChimp did not say which account the authorization belongs to (HTTP {status})"
+    ),
+    "oauth.metadata_unreadable": N_(
+        "MailChimp did not say where the account's data is (no data center in its answer)"
+    ),
+    # MailChimp's API (and its login host). {said}: MailChimp's own English title and detail,
+    # shown to English readers only; the `.bare` wording is the others' (see _facts_for).
+    "mailchimp.unreachable": N_("MailChimp could not be reached at {host} ({call})"),
+    "mailchimp.unavailable": N_("MailChimp is unavailable: HTTP {status} on {call} ({said})"),
+    "mailchimp.unavailable.bare": N_("MailChimp is unavailable: HTTP {status} on {call}"),
+    "mailchimp.throttled": N_(
+        "MailChimp still throttled the account's requests after {seconds} s of waiting ({call})"
+    ),
+    "mailchimp.refused": N_("MailChimp refused the request: HTTP {status} ({said})"),
+    "mailchimp.refused.bare": N_("MailChimp refused the request: HTTP {status}"),
+    "mailchimp.audience_gone": N_("the MailChimp audience no longer exists"),
+    "mailchimp.unexpected": N_("MailChimp answered in a form the plugin cannot read"),
+    # What a webhook delivery is refused for (the answer MailChimp gets is the English message).
+    "webhook.fields": N_("too many fields ({count}; at most {most})"),
+    "webhook.field_long": N_("field {field!r} is too long"),
+    "webhook.field_control": N_("field {field!r} contains control characters"),
+    "webhook.event_type": N_("unknown or missing event type {type!r}"),
+    "webhook.no_list": N_("data[list_id] is missing"),
+    "webhook.email_long": N_("an address is longer than {limit} characters"),
+    "webhook.no_email": N_("data[email] is missing or not an address"),
+    "webhook.upemail": N_("data[old_email] and data[new_email] are required for upemail"),
+    "webhook.foreign_audience": N_("this event is not for the connected audience"),
+    "webhook.not_found": N_("not found"),
 }
+# Codes whose facts carry MailChimp's own (English) words: another language gets `.bare`.
+_MAILCHIMP_SAID = ("mailchimp.unavailable", "mailchimp.refused")
 # What people typed, by the name the English sentence gives it (a CSV column keeps its name).
 _FIELDS = {"the tenant's name": N_("the tenant's name")}
 # Why a port cannot be listened on, by the socket's errno name (else the system's own words).
@@ -782,14 +840,26 @@ def _facts_for(code: str, facts: Mapping[str, Any], w: Words) -> tuple[str, dict
             w._(_FIELD_PROBLEM.get(str(f.get("problem")), _FIELD_PROBLEM["missing"]), **f)
             for f in facts.get("fields", [])
         )
+    if code == "oauth.code_refused":
+        error = str(facts.get("error") or "")
+        out["answer"] = f"HTTP {int(facts['status'])}" + (f", {error}" if error else "")
+    if code in _MAILCHIMP_SAID:
+        title, detail = str(facts.get("title") or ""), str(facts.get("detail") or "")
+        said = f"{title}: {detail}" if title and detail else title or detail
+        if not said or w.lang != "en":
+            return ERRORS[f"{code}.bare"], out
+        out["said"] = said
     return ERRORS[code], out
 
 
 def error_words(code: str, facts: Mapping[str, Any], w: Words) -> str:
     """An error's code and facts in words; '' for a code this table does not know."""
-    if code not in ERRORS:
+    composed = _COMPOSED.get(code)
+    if composed is None and code not in ERRORS:
         return ""
     try:
+        if composed is not None:
+            return composed(facts, w)
         msgid, worded_facts = _facts_for(code, facts, w)
         return w._(msgid, **worded_facts)
     except (KeyError, IndexError, ValueError, TypeError, AttributeError):
@@ -811,6 +881,8 @@ def error_text(exc: BaseException, lang: str = "en") -> str:
         if exc.code:
             return error_words(exc.code, exc.facts, translate(lang)) or exc.message
         return reason_words(exc.message, lang)
+    if isinstance(exc, MailChimpError) and exc.code:
+        return error_words(exc.code, exc.facts, translate(lang)) or str(exc)
     return str(exc)
 
 
@@ -836,7 +908,7 @@ def connect_message(result: ConnectResult, lang: str = "en") -> str:
     if result.outcome != Connected.SYNCED or result.sync is None:
         outcome = str(result.outcome)
         if outcome in _AUTH_FAILED:
-            error = f" ({result.error})" if result.error else ""
+            error = f" ({reason_words(result.error, lang)})" if result.error else ""
             return w._(_AUTH_FAILED[outcome], error=error)
         if result.outcome == Connected.SYNC_FAILED:
             bare = result.error
@@ -977,30 +1049,52 @@ def problem_json(problem: ClientProblem, lang: str = "en") -> dict[str, str]:
 
 
 def failure_message(report: SyncReport, list_name: str = "calendarspots", lang: str = "en") -> str:
-    w = translate(lang)
-    if report.failure == Failure.REVOKED:
-        return _revoked({}, w)
-    if report.failure == Failure.AUDIENCE_GONE:
-        return _gone(list_name, w)
-    if report.failure == Failure.DEADLINE:
+    return _failure_words(failure_facts(report, list_name), translate(lang))
+
+
+def failure_facts(report: SyncReport, list_name: str = "calendarspots") -> dict[str, Any]:
+    """A failed sync as the facts of a `sync.failed` error (worded as failure_message)."""
+    return {
+        "tenant": report.tenant_id,
+        "failure": str(report.failure or ""),
+        "kind": str(report.kind),
+        "error": report.error,
+        "list": list_name,
+    }
+
+
+def _failure_words(f: Mapping[str, Any], w: Words) -> str:
+    failure, error = str(f.get("failure") or ""), str(f.get("error") or "")
+    if failure == Failure.REVOKED:
+        return _revoked(f, w)
+    if failure == Failure.AUDIENCE_GONE:
+        return _gone(str(f.get("list") or "calendarspots"), w)
+    if failure == Failure.DEADLINE:
         return w._(
             "the sync ran past its time limit (CS_MAILCHIMP_RUN_DEADLINE) and stopped between "
             "batches: what MailChimp acknowledged is recorded, the rest is sent by the next run "
             "(the tenant stays due)"
         )
-    if report.failure == Failure.MAILCHIMP:
-        if report.kind == SyncKind.NIGHTLY:
+    if failure == Failure.MAILCHIMP:
+        if f.get("kind") == SyncKind.NIGHTLY:
             return w._(
                 "MailChimp did not answer well ({error}); the nightly sync tries again later "
                 "tonight",
-                error=report.error,
+                error=reason_words(error, w.lang),
             )
         return w._(
             "MailChimp did not answer well ({error}); try again later (the nightly sync will "
             "also try)",
-            error=report.error,
+            error=reason_words(error, w.lang),
         )
-    return reason_words(report.error, lang)
+    return reason_words(error, w.lang)
+
+
+# Errors worded by a function of their facts (several msgids) rather than one ERRORS msgid.
+_COMPOSED: dict[str, Callable[[Mapping[str, Any], Words], str]] = {
+    "sync.failed": _failure_words,
+    "sync.held": lambda f, w: held_message(f, _tenant(f), w.lang),
+}
 
 
 def _gone(list_name: str, w: Words) -> str:
@@ -1090,7 +1184,9 @@ def report_json(report: SyncReport, lang: str = "en") -> dict[str, Any]:
 
 
 def night_message(outcome: NightlyOutcome, lang: str = "en") -> str:
-    return report_message(outcome.report, lang) if outcome.report is not None else outcome.error
+    if outcome.report is not None:
+        return report_message(outcome.report, lang)
+    return reason_words(outcome.error, lang)
 
 
 # -- a first sync in progress (issue 11 point 8) ------------------------------------------------
@@ -1106,10 +1202,7 @@ def first_sync_text(lang: str) -> str:
 # -- status: the fleet at a glance ---------------------------------------------------------------
 
 _ATTENTION_FIX = {
-    "reauthorize": N_(
-        "The owner must authorize again: send them the link `cs-mailchimp connect {t}` prints "
-        "(or Settings → Advanced → Newsletters → Authorize)."
-    ),
+    "reauthorize": _REAUTHORIZE,
     "audience_gone": N_(
         "Have the owner create the audience {list!r} again in MailChimp (fields EMAIL, FNAME, "
         "LNAME, BIRTHDAY), then authorize again: `cs-mailchimp connect {t}`."
@@ -1178,6 +1271,7 @@ def attention_fix(problem: Problem, lang: str = "en") -> str:
     return translate(lang)._(
         _ATTENTION_FIX[str(problem.code)],
         t=problem.tenant_id,
+        tenant=problem.tenant_id,
         list=str(problem.facts.get("list", "calendarspots")),
     )
 
@@ -1589,7 +1683,7 @@ def _live_text(story: ClientStory, w: Words) -> str:
         why = (
             w._("MailChimp refused the plugin's authorization")
             if live.error == "revoked"
-            else live.error
+            else reason_words(live.error, w.lang)
         )
         return w._("could not ask: {why}", why=why)
     if live.member is None:
@@ -1686,7 +1780,7 @@ def explain_json(story: ClientStory, client: dict[str, Any], lang: str = "en") -
         "mailchimp": {
             "read": live.read,
             "skipped": live.skipped or None,
-            "error": live.error or None,
+            "error": reason_words(live.error, lang) if live.error else None,
             "member": None
             if member is None
             else {

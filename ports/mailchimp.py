@@ -6,12 +6,13 @@ problem+json errors to the exceptions below; services never see HTTP.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
+from calendarspots_mailchimp.core.errors import coded
 from calendarspots_mailchimp.core.model import MemberStatus, MergeField
 
 __all__ = [
@@ -40,15 +41,35 @@ __all__ = [
 
 
 class MailChimpError(Exception):
-    """MailChimp answered with an error the adapter could not retry away."""
+    """MailChimp answered with an error the adapter could not retry away.
 
-    def __init__(self, status: int, title: str, detail: str = "") -> None:
+    `code` and `facts` say what happened, as a CalendarspotsError's do (entrypoints/messages.py
+    words them in the reader's language); the message (`str()`) is MailChimp's own answer, in
+    English, for logs. Facts never carry a secret: no token, no client secret, no OAuth code,
+    no OAuth error description (MailChimp's free text about them)."""
+
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str = "",
+        *,
+        code: str = "",
+        facts: Mapping[str, Any] | None = None,
+    ) -> None:
         # status 0: no HTTP answer at all (unreachable, timed out).
         head = f"HTTP {status} {title}" if status else title
         super().__init__(f"{head}: {detail}" if detail else head)
         self.status = status
         self.title = title
         self.detail = detail
+        self.code = code
+        self.facts: dict[str, Any] = dict(facts or {})
+
+    @property
+    def reason(self) -> str:
+        """The error as it is stored: code and facts when it has a code, else its message."""
+        return coded(self.code, self.facts) if self.code else str(self)
 
 
 class TokenRevoked(MailChimpError):
@@ -87,8 +108,17 @@ class MemberError:
 class MemberRejected(MailChimpError):
     """A single-member call refused for that member (terminal: record it, do not retry)."""
 
-    def __init__(self, status: int, title: str, detail: str, error: MemberError) -> None:
-        super().__init__(status, title, detail)
+    def __init__(
+        self,
+        status: int,
+        title: str,
+        detail: str,
+        error: MemberError,
+        *,
+        code: str = "",
+        facts: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(status, title, detail, code=code, facts=facts)
         self.error = error
 
 

@@ -15,7 +15,9 @@ from calendarspots_mailchimp.adapters.mailchimp.problems import (
     error_for,
     json_body,
     problem_of,
+    refused_facts,
     rejection,
+    unexpected,
 )
 from calendarspots_mailchimp.adapters.mailchimp.requester import Requester
 from calendarspots_mailchimp.adapters.mailchimp.streaming import stream_map
@@ -60,7 +62,7 @@ def _decoded(parse: Callable[[dict[str, Any]], T], body: dict[str, Any]) -> T:
     try:
         return parse(body)
     except (KeyError, TypeError, ValueError) as exc:
-        raise MailChimpError(200, "Unexpected response", f"cannot read {exc!r}") from exc
+        raise unexpected(f"cannot read {exc!r}") from exc
 
 
 class HttpMailChimpAccount:
@@ -110,7 +112,10 @@ class HttpMailChimpAccount:
     def _audience_gone(self, response: httpx.Response) -> AudienceNotFound:
         problem = problem_of(response)
         return AudienceNotFound(
-            problem.status, problem.title, problem.detail or "the audience no longer exists"
+            problem.status,
+            problem.title,
+            problem.detail or "the audience no longer exists",
+            code="mailchimp.audience_gone",
         )
 
     def _require_audience(self, audience_id: str) -> None:
@@ -185,7 +190,7 @@ class HttpMailChimpAccount:
             raise self._fail(response)
         value = json_body(response).get("account_id")
         if not isinstance(value, str | int) or not str(value):
-            raise MailChimpError(200, "Unexpected response", "the API root has no account_id")
+            raise unexpected("the API root has no account_id")
         return str(value)
 
     def audiences(self) -> list[AudienceSummary]:
@@ -319,6 +324,8 @@ class HttpMailChimpAccount:
                 MemberError(
                     old_email, MemberErrorKind.OTHER, f"{old_email} is not in the audience"
                 ),
+                code="mailchimp.refused",
+                facts=refused_facts(problem),
             )
         if response.status_code in (400, 405):
             raise rejection(new_email, problem_of(response))

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from calendarspots_mailchimp.adapters.mailchimp.problems import batch_member_error
+from calendarspots_mailchimp.adapters.mailchimp.problems import batch_member_error, unexpected
 from calendarspots_mailchimp.core.model import MemberStatus, MergeField
 from calendarspots_mailchimp.ports.mailchimp import (
     AudienceSummary,
@@ -24,7 +24,7 @@ WEBHOOK_SOURCES = ("user", "admin", "api")
 
 
 def _unexpected(what: str) -> MailChimpError:
-    return MailChimpError(200, "Unexpected response", what)
+    return unexpected(what)
 
 
 def audience(item: dict[str, Any]) -> AudienceSummary:

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlencode
 
 from calendarspots_mailchimp.adapters.mailchimp.problems import json_body, problem_of
 from calendarspots_mailchimp.adapters.mailchimp.requester import Requester
 from calendarspots_mailchimp.ports.mailchimp import AccountMetadata, MailChimpError, TokenRevoked
 from calendarspots_mailchimp.ports.telemetry import Telemetry
+
+# An OAuth `error` value is a short code (RFC 6749 §5.2: invalid_grant, invalid_client...):
+# only such a code becomes a fact; MailChimp's `error_description` (free text that might
+# repeat what was sent) never does.
+_OAUTH_ERROR = re.compile(r"[A-Za-z0-9_.-]{1,40}")
+
+
+def oauth_error(value: object) -> str:
+    """The answer's OAuth error code, or "" when it is missing or not a plain code."""
+    text = str(value or "")
+    return text if _OAUTH_ERROR.fullmatch(text) else ""
 
 
 class HttpMailChimpOAuth:
@@ -65,7 +77,12 @@ class HttpMailChimpOAuth:
         # OAuth errors come as {"error", "error_description"} rather than problem+json.
         title = str(body.get("error") or problem.title)
         detail = str(body.get("error_description") or problem.detail)
-        raise MailChimpError(response.status_code, title, detail)
+        facts: dict[str, int | str] = {"status": response.status_code}
+        code = "oauth.no_token"  # a success without a token
+        if not response.is_success:
+            code = "oauth.code_refused"
+            facts["error"] = oauth_error(body.get("error"))
+        raise MailChimpError(response.status_code, title, detail, code=code, facts=facts)
 
     def metadata(self, access_token: str) -> AccountMetadata:
         # `OAuth <token>` is the header the known clients send here (§1.4).
@@ -79,10 +96,22 @@ class HttpMailChimpOAuth:
         # The endpoint may answer 200 with {"error": "invalid_token"} for a bad token (§1.4).
         if response.status_code == 401 or body.get("error") == "invalid_token":
             detail = str(body.get("error_description") or "the token was revoked")
-            raise TokenRevoked(response.status_code, "invalid_token", detail)
+            raise TokenRevoked(
+                response.status_code,
+                "invalid_token",
+                detail,
+                code="oauth.token_refused",
+                facts={"status": response.status_code},
+            )
         if not response.is_success:
             problem = problem_of(response)
-            raise MailChimpError(problem.status, problem.title, problem.detail)
+            raise MailChimpError(
+                problem.status,
+                problem.title,
+                problem.detail,
+                code="oauth.metadata_failed",
+                facts={"status": problem.status},
+            )
         dc = body.get("dc")
         endpoint = body.get("api_endpoint")
         if not isinstance(endpoint, str) or not endpoint:
@@ -91,6 +120,7 @@ class HttpMailChimpOAuth:
                     response.status_code,
                     "Unexpected response",
                     "metadata without dc or api_endpoint",
+                    code="oauth.metadata_unreadable",
                 )
             endpoint = f"https://{dc}.api.mailchimp.com"  # §1.5
         login = body.get("login")

@@ -112,13 +112,36 @@ def batch_member_error(item: dict[str, Any]) -> MemberError:
     return MemberError(email, MemberErrorKind.OTHER, error or "rejected by MailChimp")
 
 
+def refused_facts(problem: Problem) -> dict[str, Any]:
+    """A refusal's facts: the status and MailChimp's own (English) title and detail, which
+    only English readers are shown (entrypoints/messages.py)."""
+    return {"status": problem.status, "title": problem.title, "detail": problem.detail}
+
+
 def error_for(problem: Problem, cls: type[MailChimpError] = MailChimpError) -> MailChimpError:
     if problem.status == 401:
-        return TokenRevoked(problem.status, problem.title, problem.detail)
-    return cls(problem.status, problem.title, problem.detail)
+        return TokenRevoked(problem.status, problem.title, problem.detail, code="revoked")
+    return cls(
+        problem.status,
+        problem.title,
+        problem.detail,
+        code="mailchimp.refused",
+        facts=refused_facts(problem),
+    )
+
+
+def unexpected(what: str) -> MailChimpError:
+    """A 2xx answer the adapter cannot read: `what` (for logs) may quote the answer, so it is
+    not a fact."""
+    return MailChimpError(200, "Unexpected response", what, code="mailchimp.unexpected")
 
 
 def rejection(email: str, problem: Problem) -> MemberRejected:
     return MemberRejected(
-        problem.status, problem.title, problem.detail, member_error(email, problem)
+        problem.status,
+        problem.title,
+        problem.detail,
+        member_error(email, problem),
+        code="mailchimp.refused",
+        facts=refused_facts(problem),
     )

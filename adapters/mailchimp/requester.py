@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from calendarspots_mailchimp.adapters.mailchimp.problems import problem_of
+from calendarspots_mailchimp.adapters.mailchimp.problems import Problem, problem_of, refused_facts
 from calendarspots_mailchimp.ports.mailchimp import MailChimpUnavailable, RateLimited
 from calendarspots_mailchimp.ports.telemetry import NO_TELEMETRY, Telemetry
 
@@ -166,6 +166,8 @@ class Requester:
                         0,
                         f"MailChimp could not be reached at {host}",
                         f"{type(exc).__name__} on {method} {template}",
+                        code="mailchimp.unreachable",
+                        facts={"host": host, "call": f"{method} {template}"},
                     ) from exc
                 self.telemetry.mailchimp_retried("transport_error")
                 self._sleep(self.backoff(retry))
@@ -188,6 +190,8 @@ class Requester:
                         429,
                         problem.title or "Too Many Requests",
                         f"MailChimp still throttled this account after {waited:.0f} s of waiting",
+                        code="mailchimp.throttled",
+                        facts={"seconds": round(waited), "call": f"{method} {template}"},
                     )
                 self.telemetry.mailchimp_throttled()
                 self._sleep(wait)
@@ -197,7 +201,13 @@ class Requester:
                 not idempotent and status not in _NOT_PROCESSED_STATUSES
             ):
                 problem = problem_of(response)
-                raise MailChimpUnavailable(status, problem.title, problem.detail)
+                raise MailChimpUnavailable(
+                    status,
+                    problem.title,
+                    problem.detail,
+                    code="mailchimp.unavailable",
+                    facts=_unavailable_facts(problem, method, template),
+                )
             wait = retry_after(response)
             self.telemetry.mailchimp_retried("server_error")
             self._sleep(self.backoff(retry) if wait is None else wait)
@@ -205,3 +215,11 @@ class Requester:
 
     def _gated(self) -> AbstractContextManager[object]:
         return self._gate if self._gate is not None else nullcontext()
+
+
+def _unavailable_facts(problem: Problem, method: str, template: str) -> dict[str, Any]:
+    """The call and MailChimp's answer; on the login host (OAuth) the status only: what it
+    says there may be about the code or the client secret just sent."""
+    if template.startswith("/oauth2/"):
+        return {"status": problem.status, "call": f"{method} {template}"}
+    return {**refused_facts(problem), "call": f"{method} {template}"}

@@ -142,7 +142,9 @@ class _Plan:
         if owner is not None and owner != target:
             raise InvalidInput(
                 f"client {client.client_id!r} cannot take {client.email!r}: "
-                f"client {owner!r} already has that address"
+                f"client {owner!r} already has that address",
+                code="row.address_taken",
+                facts={"client": client.client_id, "email": client.email, "holder": owner},
             )
         current = self.rows[target]
         # An import never changes a known client's newsletter status (only marks do).

@@ -159,7 +159,11 @@ class SqlSyncRunRepository:
             .execution_options(synchronize_session=False)
         )
         if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise NotFound(f"sync run {run.run_id} does not exist for tenant {self._tenant_id!r}")
+            raise NotFound(
+                f"sync run {run.run_id} does not exist for tenant {self._tenant_id!r}",
+                code="no_sync_run",
+                facts={"run": run.run_id, "tenant": self._tenant_id},
+            )
 
     def latest(self, limit: int = 10) -> list[SyncRun]:
         stmt = (

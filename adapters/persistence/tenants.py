@@ -35,7 +35,11 @@ class SqlTenantRepository:
     def save(self, tenant: Tenant) -> None:
         record = self._session.get(TenantRecord, tenant.tenant_id)
         if record is None:
-            raise NotFound(f"tenant {tenant.tenant_id!r} does not exist")
+            raise NotFound(
+                f"tenant {tenant.tenant_id!r} does not exist",
+                code="no_tenant",
+                facts={"tenant": tenant.tenant_id},
+            )
         for name, value in tenant_values(tenant).items():
             if name != "attention_notified":  # only note_attention writes it
                 setattr(record, name, value)

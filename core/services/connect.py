@@ -53,7 +53,7 @@ class ConnectResult:
     ok: bool
     outcome: Connected
     tenant_id: str = ""
-    error: str = ""  # MailChimp's or the check's own words, when it failed
+    error: str = ""  # why it failed: a code and facts (core.errors.coded), or OAuth's `error`
     list_name: str = ""
     sync: SyncReport | None = None
 
@@ -111,7 +111,8 @@ class ConnectService:
             meta = self.oauth.metadata(token)
             account_id = self._account_id(meta.api_endpoint, token)
         except (MailChimpError, AuthorizationError) as exc:
-            return self._failed(tenant_id, Connected.INCOMPLETE, str(exc))
+            # Its code and facts (core.errors.coded), worded by each reader in their language.
+            return self._failed(tenant_id, Connected.INCOMPLETE, exc.reason)
         self._store_authorization(tenant_id, token, meta, account_id)
         return self._after_authorization(tenant_id)
 

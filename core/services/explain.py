@@ -26,7 +26,7 @@ class Live:
     read: bool = False
     member: MemberState | None = None
     skipped: str = ""  # "not_connected" | "no_audience"
-    error: str = ""  # "revoked", or MailChimp's own words
+    error: str = ""  # "revoked", or MailChimp's error as a code and facts (core.errors.coded)
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ class ExplainClient:
         except TokenRevoked:
             return Live(error="revoked")
         except MailChimpError as exc:
-            return Live(error=str(exc))
+            return Live(error=exc.reason)
         finally:
             account.close()
 

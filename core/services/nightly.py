@@ -87,7 +87,7 @@ class Night(StrEnum):
 class NightlyOutcome:
     tenant_id: str
     night: Night
-    error: str = ""  # why it did not run, in the error's own words
+    error: str = ""  # why it did not run: the error's code and facts (core.errors.coded)
     report: SyncReport | None = None
 
     @property
@@ -182,11 +182,11 @@ class NightlyService:
         try:
             report = self.sync.sync(tenant_id, SyncKind.NIGHTLY, night=night)
         except AlreadySynced as exc:
-            return NightlyOutcome(tenant_id, Night.ALREADY_SYNCED, exc.message)
+            return NightlyOutcome(tenant_id, Night.ALREADY_SYNCED, exc.reason)
         except SyncInProgress as exc:
-            return NightlyOutcome(tenant_id, Night.BUSY, exc.message)
+            return NightlyOutcome(tenant_id, Night.BUSY, exc.reason)
         except CalendarspotsError as exc:
-            return NightlyOutcome(tenant_id, Night.FAILED, exc.message)
+            return NightlyOutcome(tenant_id, Night.FAILED, exc.reason)
         result = (
             Night.SYNCED
             if report.ok

@@ -63,7 +63,8 @@ class Accounts:
         if tenant.state == ConnectionState.NEEDS_REAUTHORIZATION:
             raise NotConnected(
                 f"tenant {tenant.tenant_id!r} needs re-authorization: MailChimp refused its "
-                "token; the owner must click Authorize again (Settings → Advanced → Newsletters)",
+                f"token; run `cs-mailchimp connect {tenant.tenant_id}` and send the owner the "
+                "link it prints",
                 code="needs_reauthorization",
                 facts={"tenant": tenant.tenant_id},
             )

@@ -120,9 +120,18 @@ def command_in(lang: str) -> Any:
         for param in command.params:
             if getattr(param, "help", None):
                 param.help = words._(param.help)
+            _no_flag_type(param)
         _help_option_in(command, words)
         _usage_in(command, words)
+    _quiet_when_the_reader_leaves(root)
     return root
+
+
+def _no_flag_type(param: Any) -> None:
+    """A flag (`--json`, `--help`) takes no value: no `<bool>` beside it in `--help` (Typer
+    0.29 shows its type there like a value's)."""
+    if getattr(param, "is_flag", False) and getattr(param, "metavar", None) is None:
+        param.display_type_rich = lambda ctx: None
 
 
 def _help_option_in(command: Any, words: Words) -> None:
@@ -132,6 +141,7 @@ def _help_option_in(command: Any, words: Words) -> None:
         option = built(ctx)
         if option is not None:
             option.help = words._("Show this message and exit.")
+            _no_flag_type(option)
         return option
 
     command.get_help_option = help_option
@@ -145,6 +155,34 @@ def _usage_in(command: Any, words: Words) -> None:
         formatter.write_usage(ctx.command_path, pieces, prefix=words._("Usage: "))
 
     command.format_usage = format_usage
+
+
+def _quiet_when_the_reader_leaves(root: Any) -> None:
+    """A reader that stops reading (`cs-mailchimp tenants list | head -1`) is not a failure:
+    what is left unwritten goes nowhere and the run ends with 0 (Typer would exit 1)."""
+    invoke = root.invoke
+
+    def quiet(ctx: Any) -> Any:
+        try:
+            return invoke(ctx)
+        except BrokenPipeError:
+            _mute_stdout()
+            raise typer.Exit(0) from None
+
+    root.invoke = quiet
+
+
+def _mute_stdout() -> None:
+    """stdout to /dev/null, so the interpreter's last flush of what is left cannot fail."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _on_devnull(fd: int) -> bool:
+    try:
+        here, null = os.fstat(fd), os.stat(os.devnull)
+    except OSError:
+        return False
+    return (here.st_dev, here.st_ino) == (null.st_dev, null.st_ino)
 
 
 def asked_language(argv: Sequence[str]) -> str:
@@ -161,6 +199,9 @@ def main() -> None:
     """The console script. Usage errors, like every failure, are one `error:` line on stderr
     (SPEC) rather than Typer's framed block; exit code 2 as Typer gives them."""
     configure_logging()
+    # Rich, printing --help, answers a closed stdout by pointing it at /dev/null and exiting 1:
+    # told apart by stdout that was not /dev/null before.
+    muted_before = _on_devnull(sys.stdout.fileno())
     lang = asked_language(sys.argv[1:])
     common.ask_language(lang)
     common.use_language(lang)
@@ -184,10 +225,15 @@ def main() -> None:
         typer.echo(f"error: {translate(lang)._('aborted')}", err=True)
         code = 1
     except BrokenPipeError:
-        # The reader stopped reading (`cs-mailchimp activity salon | head -1`): not a failure.
-        # What is left unwritten goes nowhere, so the interpreter's last flush cannot fail.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        # The reader stopped reading (`cs-mailchimp --help | head -1`): not a failure.
+        _mute_stdout()
         code = 0
+    except SystemExit as exc:
+        if exc.code != 1 or muted_before or not _on_devnull(sys.stdout.fileno()):
+            raise
+        # Rich's broken pipe, which only a help screen meets: `--help` asked for it (exit 0),
+        # or it answers a command line that lacks its command (exit 2, as when read whole).
+        code = 0 if "--help" in sys.argv[1:] else 2
     sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -34,6 +34,7 @@ from calendarspots_mailchimp.entrypoints.i18n import N_
 from calendarspots_mailchimp.entrypoints.messages import (
     attention_json,
     check_message,
+    failure_facts,
     night_message,
     plan_lines,
     reason_text,
@@ -122,8 +123,11 @@ def check(
             lambda: typer.echo(("ok: " if result.ok else "") + check_message(result, language())),
         )
         if not result.ok:
-            kind = NotConnected if result.revoked else AudienceContractError
-            raise kind(result.message, code=result.code, facts=result.facts)
+            if result.revoked:  # the operator's fix: a new link for the owner
+                raise NotConnected(
+                    result.message, code="needs_reauthorization", facts={"tenant": tenant}
+                )
+            raise AudienceContractError(result.message, code=result.code, facts=result.facts)
 
 
 _WOULD = {
@@ -200,13 +204,19 @@ def sync(
         runtime().attention_notices().check(tenant)  # the host hears of a new problem
         if not report.ok:
             if report.held is not None:
-                raise SyncHeld(report_message(report, language()))
+                raise SyncHeld(
+                    report_message(report),
+                    code="sync.held",
+                    facts={**report.held, "tenant": report.tenant_id},
+                )
             failure: dict[Failure | None, type[CalendarspotsError]] = {
                 Failure.CONTRACT: AudienceContractError,
                 Failure.AUDIENCE_GONE: AudienceContractError,
                 Failure.REVOKED: NotConnected,
             }
-            raise failure.get(report.failure, SyncFailed)(report_message(report, language()))
+            raise failure.get(report.failure, SyncFailed)(
+                report_message(report), code="sync.failed", facts=failure_facts(report)
+            )
 
 
 @app.command("nightly")

@@ -164,7 +164,7 @@ class Ending:
         if isinstance(exc, CalendarspotsError):
             failure, error = Failure.ERROR, exc.reason
         else:
-            failure, error = Failure.MAILCHIMP, str(exc)
+            failure, error = Failure.MAILCHIMP, exc.reason  # code and facts, as above
         if not self.dry_run:
             self._record_failure(failure, error, None, None)
         return self._report(failure, error, self.dry_run)

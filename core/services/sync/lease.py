@@ -98,7 +98,11 @@ def start(
             if current.last_sync_local_date == tonight:
                 unit.scope(tenant_id).leases.release(holder)
                 unit.commit()
-                raise AlreadySynced(f"tenant {tenant_id!r} already synced for {tonight}")
+                raise AlreadySynced(
+                    f"tenant {tenant_id!r} already synced for {tonight}",
+                    code="already_synced",
+                    facts={"tenant": tenant_id, "night": tonight.isoformat()},
+                )
         _close_interrupted(unit.scope(tenant_id), now)
         run = (
             SyncRun(tenant_id, kind, now)

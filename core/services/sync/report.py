@@ -70,7 +70,7 @@ class SyncReport:
     kind: SyncKind
     status: SyncStatus
     counts: SyncCounts
-    error: str = ""  # a failed run: the error's or MailChimp's own words
+    error: str = ""  # a failed run: the error's code and facts (core.errors.coded)
     dry_run: bool = False
     api_calls: int = 0
     problems: list[ClientProblem] = field(default_factory=list)

@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from calendarspots_mailchimp.core.errors import InvalidInput
+from calendarspots_mailchimp.core.validation import printable
 
 EVENT_TYPES = frozenset({"subscribe", "unsubscribe", "profile", "upemail", "cleaned", "campaign"})
 MAX_FIELD_LENGTH = 2_000
@@ -44,14 +45,29 @@ class WebhookEvent:
 
 def _check_sizes(form: Mapping[str, str]) -> None:
     if len(form) > MAX_FIELDS:
-        raise InvalidInput(f"too many fields ({len(form)})")
+        raise InvalidInput(
+            f"too many fields ({len(form)})",
+            code="webhook.fields",
+            facts={"count": len(form), "most": MAX_FIELDS},
+        )
     for key, value in form.items():
+        shown = printable(key[:40])
         if len(key) > MAX_KEY_LENGTH or len(value) > MAX_FIELD_LENGTH:
-            raise InvalidInput(f"field {key[:40]!r} is too long")
+            raise InvalidInput(
+                f"field {key[:40]!r} is too long", code="webhook.field_long", facts={"field": shown}
+            )
         if _CONTROL.search(key) or _CONTROL.search(value) or _BREAKING.search(key):
-            raise InvalidInput(f"field {key[:40]!r} contains control characters")
+            raise _control(key, shown)
         if not key.startswith(_MERGE_PREFIX) and _BREAKING.search(value):
-            raise InvalidInput(f"field {key[:40]!r} contains control characters")
+            raise _control(key, shown)
+
+
+def _control(key: str, shown: str) -> InvalidInput:
+    return InvalidInput(
+        f"field {key[:40]!r} contains control characters",
+        code="webhook.field_control",
+        facts={"field": shown},
+    )
 
 
 def _escaped(value: str) -> str:
@@ -64,7 +80,11 @@ def parse_event(form: Mapping[str, str]) -> WebhookEvent:
     _check_sizes(form)
     kind = form.get("type", "").strip()
     if kind not in EVENT_TYPES:
-        raise InvalidInput(f"unknown or missing event type {kind[:40]!r}")
+        raise InvalidInput(
+            f"unknown or missing event type {kind[:40]!r}",
+            code="webhook.event_type",
+            facts={"type": printable(kind[:40])},
+        )
     data: dict[str, str] = {}
     merges: dict[str, str] = {}
     for key, value in form.items():
@@ -74,15 +94,22 @@ def parse_event(form: Mapping[str, str]) -> WebhookEvent:
             data[key[5:-1]] = value
     list_id = data.get("list_id", "").strip()
     if not list_id:
-        raise InvalidInput("data[list_id] is missing")
+        raise InvalidInput("data[list_id] is missing", code="webhook.no_list")
     if any(len(data.get(name, "")) > MAX_EMAIL_LENGTH for name in _EMAILS):
-        raise InvalidInput(f"an address is longer than {MAX_EMAIL_LENGTH} characters")
+        raise InvalidInput(
+            f"an address is longer than {MAX_EMAIL_LENGTH} characters",
+            code="webhook.email_long",
+            facts={"limit": MAX_EMAIL_LENGTH},
+        )
     if kind in _NEEDS_EMAIL and "@" not in data.get("email", ""):
-        raise InvalidInput("data[email] is missing or not an address")
+        raise InvalidInput("data[email] is missing or not an address", code="webhook.no_email")
     if kind == "upemail" and (
         "@" not in data.get("new_email", "") or "@" not in data.get("old_email", "")
     ):
-        raise InvalidInput("data[old_email] and data[new_email] are required for upemail")
+        raise InvalidInput(
+            "data[old_email] and data[new_email] are required for upemail",
+            code="webhook.upemail",
+        )
     return WebhookEvent(kind, form.get("fired_at", ""), list_id, data, merges)
 
 

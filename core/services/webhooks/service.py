@@ -103,10 +103,10 @@ class InboundService:
         if tenant is not None:
             return tenant
         if not _plausible(tenant_id) or not _plausible(secret):
-            raise NotFound("not found")  # nothing a database should be asked about
+            raise _not_found()  # nothing a database should be asked about
         tenant = self.tenants.load(tenant_id)
         if not self._secret_ok(tenant, secret) or tenant is None:
-            raise NotFound("not found")
+            raise _not_found()
         return tenant
 
     def _secret_ok(self, tenant: Tenant | None, secret: str) -> bool:
@@ -133,7 +133,7 @@ class InboundService:
         entry (MailChimp's retries of it are not logged again) and ForeignList is raised."""
         tenant = self.tenants.load(checked.tenant.tenant_id)
         if tenant is None:
-            raise NotFound("not found")
+            raise _not_found()
         checked = replace(checked, tenant=tenant)
         if not checked.foreign:
             return checked
@@ -145,7 +145,9 @@ class InboundService:
                 scope.inbox.mark_applied(event_id, now, Outcome.REFUSED)
                 record(scope, now, ActivityKind.WEBHOOK_REFUSED, **refusal(tenant, checked.event))
             uow.commit()
-        raise ForeignList("this event is not for the connected audience")
+        raise ForeignList(
+            "this event is not for the connected audience", code="webhook.foreign_audience"
+        )
 
     def submit(self, checked: Checked) -> Future[int | None]:
         """Hands the event to the inbox writer: its id once committed, None for a duplicate."""
@@ -173,3 +175,8 @@ def _plausible(path_part: str) -> bool:
     """A tenant id or a secret from the URL that could be one (no NUL, which PostgreSQL
     refuses outright, no control character, not absurdly long)."""
     return 0 < len(path_part) <= 256 and not _UNPRINTABLE.search(path_part)
+
+
+def _not_found() -> NotFound:
+    """The one answer for an unknown tenant and a wrong secret alike."""
+    return NotFound("not found", code="webhook.not_found")
