@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from datetime import UTC, datetime, timedelta
@@ -262,7 +263,7 @@ def _run_spans(world: World, tenants: list[str]) -> list[tuple[datetime, datetim
 
 def _overlapping(spans: list[tuple[datetime, datetime]]) -> bool:
     ordered = sorted(spans)
-    return any(later[0] < earlier[1] for earlier, later in zip(ordered, ordered[1:], strict=False))
+    return any(later[0] < earlier[1] for earlier, later in itertools.pairwise(ordered))
 
 
 @pytest.mark.parametrize("concurrency", [1, 3])
