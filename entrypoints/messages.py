@@ -681,6 +681,8 @@ ERRORS = {
     "too_soon": N_("a sync ran less than 15 minutes ago: try again in {minutes} min"),
     "link_expired": N_("the authorization link has expired: click Authorize again"),
     "link_invalid": N_("the authorization link is invalid: start again from Authorize"),
+    "link.used": N_("this link was used already: ask for a new one"),
+    "link.expired": N_("this link has expired: ask for a new one"),
     "now": N_("--now {now!r} is not an ISO-8601 date-time"),
     "nightly_failed": N_("the nightly sync failed for {n} tenant(s): {tenants}"),
     "file": N_("cannot read {file}: {error}"),

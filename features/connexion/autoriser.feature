@@ -97,4 +97,4 @@ Fonctionnalité: Autoriser calendarspots.com à accéder à MailChimp
     Quand le propriétaire ouvre le lien donné par l'équipe de support
     Alors il arrive sur la page d'autorisation de MailChimp
     Quand il ouvre ce lien une seconde fois
-    Alors il reçoit la même réponse que pour une entreprise qui n'existe pas
+    Alors la page dit que ce lien d'autorisation a déjà servi et qu'il faut en demander un nouveau à l'équipe de support

@@ -133,6 +133,7 @@ CONNECTED = "MailChimp est connecté"
 CONNECTED_BUT = "MailChimp est connecté, mais demande votre attention"
 AUDIENCE_UNSUITED = "MailChimp est connecté, mais la liste ne convient pas"
 LINK_USED = "Ce lien d'autorisation a déjà servi"
+OWNER_LINK_USED = "Ce lien a déjà servi"
 
 ACCOUNT_NAME = "Compte du salon"
 JSON = {"Accept": "application/json"}
@@ -371,10 +372,21 @@ def owner_opens_page(world: World, ctx: dict[str, Any]) -> None:
     result = world.cli("owner-link", ctx["tenant"], "--json")
     assert result.exit_code == 0, result.output
     browser = ctx["browser"] = httpx.Client(base_url=world.app_url, timeout=60)
-    opened = browser.get(json.loads(result.stdout)["url"])
+    ctx["owner_link"] = json.loads(result.stdout)["url"]
+    opened = browser.get(ctx["owner_link"])
     assert opened.status_code == 303, opened.text
     ctx["page"] = browser.get(opened.headers["location"])
     assert ctx["page"].status_code == 200, ctx["page"].text
+
+
+@when("quelqu'un ouvre ce même lien dans un autre navigateur")
+def link_in_another_browser(ctx: dict[str, Any]) -> None:
+    ctx["answer"] = httpx.get(ctx["owner_link"])
+
+
+@when("le propriétaire rouvre ce même lien dans son navigateur")
+def link_again_in_own_browser(ctx: dict[str, Any]) -> None:
+    ctx["answer"] = ctx["browser"].get(ctx["owner_link"])
 
 
 def _press(ctx: dict[str, Any], label: str) -> httpx.Response:
@@ -711,6 +723,31 @@ def same_as_unknown(ctx: dict[str, Any]) -> None:
     answer, nobody = ctx["answer"], ctx["nobody"]
     assert answer.status_code == nobody.status_code == 404
     assert answer.text == nobody.text and "location" not in answer.headers
+
+
+@then(
+    parsers.re(
+        r"la page dit que ce lien (?P<what>d'autorisation )?a déjà servi et qu'il faut en "
+        r"demander un nouveau à l'équipe de support$"
+    )
+)
+def told_link_used(ctx: dict[str, Any], what: str | None) -> None:
+    """A link we issued, opened again: 410 and what to do, and nothing of the business."""
+    answer = ctx["answer"]
+    assert answer.status_code == 410, answer.text
+    page = landing(answer)
+    assert page["heading"] == (LINK_USED if what else OWNER_LINK_USED), page
+    said = plain(answer.text)
+    assert "contactez notre équipe de support" in said, said
+    assert "Salon" not in said and "MailChimp est connecté" not in said, said
+
+
+@then("il retrouve sa page Infolettres")
+def back_on_the_page(ctx: dict[str, Any]) -> None:
+    answer = ctx["answer"]
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == f"/tenants/{ctx['tenant']}/newsletters"
+    assert ctx["browser"].get(answer.headers["location"]).status_code == 200
 
 
 @then("il arrive sur la page d'autorisation de MailChimp")
