@@ -86,6 +86,24 @@ class AuthorizationError(CalendarspotsError):
     """OAuth went wrong: refused, bad state, failed code exchange."""
 
 
+class LinkSpent(CalendarspotsError):
+    """A one-use link we issued (its signature holds, for this tenant) that was used already
+    (`link.used`) or has expired (`link.expired`); `link` says which: `start` (`connect`) or
+    `owner` (`owner-link`), and `minutes` how long such a link lasts. Only such a link is told
+    so: any other link is NotFound, like an unknown tenant."""
+
+    def __init__(self, link: str, used: bool, minutes: int) -> None:
+        what = "was used already" if used else "has expired"
+        super().__init__(
+            f"this link {what}: ask for a new one",
+            code="link.used" if used else "link.expired",
+            facts={"link": link, "minutes": minutes},
+        )
+        self.link = link
+        self.used = used
+        self.minutes = minutes
+
+
 class SyncInProgress(CalendarspotsError):
     """Another process holds this tenant's sync lease."""
 

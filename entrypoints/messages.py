@@ -48,6 +48,7 @@ from calendarspots_mailchimp.core.services.connect import Connected, ConnectResu
 from calendarspots_mailchimp.core.services.explain import ClientStory
 from calendarspots_mailchimp.core.services.fleet import FleetView, Glance, Problem
 from calendarspots_mailchimp.core.services.nightly import NightlyOutcome
+from calendarspots_mailchimp.core.services.sharing import SHARED
 from calendarspots_mailchimp.core.services.sync.limits import MAX_DETAILS
 from calendarspots_mailchimp.core.services.sync.report import (
     ClientProblem,
@@ -348,6 +349,9 @@ def _failed_owner(d: Details, w: Words) -> str:
     """Why a sync or a check failed, as the owner reads it: what to click on the Newsletters
     page, without MailChimp's own (English) words or an operator's command."""
     failure = d.get("failure", "")
+    shared = _shared_list(d)
+    if shared is not None:
+        return shared_owner(shared, w)
     if failure == "revoked":
         return w._(
             "MailChimp refused calendarspots.com's access (the authorization was revoked): "
@@ -372,6 +376,32 @@ _ATTENTION_FIELDS = N_(
     "the MailChimp audience lacks the expected fields (email, first name, last name, "
     "birthday): click “Check and repair”."
 )
+
+
+_SHARED_OWNER = N_(
+    "another business already uses the MailChimp audience “{list}” of this MailChimp account, "
+    "so your clients are not sent to it (one business's unsubscribes would reach the other's "
+    "clients). On the Newsletters page, click Disconnect, then Authorize with a MailChimp "
+    "account of your own; or contact our support team."
+)
+
+
+def shared_owner(list_name: str, w: Words, capital: bool = False) -> str:
+    """R1: the audience this tenant found is another business's (core/services/sharing.py),
+    as its owner reads it: which audience and what to do, never who the other business is."""
+    text = w._(_SHARED_OWNER, list=list_name)
+    return _capital(text) if capital else text
+
+
+def _shared_list(d: Details) -> str | None:
+    """The audience's name when a check or sync failed because another tenant uses it."""
+    if d.get("code"):
+        code, facts = str(d["code"]), d.get("facts") or {}
+    else:
+        code, facts = decoded(str(d.get("error", ""))) or ("", {})
+    if code != SHARED:
+        return None
+    return str(facts.get("list") or d.get("list_name") or "calendarspots")
 
 
 def _auth_failed(d: Details, w: Words) -> str:
@@ -698,6 +728,8 @@ ERRORS = {
     "too_soon": N_("a sync ran less than 15 minutes ago: try again in {minutes} min"),
     "link_expired": N_("the authorization link has expired: click Authorize again"),
     "link_invalid": N_("the authorization link is invalid: start again from Authorize"),
+    "link.used": N_("this link was used already: ask for a new one"),
+    "link.expired": N_("this link has expired: ask for a new one"),
     "now": N_("--now {now!r} is not an ISO-8601 date-time"),
     "nightly_failed": N_("the nightly sync failed for {n} tenant(s): {tenants}"),
     "file": N_("cannot read {file}: {error}"),
@@ -731,6 +763,13 @@ ERRORS = {
     "audience.renamed": N_(
         "the MailChimp audience {list!r} (id {id}) was renamed to {name!r}. Rename it back to "
         "exactly {list!r} in MailChimp; the next sync will then go through."
+    ),
+    "audience.shared": N_(
+        "the MailChimp audience {list!r} (id {id}) is already used by tenant {other!r}, "
+        "connected to the same MailChimp account: two businesses must not share one audience "
+        "(one's unsubscribes would reach the other's clients), so this tenant is not synced "
+        "into it. Have its owner authorize a MailChimp account of their own, or disconnect "
+        "{other!r}."
     ),
     "audience.fields": N_(
         "the audience {list!r} does not have the fields the sync needs: {fields}. In MailChimp "
@@ -915,7 +954,11 @@ def connect_message(result: ConnectResult, lang: str = "en") -> str:
             if result.sync is not None:
                 bare = failure_message(result.sync, result.list_name, lang)
             return w._("MailChimp is connected, but the initial sync failed: {why}", why=bare)
-        why = reason_words(result.error, lang)
+        found = decoded(result.error)
+        if found is not None and found[0] == SHARED:  # the owner's words: no other tenant
+            why = shared_owner(str(found[1].get("list", result.list_name)), w)
+        else:
+            why = reason_words(result.error, lang)
         return w._("MailChimp is connected, but the audience does not fit: {why}", why=why)
     c = result.sync.counts
     counts = {
@@ -1212,6 +1255,11 @@ _ATTENTION_FIX = {
         "(`cs-mailchimp check {t} --fix` adds missing fields), then run `cs-mailchimp check {t}`: "
         "the tenant is connected again once the check passes."
     ),
+    "audience_shared": N_(
+        "Have the owner authorize a MailChimp account of their own: send them the link "
+        "`cs-mailchimp connect {t}` prints. Or, if {other} should stop using that audience, run "
+        "`cs-mailchimp disconnect {other}`, then `cs-mailchimp check {t}`."
+    ),
     "webhook_missing": N_(
         "Run `cs-mailchimp sync {t}`: a sync installs the webhook. If it still fails, MailChimp "
         "cannot reach CS_MAILCHIMP_PUBLIC_URL (see `cs-mailchimp activity {t} --kind "
@@ -1273,6 +1321,7 @@ def attention_fix(problem: Problem, lang: str = "en") -> str:
         t=problem.tenant_id,
         tenant=problem.tenant_id,
         list=str(problem.facts.get("list", "calendarspots")),
+        other=str(problem.facts.get("other", "")),
     )
 
 
@@ -1291,6 +1340,7 @@ _OWNER_FIX = {
         "Your MailChimp audience “{list}” is not as the sync needs it (a field is missing, or "
         "there are two audiences of that name): click Check and repair on the Newsletters page."
     ),
+    "audience_shared": _SHARED_OWNER,
     "sync_held": N_(
         "The last sync would have changed much of your audience, so nothing was sent: check "
         "your client database, then click Confirm and send on the Newsletters page."
@@ -1305,7 +1355,8 @@ _OWNER_FIX = {
 def owner_fix(code: str, locale: str, list_name: str) -> str:
     """What the owner should do about an attention code, in their language (French unless the
     tenant's locale says otherwise)."""
-    return translate(locale if locale in LANGUAGES else "fr")._(_OWNER_FIX[code], list=list_name)
+    w = translate(locale if locale in LANGUAGES else "fr")
+    return _capital(w._(_OWNER_FIX[code], list=list_name))
 
 
 def _glance_json(g: Glance) -> dict[str, Any]:

@@ -70,7 +70,8 @@ def csmc_authorize_request(
 def csmc_attention_needed(tenant: Tenant, reason: str, fix: str) -> None:
     """A tenant now needs its owner: `reason` is a stable code (`reauthorize`: MailChimp
     refused the authorization; `audience_gone`; `audience`: fields missing or the audience
-    otherwise wrong; `sync_held`: the mass-change guard holds a sync; `overdue`: no successful
+    otherwise wrong; `audience_shared`: another business uses the audience of the same
+    MailChimp account; `sync_held`: the mass-change guard holds a sync; `overdue`: no successful
     sync for two local nights) and `fix` what the owner should do, worded in the tenant's
     language (`tenant.locale`). Called once per change of the tenant's attention state — not
     again while it lasts, not when the tenant is fine again. Every plugin is called; the

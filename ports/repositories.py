@@ -40,6 +40,10 @@ class TenantRepository(Protocol):
     def with_pending_webhook_events(self) -> Sequence[str]:
         """The ids of the tenants whose inbox holds events not yet applied."""
 
+    def using_audience(self, audience_id: str) -> Sequence[Tenant]:
+        """The tenants whose stored audience is `audience_id` (any state, any account: the
+        caller decides which count), by id."""
+
 
 class TokenStore(Protocol):
     """Encrypted OAuth tokens: this port only ever sees ciphertext."""

@@ -294,6 +294,13 @@ class _Tenants:
     def with_pending_webhook_events(self) -> Sequence[str]:
         return sorted({r.tenant_id for r in self._uow.state.inbox.values() if r.applied_at is None})
 
+    def using_audience(self, audience_id: str) -> Sequence[Tenant]:
+        tenants = self._uow.state.tenants.values()
+        return sorted(
+            (t for t in tenants if audience_id and t.audience_id == audience_id),
+            key=lambda t: t.tenant_id,
+        )
+
 
 class _OAuthStates:
     def __init__(self, uow: FakeUnitOfWork) -> None:

@@ -64,6 +64,16 @@ class SqlTenantRepository:
     def with_pending_webhook_events(self) -> Sequence[str]:
         return tenants_with_pending(self._session)
 
+    def using_audience(self, audience_id: str) -> Sequence[Tenant]:
+        if not audience_id:
+            return []
+        records = self._session.scalars(
+            select(TenantRecord)
+            .where(TenantRecord.audience_id == audience_id)
+            .order_by(TenantRecord.tenant_id)
+        )
+        return [tenant_from(record) for record in records]
+
 
 def _exists(tenant_id: str) -> AlreadyExists:
     return AlreadyExists(

@@ -1,11 +1,12 @@
 """Telling the host when a tenant needs its owner (csmc_attention_needed), once per change.
 
 A tenant's attention state is one code from the fleet view (core/services/fleet.py) — the
-authorization was revoked, the audience is gone or breaks the contract (fields missing), the
-mass-change guard holds a sync, no successful sync for two local nights — or none. The state
-the host was last told of is stored with the tenant; the host is told again only when the
-state changes to another problem. A tenant that is fine again is not announced (its state goes
-back to none, so the next problem, even of the same kind, is told again).
+authorization was revoked, the audience is gone or breaks the contract (fields missing) or is
+another tenant's (R1, core/services/sharing.py), the mass-change guard holds a sync, no
+successful sync for two local nights — or none. The state the host was last told of is stored
+with the tenant; the host is told again only when the state changes to another problem. A
+tenant that is fine again is not announced (its state goes back to none, so the next problem,
+even of the same kind, is told again).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ NOTIFIED = frozenset(
         Attention.REAUTHORIZE,
         Attention.AUDIENCE_GONE,
         Attention.AUDIENCE,
+        Attention.AUDIENCE_SHARED,
         Attention.SYNC_HELD,
         Attention.OVERDUE,
     }

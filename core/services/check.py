@@ -1,4 +1,5 @@
-"""`check [--fix]`: the audience contract (R1, R2; R6 for a known audience)."""
+"""`check [--fix]`: the audience contract (R1, R2; R6 for a known audience), and R1's other
+half: an audience another business already uses is not this one's (core/services/sharing.py)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Any
 from calendarspots_mailchimp.core.errors import AudienceContractError, coded, decoded
 from calendarspots_mailchimp.core.model import ActivityKind, ConnectionState, Tenant
 from calendarspots_mailchimp.core.services import audience as contract
+from calendarspots_mailchimp.core.services import sharing
 from calendarspots_mailchimp.core.services.tenancy import (
     Accounts,
     load_tenant,
@@ -95,6 +97,9 @@ class CheckService:
             )
             codes = list(exc.problems)
             return CheckResult(False, exc.message, problems=codes, code=exc.code, facts=exc.facts)
+        shared = self._shared(tenant, account, audience.audience_id)
+        if shared is not None:
+            return shared
         fixed: list[str] = []
         if fix and problems:
             fixed = contract.fix_fields(account, audience.audience_id, problems)
@@ -119,13 +124,17 @@ class CheckService:
             return CheckResult(
                 False, error.message, found, described, fixed, error.code, error.facts
             )
+        return self._passed(tenant, audience.audience_id, fixed)
+
+    def _passed(self, tenant: Tenant, audience_id: str, fixed: list[str]) -> CheckResult:
+        """The audience is the tenant's and has its fields: adopted, and connected again."""
         message = (
-            f"the audience {tenant.list_name!r} (id {audience.audience_id}) has EMAIL, "
+            f"the audience {tenant.list_name!r} (id {audience_id}) has EMAIL, "
             "FNAME, LNAME and BIRTHDAY"
         )
-        passed = {"list": tenant.list_name, "audience_id": audience.audience_id}
+        passed = {"list": tenant.list_name, "audience_id": audience_id}
         with self.uow() as uow:
-            current = _adopt(uow, tenant, audience.audience_id)
+            current = _adopt(uow, tenant, audience_id)
             state = (
                 ConnectionState.CONNECTED
                 if current.state == ConnectionState.NEEDS_ATTENTION
@@ -136,11 +145,32 @@ class CheckService:
                 uow.scope(tenant.tenant_id),
                 self.clock.now(),
                 ActivityKind.CHECK_PASSED,
-                audience_id=audience.audience_id,
+                audience_id=audience_id,
                 list_name=tenant.list_name,
             )
             uow.commit()
-        return CheckResult(True, message, audience.audience_id, [], fixed, "check.passed", passed)
+        return CheckResult(True, message, audience_id, [], fixed, "check.passed", passed)
+
+    def _shared(
+        self, tenant: Tenant, account: MailChimpAccount, audience_id: str
+    ) -> CheckResult | None:
+        """R1: another business keeps this audience, so this tenant is not synced into it (and
+        lets it go if it held it too); None when the audience is nobody else's."""
+        other = sharing.holder(self.uow, tenant, audience_id)
+        if other is None:
+            return None
+        error = sharing.shared_error(tenant, audience_id, other)
+        sharing.let_go(self.uow, account, tenant.tenant_id, audience_id)
+        self._flag(
+            tenant,
+            ConnectionState.NEEDS_ATTENTION,
+            error.reason,
+            ActivityKind.CHECK_FAILED,
+            problems=list(error.problems),
+            error=error.message,
+        )
+        codes = list(error.problems)
+        return CheckResult(False, error.message, problems=codes, code=error.code, facts=error.facts)
 
     def _flag(
         self,

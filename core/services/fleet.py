@@ -17,6 +17,7 @@ from calendarspots_mailchimp.core.model import (
     SyncStatus,
     Tenant,
 )
+from calendarspots_mailchimp.core.services.sharing import shared_with
 from calendarspots_mailchimp.core.services.sync.resume import onboarding
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
 from calendarspots_mailchimp.ports.clock import Clock
@@ -33,6 +34,7 @@ class Attention(StrEnum):
     REAUTHORIZE = "reauthorize"  # MailChimp refused the token
     AUDIENCE_GONE = "audience_gone"  # the audience disappeared during a sync (R6)
     AUDIENCE = "audience"  # the audience breaks the contract (R1/R2/R6): state_reason says how
+    AUDIENCE_SHARED = "audience_shared"  # another tenant uses the audience (R1, sharing.py)
     WEBHOOK_MISSING = "webhook_missing"  # connected, no webhook installed (R5)
     SYNC_HELD = "sync_held"  # the mass-change guard holds a sync until an operator confirms
     OVERDUE = "overdue"  # no successful sync for OVERDUE_NIGHTS local nights
@@ -138,6 +140,10 @@ def state_problem(tenant: Tenant) -> Problem | None:
         return Problem(t, Attention.REAUTHORIZE, tenant.state_reason)
     if tenant.state == ConnectionState.NEEDS_ATTENTION and tenant.state_reason == "held":
         return Problem(t, Attention.SYNC_HELD)
+    other = shared_with(tenant)
+    if other is not None:
+        facts = {"list": tenant.list_name, "other": other}
+        return Problem(t, Attention.AUDIENCE_SHARED, tenant.state_reason, facts)
     if tenant.state == ConnectionState.NEEDS_ATTENTION:
         gone = tenant.state_reason == "audience_gone"
         code = Attention.AUDIENCE_GONE if gone else Attention.AUDIENCE

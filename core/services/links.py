@@ -8,11 +8,18 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
-from calendarspots_mailchimp.core.errors import AuthorizationError, ConfigurationError, NotFound
+from calendarspots_mailchimp.core.errors import (
+    AuthorizationError,
+    ConfigurationError,
+    LinkSpent,
+    NotFound,
+)
 from calendarspots_mailchimp.core.services.oauth_state import (
+    LINK_TTL_SECONDS,
+    START_LINK,
     make_link_token,
     make_state,
-    read_link_token,
+    signed_claims,
 )
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
 from calendarspots_mailchimp.core.settings import Settings
@@ -62,12 +69,13 @@ class StartLinks:
         return StartLink(tenant_id, url, expires_at)
 
     def redeem(self, tenant_id: str, token: str) -> str:
-        """MailChimp's authorize URL for a start link, spending it. A link that is forged,
-        expired, already used or made for another tenant raises NotFound, exactly like an
-        unknown tenant, and writes nothing."""
+        """MailChimp's authorize URL for a start link, spending it. A link that is forged or
+        made for another tenant raises NotFound, exactly like an unknown tenant, and writes
+        nothing; one we made for this tenant that was used already or has expired raises
+        LinkSpent (its holder is told so), and writes nothing either."""
         self._ready(tenant_id)
         try:
-            claims = read_link_token(token, self.settings.secret_key, self.clock.now())
+            claims = signed_claims(START_LINK, token, self.settings.secret_key)
         except AuthorizationError as exc:
             raise NotFound(
                 f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
@@ -76,16 +84,17 @@ class StartLinks:
             raise NotFound(
                 f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
             )
+        now = self.clock.now()
+        if now > claims.expires_at:
+            raise LinkSpent("start", used=False, minutes=LINK_TTL_SECONDS // 60)
         url = self.authorize_url(tenant_id)
         with self.uow() as uow:
             first_use = uow.oauth_states.use(
-                f"link:{claims.nonce}", tenant_id, claims.expires_at, self.clock.now()
+                f"link:{claims.nonce}", tenant_id, claims.expires_at, now
             )
             uow.commit()
         if not first_use:
-            raise NotFound(
-                f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
-            )
+            raise LinkSpent("start", used=True, minutes=LINK_TTL_SECONDS // 60)
         return url
 
     def _ready(self, tenant_id: str) -> None:

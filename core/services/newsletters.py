@@ -18,6 +18,7 @@ from calendarspots_mailchimp.core.model import (
     Tenant,
 )
 from calendarspots_mailchimp.core.services.client_names import client_names
+from calendarspots_mailchimp.core.services.sharing import shared_with
 from calendarspots_mailchimp.core.services.sync.resume import onboarding
 from calendarspots_mailchimp.core.services.tenancy import load_tenant, record_alone
 from calendarspots_mailchimp.ports.client_directory import ClientDirectory
@@ -161,6 +162,8 @@ def _problems(tenant: Tenant) -> list[dict[str, str]]:
         problems.append({"code": "reauthorize", "detail": tenant.state_reason})
     elif tenant.state == ConnectionState.NEEDS_ATTENTION and tenant.state_reason == "held":
         problems.append({"code": "held", "detail": ""})  # the mass-change guard waits
+    elif shared_with(tenant) is not None:  # another tenant uses the audience (R1)
+        problems.append({"code": "audience_shared", "detail": tenant.state_reason})
     elif tenant.state == ConnectionState.NEEDS_ATTENTION:
         problems.append({"code": "audience", "detail": tenant.state_reason})
     if tenant.state == ConnectionState.CONNECTED and not tenant.webhook_id:

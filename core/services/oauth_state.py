@@ -58,6 +58,17 @@ def _sign(tenant_id: str, key: bytes, now: datetime, ttl: int) -> str:
 
 
 def _verify(token: str, key: bytes, now: datetime) -> StateClaims:
+    claims = _signed(token, key)
+    if now > claims.expires_at:
+        raise AuthorizationError(
+            "the authorization link has expired: click Authorize again", code="link_expired"
+        )
+    return claims
+
+
+def _signed(token: str, key: bytes) -> StateClaims:
+    """The claims of a token signed under `key`, expired or not; AuthorizationError for
+    anything else (tampered, malformed)."""
     body, _, sig = token.partition(".")
     if not body or not body.isascii() or not sig.isascii():
         raise AuthorizationError(_INVALID, code="link_invalid")
@@ -71,10 +82,6 @@ def _verify(token: str, key: bytes, now: datetime) -> StateClaims:
         )
     except (ValueError, KeyError, TypeError, AttributeError, OverflowError, OSError) as exc:
         raise AuthorizationError(_INVALID, code="link_invalid") from exc
-    if now > claims.expires_at:
-        raise AuthorizationError(
-            "the authorization link has expired: click Authorize again", code="link_expired"
-        )
     return claims
 
 
@@ -119,3 +126,10 @@ def sign_token(
 def read_token(purpose: str, token: str, secret_key: str, now: datetime) -> StateClaims:
     """Raises AuthorizationError if tampered, malformed, expired or signed for another use."""
     return _verify(token, _key(secret_key, f"calendarspots-mailchimp {purpose}\x00".encode()), now)
+
+
+def signed_claims(purpose: str, token: str, secret_key: str) -> StateClaims:
+    """The claims of a token we signed for `purpose`, even expired: a link whose signature
+    holds was ours, so its holder may be told it expired or was used. Raises
+    AuthorizationError if tampered, malformed or signed for another use."""
+    return _signed(token, _key(secret_key, f"calendarspots-mailchimp {purpose}\x00".encode()))

@@ -10,13 +10,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import urlencode
 
-from calendarspots_mailchimp.core.errors import AuthorizationError, NotFound
+from calendarspots_mailchimp.core.errors import AuthorizationError, LinkSpent, NotFound
 from calendarspots_mailchimp.core.services.oauth_state import (
     OWNER_LINK,
     OWNER_SESSION,
     StateClaims,
     read_token,
     sign_token,
+    signed_claims,
 )
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
 from calendarspots_mailchimp.core.settings import Settings
@@ -65,23 +66,26 @@ class OwnerAccess:
         return OwnerLink(tenant_id, url, expires_at)
 
     def open_session(self, tenant_id: str, token: str) -> Session:
-        """Spends a link: a session for its tenant. A forged, expired, used or another
-        tenant's link raises NotFound, as an unknown tenant does, and writes nothing."""
-        claims = self._claims(OWNER_LINK, token)
+        """Spends a link: a session for its tenant. A forged or another tenant's link raises
+        NotFound, as an unknown tenant does, and writes nothing; one we made for this tenant
+        that was used already or has expired raises LinkSpent (its holder is told so)."""
+        try:
+            claims = signed_claims(OWNER_LINK, token, self.settings.secret_key)
+        except AuthorizationError:
+            claims = None
         if claims is None or claims.tenant_id != tenant_id:
             raise NotFound(
                 f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
             )
         load_tenant(self.uow, tenant_id)
+        now = self.clock.now()
+        if now > claims.expires_at:
+            raise LinkSpent("owner", used=False, minutes=LINK_TTL_SECONDS // 60)
         with self.uow() as uow:
-            first = uow.oauth_states.use(
-                f"owner:{claims.nonce}", tenant_id, claims.expires_at, self.clock.now()
-            )
+            first = uow.oauth_states.use(f"owner:{claims.nonce}", tenant_id, claims.expires_at, now)
             uow.commit()
         if not first:
-            raise NotFound(
-                f"no tenant {tenant_id!r}", code="no_tenant", facts={"tenant": tenant_id}
-            )
+            raise LinkSpent("owner", used=True, minutes=LINK_TTL_SECONDS // 60)
         cookie, expires_at = sign_token(
             OWNER_SESSION,
             tenant_id,

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import hmac
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import PlainTextResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
 
+from calendarspots_mailchimp.core.errors import LinkSpent, NotFound
 from calendarspots_mailchimp.entrypoints.container import Container
+from calendarspots_mailchimp.entrypoints.errors import one_line
+from calendarspots_mailchimp.entrypoints.http import pages
 
 SESSION_COOKIE = "csmc_owner"
 
@@ -20,6 +24,25 @@ def wants_json(request: Request) -> bool:
 def not_found() -> Response:
     """Exactly what Starlette answers for a route that does not exist."""
     return PlainTextResponse("Not Found", status_code=404)
+
+
+async def spent_link(
+    container: Container, request: Request, tenant_id: str, spent: LinkSpent
+) -> Response:
+    """410 Gone for a one-use link we issued for this tenant that was used already or has
+    expired: what happened and what to do, in the tenant's language (or the browser's), and
+    nothing else about the tenant. Forged links never come here (they are NotFound)."""
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    if wants_json(request):
+        return JSONResponse({"error": one_line(spent)}, status_code=410, headers=headers)
+    try:
+        tenant = await run_in_threadpool(container.tenants().get, tenant_id)
+        locale = tenant.locale
+    except NotFound:
+        locale = "en"
+    lang = pages.language(request, locale)
+    html = pages.spent_link_page(spent.link, spent.used, lang, spent.minutes)
+    return HTMLResponse(html, status_code=410, headers=headers)
 
 
 def admin_token(container: Container, request: Request) -> bool | None:

@@ -25,7 +25,12 @@ from starlette.responses import (
 )
 from starlette.routing import Route
 
-from calendarspots_mailchimp.core.errors import CalendarspotsError, InvalidInput, NotFound
+from calendarspots_mailchimp.core.errors import (
+    CalendarspotsError,
+    InvalidInput,
+    LinkSpent,
+    NotFound,
+)
 from calendarspots_mailchimp.core.services.webhooks.events import (
     EVENT_TYPES,
     MAX_FIELDS,
@@ -34,7 +39,12 @@ from calendarspots_mailchimp.core.services.webhooks.events import (
 from calendarspots_mailchimp.entrypoints.container import Container, runtime, stop_background
 from calendarspots_mailchimp.entrypoints.errors import http_status, one_line
 from calendarspots_mailchimp.entrypoints.http import pages
-from calendarspots_mailchimp.entrypoints.http.access import caller, not_found, wants_json
+from calendarspots_mailchimp.entrypoints.http.access import (
+    caller,
+    not_found,
+    spent_link,
+    wants_json,
+)
 from calendarspots_mailchimp.entrypoints.http.guard import InputGuard
 from calendarspots_mailchimp.entrypoints.http.metrics import Metrics
 from calendarspots_mailchimp.entrypoints.http.owner import owner_activity, owner_routes
@@ -123,7 +133,8 @@ def create_app(container: Container) -> Starlette:
         """Redirects to MailChimp only for a caller vouched for (the host's auth hook, the
         admin token) or holding the one-use link `connect` printed. Anything else is the same
         404 for a known and an unknown tenant, and writes nothing: an open start route would
-        let anyone connect a business's client list to their own MailChimp account."""
+        let anyone connect a business's client list to their own MailChimp account. Only a
+        link we issued for this tenant that was used or has expired is told so (410)."""
         tenant_id = request.query_params.get("tenant", "").strip()
         link_token = request.query_params.get("link_token", "")
         if not tenant_id:
@@ -138,6 +149,8 @@ def create_app(container: Container) -> Starlette:
                 return not_found()
         except NotFound:
             return not_found()
+        except LinkSpent as spent:
+            return await spent_link(container, request, tenant_id, spent)
         except CalendarspotsError as exc:
             return problem(http_status(exc), one_line(exc))
         return RedirectResponse(url, status_code=302)

@@ -3,8 +3,9 @@
 Standalone, the one-use link `owner-link` prints opens the page once and leaves a session
 cookie for that tenant only (HttpOnly, SameSite=Lax, Secure under https, its path the tenant's
 own). Hosted, the host's auth hook decides. A caller nobody vouches for gets the same 404 as
-for an unknown tenant. The actions are POST forms: with the session, each carries the CSRF
-token the page gave (a missing or stale one changes nothing).
+for an unknown tenant; the holder of a link we issued that was used or has expired is told so
+(410), or, already let in, sent to the page. The actions are POST forms: with the session,
+each carries the CSRF token the page gave (a missing or stale one changes nothing).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from starlette.routing import Route
 from calendarspots_mailchimp.core.errors import (
     CalendarspotsError,
     InvalidInput,
+    LinkSpent,
     NotConnected,
     NotFound,
     SyncInProgress,
@@ -32,6 +34,7 @@ from calendarspots_mailchimp.entrypoints.http.access import (
     SESSION_COOKIE,
     caller,
     not_found,
+    spent_link,
     wants_json,
 )
 from calendarspots_mailchimp.entrypoints.http.owner_html import (
@@ -75,6 +78,11 @@ def owner_routes(container: Container) -> list[Route]:
             )
         except NotFound:
             return not_found()
+        except LinkSpent as spent:
+            if caller(container, request, tenant_id) is not None:
+                # Already let in (the session the link opened): the page, not a dead end.
+                return RedirectResponse(f"/tenants/{tenant_id}/newsletters", status_code=303)
+            return await spent_link(container, request, tenant_id, spent)
         answer = RedirectResponse(f"/tenants/{tenant_id}/newsletters", status_code=303)
         answer.set_cookie(
             SESSION_COOKIE,

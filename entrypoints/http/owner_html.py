@@ -10,6 +10,7 @@ from calendarspots_mailchimp.core.errors import decoded
 from calendarspots_mailchimp.core.model import ConnectionState
 from calendarspots_mailchimp.core.services.explain import ClientStory
 from calendarspots_mailchimp.core.services.newsletters import PageView
+from calendarspots_mailchimp.core.services.sharing import SHARED
 from calendarspots_mailchimp.entrypoints.i18n import N_, Words, translate
 from calendarspots_mailchimp.entrypoints.messages import (
     first_sync_text,
@@ -17,6 +18,7 @@ from calendarspots_mailchimp.entrypoints.messages import (
     reason_text,
     reason_words,
     render,
+    shared_owner,
 )
 
 # Each role's English msgid; the French is in the catalog (entrypoints/locales).
@@ -279,6 +281,9 @@ def _attention(reason: str, list_name: str, w: Words) -> str:
     or a coded reason (core.errors.coded) worded in the page's language."""
     if reason == "audience_gone":
         return w._(WORDS["attention_gone"], list=list_name)
+    found = decoded(reason)
+    if found is not None and found[0] == SHARED:  # another business's audience (R1)
+        return shared_owner(str(found[1].get("list", list_name)), w, capital=True)
     if decoded(reason) is None and w.lang != "en":
         return w._(WORDS["attention_fields"])  # a sentence stored before reasons were codes
     return reason_words(reason, w.lang)

@@ -126,6 +126,46 @@ def problem_page(message: str, lang: str, tenant_id: str) -> str:
     return _page(lang, heading, body)
 
 
+# A one-use link we issued, opened again or too late: (link, used) → heading, why; then what
+# to do. Nothing of the tenant (its name, its state) is said: only what the link's holder knew.
+SPENT: dict[tuple[str, bool], tuple[str, str]] = {
+    ("owner", True): (
+        N_("This link was already used"),
+        N_("For your security, a link to your Newsletters page opens it only once."),
+    ),
+    ("owner", False): (
+        N_("This link has expired"),
+        N_("For your security, a link to your Newsletters page works for {minutes} minutes only."),
+    ),
+    ("start", True): (
+        TEXT["replayed"],
+        N_(
+            "For your security, an authorization link works only once. If you have already "
+            "authorized MailChimp with it, there is nothing more to do."
+        ),
+    ),
+    ("start", False): (
+        N_("This authorization link has expired"),
+        N_("For your security, an authorization link works for {minutes} minutes only."),
+    ),
+}
+SPENT_FIX = N_("To get a new link, contact our support team.")
+SPENT_FIX_USED_START = N_("Otherwise, to get a new link, contact our support team.")
+
+
+def spent_link_page(link: str, used: bool, lang: str, minutes: int) -> str:
+    """A one-use link (`start`: the authorization link; `owner`: the Newsletters page's) used
+    already or expired: what happened and what to do, without any other link or tenant fact."""
+    w = translate(lang)
+    heading, why = (w._(msgid, minutes=w.number(minutes)) for msgid in SPENT[(link, used)])
+    fix = w._(SPENT_FIX_USED_START if (link, used) == ("start", True) else SPENT_FIX)
+    body = (
+        f'<main><h1 class="bad">{escape(heading)}</h1><p>{escape(why)}</p>'
+        f"<p>{escape(fix)}</p></main>"
+    )
+    return _page(w.lang, heading, body)
+
+
 def _back(tenant_id: str, lang: str) -> str:
     href = f"/tenants/{quote(tenant_id)}/newsletters"
     return f'<p><a href="{escape(href)}">{escape(translate(lang)._(TEXT["back"]))}</a></p>'

@@ -36,6 +36,28 @@ Fonctionnalité: Autoriser calendarspots.com à accéder à MailChimp
     Alors la page de retour dit que MailChimp est connecté, mais que la liste ne convient pas : il ne doit y avoir qu'une seule liste calendarspots
     Et aucun contact n'a été envoyé à MailChimp
 
+  @R1
+  Scénario: Deux entreprises ne partagent jamais une liste MailChimp
+    Soit un compte MailChimp avec une seule liste "calendarspots" complète
+    Et le propriétaire a autorisé calendarspots.com
+    Et une autre entreprise "barbier" à l'heure de Montréal, avec 5 clients dans sa base de données clients
+    Quand le propriétaire de "barbier" clique sur Autoriser et se connecte au même compte MailChimp
+    Alors la page de retour dit que MailChimp est connecté, mais que la liste ne convient pas : une autre entreprise utilise déjà cette liste
+    Et la liste compte 20 contacts abonnés
+    Et la connexion à MailChimp demande l'attention du propriétaire
+    Et le journal d'activité dit que la vérification de la liste a échoué
+    Quand le propriétaire ouvre sa page Infolettres avec le lien donné par l'équipe de support
+    Alors sa page Infolettres affiche : Une autre entreprise utilise déjà la liste MailChimp « calendarspots » de ce compte MailChimp
+    Et elle affiche : cliquez sur Déconnecter, puis sur Autoriser avec votre propre compte MailChimp
+    Et elle ne nomme pas l'entreprise "salon"
+    Et l'équipe de support voit qu'il faut à "barbier" son propre compte MailChimp, ou déconnecter "salon"
+    Quand l'équipe de support lance une synchronisation
+    Alors la synchronisation échoue parce que la liste est déjà utilisée par une autre entreprise
+    Et la liste compte 20 contacts abonnés
+    Quand l'équipe de support lance une synchronisation de "salon"
+    Alors la synchronisation réussit
+    Et l'entreprise "salon" est toujours reliée à MailChimp
+
   @R2
   Scénario: Le champ Birthday manque, l'équipe de support l'ajoute
     Soit un compte MailChimp avec une seule liste "calendarspots" sans le champ Birthday
@@ -97,4 +119,4 @@ Fonctionnalité: Autoriser calendarspots.com à accéder à MailChimp
     Quand le propriétaire ouvre le lien donné par l'équipe de support
     Alors il arrive sur la page d'autorisation de MailChimp
     Quand il ouvre ce lien une seconde fois
-    Alors il reçoit la même réponse que pour une entreprise qui n'existe pas
+    Alors la page dit que ce lien d'autorisation a déjà servi et qu'il faut en demander un nouveau à l'équipe de support

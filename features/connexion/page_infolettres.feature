@@ -39,3 +39,11 @@ Fonctionnalité: La page Infolettres du propriétaire
     Et la liste a un seul webhook, qui ignore les changements faits par calendarspots.com
     Et la liste compte 20 contacts abonnés
     Et sa page Infolettres affiche : Connecté au compte MailChimp « Compte du salon » : liste « calendarspots », 20 contacts.
+
+  @R3
+  Scénario: Le lien de la page Infolettres ne sert qu'une fois, et le dit
+    Quand le propriétaire ouvre sa page Infolettres avec le lien donné par l'équipe de support
+    Et quelqu'un ouvre ce même lien dans un autre navigateur
+    Alors la page dit que ce lien a déjà servi et qu'il faut en demander un nouveau à l'équipe de support
+    Quand le propriétaire rouvre ce même lien dans son navigateur
+    Alors il retrouve sa page Infolettres

@@ -104,11 +104,13 @@ AUDIENCE_PROBLEMS = {
     "il faut créer une liste nommée exactement calendarspots": ("missing-audience", "create"),
     "il ne doit y avoir qu'une seule liste calendarspots": ("duplicate-audience", "only one"),
     "le champ Birthday manque": ("BIRTHDAY", "BIRTHDAY"),
+    "une autre entreprise utilise déjà cette liste": ("shared-audience", "already used"),
 }
 # Why a sync the support team ran failed (R6): the word its report carries.
 SYNC_FAILURES = {
     "la liste a été supprimée": "deleted",
     "la liste a été renommée": "renamed",
+    "la liste est déjà utilisée par une autre entreprise": "already used by tenant",
 }
 FIELDS = {"Birthday": "BIRTHDAY", "Email": "EMAIL", "First Name": "FNAME", "Last Name": "LNAME"}
 FIELD_TYPES = {"anniversaire": "birthday", "texte": "text", "courriel": "email"}
@@ -133,6 +135,7 @@ CONNECTED = "MailChimp est connecté"
 CONNECTED_BUT = "MailChimp est connecté, mais demande votre attention"
 AUDIENCE_UNSUITED = "MailChimp est connecté, mais la liste ne convient pas"
 LINK_USED = "Ce lien d'autorisation a déjà servi"
+OWNER_LINK_USED = "Ce lien a déjà servi"
 
 ACCOUNT_NAME = "Compte du salon"
 JSON = {"Accept": "application/json"}
@@ -278,6 +281,17 @@ def two_lists(world: World, ctx: dict[str, Any], name: str) -> None:
     ctx["other_list"] = second.list_id
 
 
+@given(
+    parsers.parse(
+        'une autre entreprise "{tenant}" à l\'heure de {city}, avec {count:d} clients dans sa '
+        "base de données clients"
+    )
+)
+def another_tenant(world: World, ctx: dict[str, Any], tenant: str, city: str, count: int) -> None:
+    world.add_tenant(tenant, one_of(CITIES, city))
+    world.import_rows(tenant, sample_rows(count, start=1000))  # none of the first one's
+
+
 @given("le propriétaire a autorisé calendarspots.com")
 def authorized(world: World, ctx: dict[str, Any]) -> None:
     result = world.authorize(ctx["tenant"])
@@ -309,6 +323,20 @@ def click_authorize(world: World, ctx: dict[str, Any]) -> None:
     world.sim.stats.reset()
     with httpx.Client(timeout=60) as browser:
         ctx["back"] = follow_to_callback(browser, browser.get(world.start_link(ctx["tenant"])))
+
+
+@when(
+    parsers.parse(
+        'le propriétaire de "{tenant}" clique sur Autoriser et se connecte au même compte MailChimp'
+    )
+)
+def other_owner_authorizes_same_account(world: World, ctx: dict[str, Any], tenant: str) -> None:
+    """The other business's owner logs into the account the first one authorized; from here
+    on, the steps speak of that business."""
+    world.sim.approve_as(ctx["mc"].account_id)
+    ctx["first"], ctx["tenant"] = ctx["tenant"], tenant
+    with httpx.Client(timeout=60) as browser:
+        ctx["back"] = follow_to_callback(browser, browser.get(world.start_link(tenant)))
 
 
 @when("le propriétaire clique sur Autoriser, confirme, puis recharge la page de retour")
@@ -371,10 +399,21 @@ def owner_opens_page(world: World, ctx: dict[str, Any]) -> None:
     result = world.cli("owner-link", ctx["tenant"], "--json")
     assert result.exit_code == 0, result.output
     browser = ctx["browser"] = httpx.Client(base_url=world.app_url, timeout=60)
-    opened = browser.get(json.loads(result.stdout)["url"])
+    ctx["owner_link"] = json.loads(result.stdout)["url"]
+    opened = browser.get(ctx["owner_link"])
     assert opened.status_code == 303, opened.text
     ctx["page"] = browser.get(opened.headers["location"])
     assert ctx["page"].status_code == 200, ctx["page"].text
+
+
+@when("quelqu'un ouvre ce même lien dans un autre navigateur")
+def link_in_another_browser(ctx: dict[str, Any]) -> None:
+    ctx["answer"] = httpx.get(ctx["owner_link"])
+
+
+@when("le propriétaire rouvre ce même lien dans son navigateur")
+def link_again_in_own_browser(ctx: dict[str, Any]) -> None:
+    ctx["answer"] = ctx["browser"].get(ctx["owner_link"])
 
 
 def _press(ctx: dict[str, Any], label: str) -> httpx.Response:
@@ -413,6 +452,11 @@ def support_repairs(world: World, ctx: dict[str, Any]) -> None:
 @when("l'équipe de support lance une synchronisation")
 def support_syncs(world: World, ctx: dict[str, Any]) -> None:
     ctx["cli"] = world.cli("sync", ctx["tenant"])
+
+
+@when(parsers.parse('l\'équipe de support lance une synchronisation de "{tenant}"'))
+def support_syncs_tenant(world: World, ctx: dict[str, Any], tenant: str) -> None:
+    ctx["cli"] = world.cli("sync", tenant)
 
 
 @when("l'équipe de support lance une synchronisation complète")
@@ -713,6 +757,31 @@ def same_as_unknown(ctx: dict[str, Any]) -> None:
     assert answer.text == nobody.text and "location" not in answer.headers
 
 
+@then(
+    parsers.re(
+        r"la page dit que ce lien (?P<what>d'autorisation )?a déjà servi et qu'il faut en "
+        r"demander un nouveau à l'équipe de support$"
+    )
+)
+def told_link_used(ctx: dict[str, Any], what: str | None) -> None:
+    """A link we issued, opened again: 410 and what to do, and nothing of the business."""
+    answer = ctx["answer"]
+    assert answer.status_code == 410, answer.text
+    page = landing(answer)
+    assert page["heading"] == (LINK_USED if what else OWNER_LINK_USED), page
+    said = plain(answer.text)
+    assert "contactez notre équipe de support" in said, said
+    assert "Salon" not in said and "MailChimp est connecté" not in said, said
+
+
+@then("il retrouve sa page Infolettres")
+def back_on_the_page(ctx: dict[str, Any]) -> None:
+    answer = ctx["answer"]
+    assert answer.status_code == 303, answer.text
+    assert answer.headers["location"] == f"/tenants/{ctx['tenant']}/newsletters"
+    assert ctx["browser"].get(answer.headers["location"]).status_code == 200
+
+
 @then("il arrive sur la page d'autorisation de MailChimp")
 def lands_on_mailchimp(world: World, ctx: dict[str, Any]) -> None:
     assert ctx["answer"].status_code == 302
@@ -729,6 +798,39 @@ def sync_failed(ctx: dict[str, Any], reason: str) -> None:
     result = ctx["cli"]
     assert result.exit_code != 0
     assert one_of(SYNC_FAILURES, reason) in result.output, result.output
+
+
+@then("la synchronisation réussit")
+def sync_succeeded(ctx: dict[str, Any]) -> None:
+    assert ctx["cli"].exit_code == 0, ctx["cli"].output
+
+
+@then(parsers.parse('l\'entreprise "{tenant}" est toujours reliée à MailChimp'))
+def still_connected(world: World, tenant: str) -> None:
+    assert world.tenant(tenant).state == ConnectionState.CONNECTED
+
+
+@then(parsers.parse('elle ne nomme pas l\'entreprise "{tenant}"'))
+def page_does_not_name(world: World, ctx: dict[str, Any], tenant: str) -> None:
+    said = plain(ctx["page"].text)
+    assert tenant not in said and world.tenant(tenant).name not in said, said
+
+
+@then(
+    parsers.parse(
+        "l'équipe de support voit qu'il faut à \"{tenant}\" son propre compte MailChimp, ou "
+        'déconnecter "{other}"'
+    )
+)
+def support_sees_the_fix(world: World, tenant: str, other: str) -> None:
+    result = world.cli("status", tenant, "--json")
+    assert result.exit_code == 0, result.output
+    attention = json.loads(result.stdout)["attention"]
+    shared = [a for a in attention if a["code"] == "audience_shared"]
+    assert len(shared) == 1, attention
+    assert f"`cs-mailchimp connect {tenant}`" in shared[0]["fix"], shared
+    assert f"`cs-mailchimp disconnect {other}`" in shared[0]["fix"], shared
+    assert f"tenant {other!r}" in shared[0]["why"], shared
 
 
 @then(parsers.parse('la fiche du client "{email}" indique {status}'))

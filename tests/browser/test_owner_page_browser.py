@@ -148,14 +148,14 @@ def test_a_visitor_without_the_session_sees_nothing_of_the_tenant(
     unknown = visitor.goto(f"{world.app_url}/tenants/nobody/newsletters")
     assert unknown is not None and unknown.status == 404
     nothing = unknown.text()
-    for path in (
-        "/tenants/salon/newsletters",
-        link.removeprefix(world.app_url),  # the owner's link, already used
-    ):
-        answer = visitor.goto(world.app_url + path)
-        assert answer is not None and (answer.status, answer.text()) == (404, nothing), path
-        text = visitor.locator("body").inner_text()
-        assert "Salon" not in text and "@example.com" not in text and "Zoé" not in text
+    answer = visitor.goto(f"{world.app_url}/tenants/salon/newsletters")
+    assert answer is not None and (answer.status, answer.text()) == (404, nothing)
+    # The owner's link, already used: it says so, and nothing of the tenant.
+    answer = visitor.goto(link)
+    assert answer is not None and answer.status == 410
+    text = visitor.locator("body").inner_text()
+    assert "Ce lien a déjà servi" in text
+    assert "Salon" not in text and "@example.com" not in text and "Zoé" not in text
     # The activity page asks for authentication, the same for a real and an unknown tenant.
     answers = []
     for tenant in ("salon", "nobody"):
@@ -168,6 +168,42 @@ def test_a_visitor_without_the_session_sees_nothing_of_the_tenant(
     )
     assert posted.status == 404
     assert world.tenant().state == "connected"
+
+
+def test_the_owner_who_opens_a_used_or_expired_link_is_told_what_to_do(
+    world: World, browse: Browse
+) -> None:
+    """The owner opens the Newsletters link a second time on another device (their phone),
+    and an authorization link after its 15 minutes: each says so in French, with what to do,
+    and the page still passes the accessibility checks."""
+    salon(world, connected=False)
+    link = owner_link(world)
+    computer = browse()
+    computer.goto(link)
+    expect(computer.get_by_role("heading", level=1)).to_have_text("Infolettres — Salon salon")
+
+    phone = browse()
+    answer = phone.goto(link)
+    assert answer is not None and answer.status == 410
+    expect(phone.locator("html")).to_have_attribute("lang", "fr")
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Ce lien a déjà servi")
+    expect(phone.get_by_text("contactez notre équipe de support", exact=False)).to_be_visible()
+    screenshot(phone, "fr-owner-link-used")
+    assert headings_in_order(heading_levels(phone)) and nameless_controls(phone) == []
+
+    # Back on the computer, the same link again: the session it opened is still good.
+    computer.goto(link)
+    expect(computer).to_have_url(f"{world.app_url}/tenants/salon/newsletters")
+
+    start = world.start_link("salon")
+    world.container.clock.override(FixedClock(datetime.now(UTC) + timedelta(minutes=16)))
+    answer = phone.goto(start)
+    assert answer is not None and answer.status == 410
+    expect(phone.get_by_role("heading", level=1)).to_have_text("Ce lien d'autorisation a expiré")
+    expect(phone.get_by_text("n'est valable que 15 minutes", exact=False)).to_be_visible()
+    screenshot(phone, "fr-start-link-expired")
+    world.container.clock.reset_override()
+    assert world.kinds() == [] and world.tenant().state == "not_connected"
 
 
 def check_accessible(page: Page, lang: str) -> None:

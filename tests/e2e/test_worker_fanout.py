@@ -106,10 +106,13 @@ def test_workers_keep_a_shared_account_within_its_connection_limit(
     pg_world: World, tmp_path: Path
 ) -> None:
     """Two tenants authorized on one MailChimp account, synced at once by two worker
-    processes: with CS_MAILCHIMP_LIMITER_URL they share the account's connections."""
+    processes: with CS_MAILCHIMP_LIMITER_URL they share the account's connections. Each has
+    an audience of its own there (R1: two tenants never share one), by its own list name."""
     world = pg_world
     zone = night_zone(datetime.now(UTC))
     side = world.mailchimp(login="shared@example.com")
+    south = world.sim.create_list(side.account_id, name="calendarspots-sud", with_birthday=True)
+    list_names = {"north": "calendarspots", "south": "calendarspots-sud"}
     for n, tenant_id in enumerate(("north", "south")):
         world.add_tenant(tenant_id, timezone=zone)
         world.import_rows(tenant_id, sample_rows(1500, start=1500 * n))
@@ -123,6 +126,7 @@ def test_workers_keep_a_shared_account_within_its_connection_limit(
                 api_endpoint=world.sim_url,
                 account_name="Shared",
                 account_id=side.account_id,
+                list_name=list_names[tenant_id],
             )
             uow.tenants.save(connected.with_state(ConnectionState.CONNECTED))
             uow.commit()
@@ -146,5 +150,5 @@ def test_workers_keep_a_shared_account_within_its_connection_limit(
 
     outcomes = completions(logs)
     assert sum("'outcome': 'synced'" in o for o in outcomes) == 2, outcomes
-    assert len(world.members(side.list_id)) == 3000
+    assert len(world.members(side.list_id)) == len(world.members(south.list_id)) == 1500
     assert world.sim.stats.peak_concurrency[side.account_id] <= 2

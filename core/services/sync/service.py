@@ -13,6 +13,7 @@ from calendarspots_mailchimp.core.errors import (
 )
 from calendarspots_mailchimp.core.model import Audience, SyncKind, Tenant
 from calendarspots_mailchimp.core.services import audience as contract
+from calendarspots_mailchimp.core.services import sharing
 from calendarspots_mailchimp.core.services.sync import lease
 from calendarspots_mailchimp.core.services.sync.backfill import after_push, backfill
 from calendarspots_mailchimp.core.services.sync.emails import change_emails
@@ -130,6 +131,8 @@ class SyncService:
         tenant, account = state.tenant, state.account
         try:
             state.audience_id = _checked_audience(account, tenant, audience_checked).audience_id
+            if not audience_checked:
+                self._not_shared(state)
             if not tenant.account_id and not state.dry_run:
                 state.tenant = self._learn_account_id(tenant, account)
             webhook_problem = ""
@@ -198,6 +201,17 @@ class SyncService:
             state.plan["held"] = [f"{k}={v}" for k, v in change.details(guard).items()]
             return
         raise Held(change)
+
+    def _not_shared(self, state: Run) -> None:
+        """R1: raises AudienceContractError (`audience.shared`) when another tenant of the same
+        MailChimp account uses this audience; nothing is sent to it, and the tenant lets it go
+        if it held it too (core/services/sharing.py)."""
+        other = sharing.holder(self.uow, state.tenant, state.audience_id)
+        if other is None:
+            return
+        if not state.dry_run:
+            sharing.let_go(self.uow, state.account, state.tenant.tenant_id, state.audience_id)
+        raise sharing.shared_error(state.tenant, state.audience_id, other)
 
     def _learn_account_id(self, tenant: Tenant, account: MailChimpAccount) -> Tenant:
         """A tenant authorized before tenants kept MailChimp's account id learns it here,

@@ -272,3 +272,19 @@ def test_a_directory_does_not_answer_for_a_marker_it_never_gave(directory: Any) 
 
     assert directory.changes("acme", "not-a-marker") is None
     assert directory.changes("acme", "999999") is None
+
+
+def test_the_tenants_using_an_audience(uow: Callable[[], Any]) -> None:
+    """R1's look-up (core/services/sharing.py): every tenant whose stored audience is that one,
+    whatever its state or account, by id; nobody for the blank audience of the unconnected."""
+    with uow() as unit:
+        unit.tenants.add(Tenant("zed", "Zed", "UTC", audience_id="list1", account_id="a2"))
+        unit.tenants.add(Tenant("bob", "Bob", "UTC", audience_id="list1", account_id="a1"))
+        unit.tenants.add(Tenant("eve", "Eve", "UTC", audience_id="list2"))
+        unit.commit()
+    with uow() as unit:
+        assert [t.tenant_id for t in unit.tenants.using_audience("list1")] == ["bob", "zed"]
+        assert unit.tenants.using_audience("list1")[0].account_id == "a1"
+        assert [t.tenant_id for t in unit.tenants.using_audience("list2")] == ["eve"]
+        assert unit.tenants.using_audience("list3") == []
+        assert unit.tenants.using_audience("") == []  # acme has no audience yet

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 from unit.services.conftest import Fakes
 
+from calendarspots_mailchimp.core.errors import coded
 from calendarspots_mailchimp.core.model import ConnectionState, SyncKind, Tenant
 from calendarspots_mailchimp.core.services.attention import attention_state
 from calendarspots_mailchimp.ports.hookspecs import hookimpl
@@ -148,6 +149,12 @@ BASE = Tenant("t", "T", "UTC", state=ConnectionState.CONNECTED, webhook_id="w")
         (BASE.with_state(ConnectionState.NEEDS_ATTENTION, "audience_gone"), "audience_gone"),
         (BASE.with_state(ConnectionState.NEEDS_ATTENTION, "missing FNAME"), "audience"),
         (BASE.with_state(ConnectionState.NEEDS_ATTENTION, "held"), "sync_held"),
+        (
+            BASE.with_state(
+                ConnectionState.NEEDS_ATTENTION, coded("audience.shared", {"other": "x"})
+            ),
+            "audience_shared",
+        ),
         (BASE.with_state(ConnectionState.DISCONNECTED), ""),
     ],
 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from unit.services.conftest import Fakes
 
-from calendarspots_mailchimp.core.errors import NotFound
+from calendarspots_mailchimp.core.errors import LinkSpent, NotFound
 from calendarspots_mailchimp.core.model import ConnectionState, LedgerEntry, Tenant
 from calendarspots_mailchimp.core.services.connect import Connected, is_account_switch
 from calendarspots_mailchimp.core.services.oauth_state import make_state
@@ -111,8 +111,61 @@ def test_a_start_link_opens_once_and_only_for_its_tenant(fakes: Fakes) -> None:
     with pytest.raises(NotFound):
         links.redeem("other", token)
     assert links.redeem("salon", token).startswith("https://login.mailchimp.test/")
-    with pytest.raises(NotFound):
+    with pytest.raises(LinkSpent) as used:
         links.redeem("salon", token)
+    assert (used.value.code, used.value.facts) == ("link.used", {"link": "start", "minutes": 15})
+
+
+@pytest.mark.parametrize("kind", ["start", "owner"])
+def test_a_link_we_made_is_told_used_or_expired_a_forged_one_is_not_found(
+    fakes: Fakes, kind: str
+) -> None:
+    """Only a link whose signature holds, made for this tenant, is told used or expired;
+    anything else is NotFound, as for an unknown tenant. Neither writes anything."""
+    fakes.add_tenant()
+    fakes.add_tenant("other")
+    links, owner = fakes.container.start_links(), fakes.container.owner_access()
+
+    def make() -> str:
+        if kind == "start":
+            return links.make("salon").url.split("link_token=")[1]
+        return owner.link("salon").url.split("owner_token=")[1]
+
+    def spend(tenant: str, token: str) -> object:
+        if kind == "start":
+            return links.redeem(tenant, token)
+        return owner.open_session(tenant, token)
+
+    late = make()
+    fakes.clock.advance(minutes=16)
+    with pytest.raises(LinkSpent) as expired:
+        spend("salon", late)
+    assert (expired.value.code, expired.value.link) == ("link.expired", kind)
+    assert fakes.db.state.nonces == {}  # nothing written
+
+    token = make()
+    body, _, sig = token.partition(".")
+    other_kind = (
+        owner.link("salon").url.split("owner_token=")[1]
+        if kind == "start"
+        else links.make("salon").url.split("link_token=")[1]
+    )
+    for tenant, forged in [
+        ("salon", f"{body}.{sig[::-1]}"),
+        ("salon", "garbage"),
+        ("salon", ""),
+        ("salon", other_kind),  # signed, but for the other link
+        ("other", token),  # made for another tenant
+        ("nobody", token),
+    ]:
+        with pytest.raises(NotFound):
+            spend(tenant, forged)
+    assert fakes.db.state.nonces == {}
+    spend("salon", token)  # none of those spent it
+    with pytest.raises(LinkSpent) as used:
+        spend("salon", token)
+    assert (used.value.code, used.value.link) == ("link.used", kind)
+    assert fakes.kinds() == [] and fakes.kinds("other") == []
 
 
 def test_the_ledger_of_another_account_is_not_kept(fakes: Fakes) -> None:
