@@ -78,6 +78,10 @@ class SyncRunRepository(Protocol):
 
     def latest(self, limit: int = 10) -> list[SyncRun]: ...
 
+    def first_id(self) -> int | None:
+        """The id of the tenant's first sync run, or None. Ids grow across the whole fleet, so
+        of two tenants the one with the smaller id started syncing first."""
+
 
 class LedgerRepository(Protocol):
     """Per-client memory of what was last pushed to MailChimp (change detection, resumption)."""

@@ -144,6 +144,10 @@ class _Runs(_Part):
             raise NotFound(f"sync run {run.run_id} does not exist")
         self.state.runs[run.run_id] = copy.copy(run)
 
+    def first_id(self) -> int | None:
+        mine = [r.run_id or 0 for r in self.state.runs.values() if r.tenant_id == self._tenant_id]
+        return min(mine, default=None)
+
     def latest(self, limit: int = 10) -> list[SyncRun]:
         mine = [r for r in self.state.runs.values() if r.tenant_id == self._tenant_id]
         return [copy.copy(r) for r in sorted(mine, key=lambda r: r.run_id or 0, reverse=True)][

@@ -165,6 +165,11 @@ class SqlSyncRunRepository:
                 facts={"run": run.run_id, "tenant": self._tenant_id},
             )
 
+    def first_id(self) -> int | None:
+        stmt = select(func.min(SyncRunRecord.id)).where(SyncRunRecord.tenant_id == self._tenant_id)
+        found = self._session.scalar(stmt)
+        return None if found is None else int(found)
+
     def latest(self, limit: int = 10) -> list[SyncRun]:
         stmt = (
             select(SyncRunRecord)

@@ -11,8 +11,8 @@ the first tenant is disconnected — its next check or sync then takes the audie
 "Uses": the tenant's stored audience is that one, of the same account (MailChimp's account
 id when both know it, else the data center and the account's name), and it is connected,
 needs attention for another reason, or needs re-authorization (a revoked token does not give
-its audience away). Two tenants that already shared an audience before this rule: the first
-one checked or synced lets it go. Two tenants whose first checks run at the same instant may
+its audience away). Two tenants that already shared an audience before this rule: the one
+that began syncing later lets it go, whichever is checked first. Two tenants whose first checks run at the same instant may
 both take it; the next sync of either one then lets it go.
 """
 
@@ -24,7 +24,7 @@ from dataclasses import replace
 from calendarspots_mailchimp.core.errors import AudienceContractError, decoded
 from calendarspots_mailchimp.core.model import ConnectionState, Tenant
 from calendarspots_mailchimp.ports.mailchimp import MailChimpAccount, MailChimpError
-from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
+from calendarspots_mailchimp.ports.repositories import SyncRunRepository, UnitOfWorkFactory
 
 SHARED = "audience.shared"  # the error's code, and the stored reason's
 PROBLEM = "shared-audience"  # the check's problem code (CheckResult.problems)
@@ -59,18 +59,28 @@ def shared_with(tenant: Tenant) -> str | None:
 
 
 def holder(uow: UnitOfWorkFactory, tenant: Tenant, audience_id: str) -> Tenant | None:
-    """Another tenant that uses this audience of the tenant's MailChimp account, or None."""
+    """Another tenant that uses this audience of the tenant's MailChimp account, or None.
+    When this tenant uses it too (a pair from before this rule), the one that began syncing
+    first keeps it, whichever is checked first."""
     with uow() as u:
-        others = u.tenants.using_audience(audience_id)
-    for other in others:
-        if (
-            other.tenant_id != tenant.tenant_id
+        others = [
+            other
+            for other in u.tenants.using_audience(audience_id)
+            if other.tenant_id != tenant.tenant_id
             and other.state in _HOLDS
             and shared_with(other) is None
             and same_account(other, tenant)
-        ):
-            return other
-    return None
+        ]
+        if others and tenant.audience_id == audience_id:
+            mine = u.scope(tenant.tenant_id).runs.first_id()
+            if mine is not None:
+                others = [o for o in others if _began_before(u.scope(o.tenant_id).runs, mine)]
+    return others[0] if others else None
+
+
+def _began_before(runs: SyncRunRepository, first: int) -> bool:
+    theirs = runs.first_id()
+    return theirs is not None and theirs < first
 
 
 def shared_error(tenant: Tenant, audience_id: str, other: Tenant) -> AudienceContractError:

@@ -144,6 +144,30 @@ def test_tenants_that_shared_an_audience_before_the_rule_stop_at_the_next_sync(
     assert state_problem(fakes.tenant("salon")) is None
 
 
+def test_of_a_pair_from_before_the_rule_the_one_that_began_syncing_first_keeps_the_audience(
+    fakes: Fakes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Whichever is synced first after the rule: here the first business (`salon`, which
+    began syncing before `barbier`) is synced first and keeps its audience; `barbier` lets
+    it go at its own next sync."""
+    _, audience = first_salon(fakes)
+    barbier_clients(fakes)
+    with monkeypatch.context() as before_the_rule:
+        before_the_rule.setattr(sharing, "holder", lambda *args: None)
+        assert authorize(fakes, "barbier").ok
+
+    salon = fakes.container.sync_service().sync("salon", SyncKind.MANUAL)
+
+    assert salon.status == SyncStatus.SUCCEEDED, salon.error
+    assert fakes.tenant("salon").audience_id == audience.audience_id
+    assert fakes.tenant("salon").state == ConnectionState.CONNECTED
+    assert fakes.tenant("barbier").audience_id == audience.audience_id  # not yet checked
+    report = fakes.container.sync_service().sync("barbier", SyncKind.MANUAL)
+    assert report.status == SyncStatus.FAILED and report.error.startswith("audience.shared ")
+    assert sharing.shared_with(fakes.tenant("barbier")) == "salon"
+    assert fakes.tenant("barbier").audience_id == ""
+
+
 BASE = Tenant(
     "me",
     "Me",
