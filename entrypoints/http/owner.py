@@ -121,6 +121,10 @@ def owner_routes(container: Container) -> list[Route]:
         if wants_json(request):
             return JSONResponse({"ok": True, "action": action, **result})
         done = "sync-queued" if result.get("queued") else action
+        if result.get("synced") is False:  # failed, or held by the guard
+            done = "sync-failed"
+        elif result.get("checked") is False:
+            done = "check-failed"
         return RedirectResponse(f"/tenants/{tenant_id}/newsletters?done={done}", status_code=303)
 
     async def _explain(request: Request, tenant_id: str, key: str) -> Response:

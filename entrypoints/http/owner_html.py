@@ -75,6 +75,8 @@ WORDS: dict[str, str] = {
 DONE: dict[str, str] = {
     "check": N_("Check done."),
     "sync": N_("Sync done."),
+    "sync-failed": N_("The sync did not go through: see why below."),
+    "check-failed": N_("The check found a problem: see below."),
     "sync-queued": N_("Sync queued: it runs in a few moments."),
     "disconnect": N_("MailChimp is disconnected."),
     "double-opt-in": N_("Choice saved."),
@@ -86,7 +88,9 @@ PROBLEMS: dict[str, str] = {
     "expired": N_("The form has expired: reload the page, then try again."),
     "too_soon": N_("A sync was started less than 15 minutes ago: try again in {minutes} min."),
     "busy": N_("A sync is already running: try again in a few minutes."),
-    "not_connected": N_("MailChimp is not connected: click Authorize."),
+    "not_connected": N_(
+        "MailChimp is not connected: reload the page, then click Authorize or Reconnect."
+    ),
     "no_key": N_("Enter the client's email address or client number."),
     "no_client": N_("No client has this address or number in your client database."),
 }

@@ -206,3 +206,22 @@ def test_a_skipped_client_stays_listed_after_a_night_that_reads_only_the_changes
     with logged_in(world) as browser:
         html = browser.get("/tenants/salon/newsletters").text
     assert "Zoé Roy (pas une adresse)" in html, html
+
+
+def test_sync_now_that_fails_says_so_not_sync_done(world: World) -> None:
+    world.add_tenant("salon")
+    world.import_rows("salon", sample_rows(4))
+    side = world.mailchimp()
+    assert world.authorize("salon")["ok"] is True
+    world.sim.delete_list(side.list_id)  # the owner deleted the audience in MailChimp
+    assert world.cli("sync", "salon").exit_code != 0  # a failed sync does not count
+
+    with logged_in(world) as browser:
+        token = csrf(browser.get("/tenants/salon/newsletters"))
+        tried = browser.post("/tenants/salon/newsletters/sync", data={"csrf": token})
+        assert tried.status_code == 303
+        assert tried.headers["location"] == "/tenants/salon/newsletters?done=sync-failed"
+        page = browser.get(tried.headers["location"]).text
+
+    assert "La synchronisation n&#x27;a pas abouti" in page
+    assert "Synchronisation faite" not in page
