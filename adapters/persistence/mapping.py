@@ -61,7 +61,8 @@ def tenant_values(tenant: Tenant) -> dict[str, object]:
     }
 
 
-def tenant_from(record: TenantRecord) -> Tenant:
+def tenant_from(record: TenantRecord | Row[Any]) -> Tenant:
+    """From the ORM record or a row of the tenants table's columns."""
     return Tenant(
         tenant_id=record.tenant_id,
         name=record.name,
