@@ -1368,11 +1368,21 @@ def _glance_json(g: Glance) -> dict[str, Any]:
         "state": str(t.state),
         "last_night": {"date": g.night.isoformat(), "sync": g.last_night or None},
         "last_sync_at": t.last_sync_at.isoformat() if t.last_sync_at else None,
-        "last_successful_night": g.last_ok.isoformat() if g.last_ok else None,
+        **_last_successes(g),
         "nights_missed": g.nights_missed,
         "overdue": g.overdue,
         "attention": [str(p.code) for p in g.problems],
         "first_sync_in_progress": g.onboarding,
+    }
+
+
+def _last_successes(g: Glance) -> dict[str, str | None]:
+    """The last night whose nightly sync succeeded, and the local date of the last successful
+    sync of any kind (what nights_missed counts from): core/services/fleet.py."""
+    night, sync = g.last_good_night, g.last_ok
+    return {
+        "last_successful_night": night.isoformat() if night else None,
+        "last_successful_sync": sync.isoformat() if sync else None,
     }
 
 
@@ -1385,7 +1395,7 @@ def status_json(view: FleetView, lang: str = "en") -> dict[str, Any]:
         "overdue": [
             {
                 "tenant": g.tenant.tenant_id,
-                "last_successful_night": g.last_ok.isoformat() if g.last_ok else None,
+                **_last_successes(g),
                 "nights_missed": g.nights_missed,
             }
             for g in view.overdue()
@@ -1437,7 +1447,7 @@ def _tenant_lines(g: Glance, w: Words) -> list[str]:
         w._(
             "  last sync: {last}; last successful night: {ok}",
             last=last,
-            ok=g.last_ok or w._("none"),
+            ok=g.last_good_night or w._("none"),
         ),
         w._("  last night ({night}): {outcome}", night=g.night, outcome=night),
         *([f"  {first_sync_text(w.lang)}"] if g.onboarding else []),
@@ -1476,7 +1486,7 @@ def status_lines(view: FleetView, one: bool = False, lang: str = "en") -> list[s
         )
         lines.append(
             w._(
-                "  {tenant} last successful night {ok}, {missed}",
+                "  {tenant} last successful sync {ok}, {missed}",
                 tenant=g.tenant.tenant_id.ljust(16),
                 ok=g.last_ok or "—",
                 missed=missed,

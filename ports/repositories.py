@@ -6,7 +6,7 @@ write another tenant's rows (tested against the real adapter).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Protocol, Self
@@ -17,7 +17,9 @@ from calendarspots_mailchimp.core.model import (
     LedgerEntry,
     MemberStatus,
     NewsletterStatus,
+    SyncKind,
     SyncRun,
+    SyncStatus,
     Tenant,
 )
 
@@ -184,12 +186,36 @@ class WebhookBacklog(Protocol):
         """When the oldest stored event not applied yet was received; None: none waits."""
 
 
+class FleetRuns(Protocol):
+    """Sync runs across tenants, read-only, for the fleet view (`status`, `/metrics`): each
+    method is one query whatever the number of tenants. `tenant_ids`: only those tenants (a
+    few: one `status TENANT`); None: every tenant."""
+
+    def latest(
+        self, limit: int, tenant_ids: Sequence[str] | None = None
+    ) -> Iterator[tuple[str, list[SyncRun]]]:
+        """Each tenant's `limit` latest runs, newest first, one tenant after another (each
+        tenant once; tenants without runs are left out), streamed: consume it inside the unit
+        of work. What one query costs grows with the tenants × `limit`, not with the runs
+        each tenant has kept."""
+
+    def last_started(
+        self,
+        kind: SyncKind,
+        statuses: Collection[SyncStatus],
+        tenant_ids: Sequence[str] | None = None,
+    ) -> dict[str, datetime]:
+        """When each tenant's latest run of `kind` that ended in one of `statuses` started
+        (tenants without one are left out)."""
+
+
 class UnitOfWork(Protocol):
     """A transaction. Leaving the `with` block without commit() rolls back."""
 
     tenants: TenantRepository
     oauth_states: OAuthStates
     webhook_backlog: WebhookBacklog
+    fleet_runs: FleetRuns
 
     def scope(self, tenant_id: str) -> TenantScope: ...
 

@@ -8,7 +8,7 @@ import base64
 import copy
 import itertools
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -22,7 +22,9 @@ from calendarspots_mailchimp.core.model import (
     MemberStatus,
     MergeField,
     NewsletterStatus,
+    SyncKind,
     SyncRun,
+    SyncStatus,
     Tenant,
 )
 from calendarspots_mailchimp.ports.client_directory import ClientChanges
@@ -347,6 +349,41 @@ class _Backlog:
         return min(waiting, default=None)
 
 
+class _FleetRuns:
+    def __init__(self, uow: FakeUnitOfWork) -> None:
+        self._uow = uow
+
+    def _by_tenant(self, tenant_ids: Sequence[str] | None) -> dict[str, list[SyncRun]]:
+        """Each tenant's runs, newest first, for the tenants asked for that exist."""
+        known = set(self._uow.state.tenants)
+        wanted = known if tenant_ids is None else known & set(tenant_ids)
+        runs: dict[str, list[SyncRun]] = {}
+        for run in sorted(self._uow.state.runs.values(), key=lambda r: r.run_id or 0):
+            if run.tenant_id in wanted:
+                runs.setdefault(run.tenant_id, []).insert(0, copy.copy(run))
+        return runs
+
+    def latest(
+        self, limit: int, tenant_ids: Sequence[str] | None = None
+    ) -> Iterator[tuple[str, list[SyncRun]]]:
+        for tenant_id, runs in sorted(self._by_tenant(tenant_ids).items()):
+            if limit > 0:
+                yield tenant_id, runs[:limit]
+
+    def last_started(
+        self,
+        kind: SyncKind,
+        statuses: Collection[SyncStatus],
+        tenant_ids: Sequence[str] | None = None,
+    ) -> dict[str, datetime]:
+        found = {}
+        for tenant_id, runs in self._by_tenant(tenant_ids).items():
+            started = [r.started_at for r in runs if r.kind == kind and r.status in statuses]
+            if started:
+                found[tenant_id] = started[0]
+        return found
+
+
 class FakeUnitOfWork:
     def __init__(self, database: FakeDatabase) -> None:
         self._database = database
@@ -354,6 +391,7 @@ class FakeUnitOfWork:
         self.tenants = _Tenants(self)
         self.oauth_states = _OAuthStates(self)
         self.webhook_backlog = _Backlog(self)
+        self.fleet_runs = _FleetRuns(self)
         self._working: FakeState | None = None
 
     @property

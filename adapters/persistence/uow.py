@@ -13,12 +13,14 @@ from typing import Self
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from calendarspots_mailchimp.adapters.persistence.fleet_runs import SqlFleetRuns
 from calendarspots_mailchimp.adapters.persistence.inbox import SqlWebhookBacklog
 from calendarspots_mailchimp.adapters.persistence.oauth_states import SqlOAuthStates
 from calendarspots_mailchimp.adapters.persistence.scope import SqlTenantScope
 from calendarspots_mailchimp.adapters.persistence.tenants import SqlTenantRepository
 from calendarspots_mailchimp.core.model import ActivityEntry
 from calendarspots_mailchimp.ports.repositories import (
+    FleetRuns,
     OAuthStates,
     TenantRepository,
     TenantScope,
@@ -36,6 +38,7 @@ class SqlUnitOfWork:
     tenants: TenantRepository
     oauth_states: OAuthStates
     webhook_backlog: WebhookBacklog
+    fleet_runs: FleetRuns
 
     def __init__(
         self, session_factory: sessionmaker[Session], published: Published | None = None
@@ -53,6 +56,7 @@ class SqlUnitOfWork:
         self.tenants = SqlTenantRepository(self._session)
         self.oauth_states = SqlOAuthStates(self._session)
         self.webhook_backlog = SqlWebhookBacklog(self._session)
+        self.fleet_runs = SqlFleetRuns(self._session)
         return self
 
     def __exit__(

@@ -1,9 +1,29 @@
 """`status [TENANT]`: the fleet (or one tenant) at a glance, as data — tenants by state, each
 tenant's last night, who is overdue and who needs attention, as codes with their facts (the
-words are entrypoints/messages.py's)."""
+words are entrypoints/messages.py's).
+
+Nights and syncs are two things, and each line says which it counts:
+
+- A *night* is a nightly run (kind `nightly`: the schedule's, a retry, or an onboarding
+  resumed by `nightly`). A run belongs to the tenant's night that had last started when the
+  run started (`night_start`, local time). "Last night" is the outcome of the latest nightly
+  run of the night that last started; "last successful night" is the night of the latest
+  nightly run that succeeded or was partial. Both count the same runs, so when last night
+  succeeded the last successful night is last night, and never a later one.
+- A *sync* is a run of any kind that sent the tenant's changes: the initial sync after the
+  owner authorized, a `sync TENANT` (or `--full`, or the owner's "sync now"), a nightly run.
+  "Overdue" and "nights missed" count successful syncs (`last_success`): a tenant whose
+  nights fail but whose operator synced it by hand this afternoon has its clients in
+  MailChimp and needs nobody. A manual or initial sync is a sync, never a night.
+
+The fleet view costs a fixed number of queries whatever the number of tenants: the tenants,
+their latest runs (ports.repositories.FleetRuns.latest, one query) and when each one's latest
+successful nightly run started (FleetRuns.last_started, one query).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
@@ -26,6 +46,7 @@ from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory
 OVERDUE_NIGHTS = 2  # no successful sync for this many local nights
 RUNS_LOOKED_AT = 10
 NOT_RUN = "not_run"  # a connected tenant no nightly sync started for last night
+GOOD = (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)  # a run that sent the tenant's changes
 
 
 class Attention(StrEnum):
@@ -55,11 +76,13 @@ class Glance:
     tenant: Tenant
     night: date  # last night: the tenant-local date of the latest night that has started
     last_night: str  # the latest nightly run's status that night, NOT_RUN, or "" (not connected)
-    last_ok: date | None  # the local date of its last successful (or partial) sync
+    last_ok: date | None  # the local date of its last successful (or partial) sync, any kind
     nights_missed: int | None  # completed nights since last_ok; None: never synced
     overdue: bool
     problems: tuple[Problem, ...]
     onboarding: bool = False  # its first sync began and has not finished (sync/resume.py)
+    # The last night whose nightly run succeeded (or was partial); None: none yet.
+    last_good_night: date | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +127,14 @@ def last_completed_night(tenant: Tenant, now: datetime, end_hour: int) -> date:
     return local.date() if ended else local.date() - timedelta(days=1)
 
 
+def night_of(tenant: Tenant, at: datetime, start_hour: int) -> date:
+    """The tenant-local date of the night that had last started at `at`."""
+    return night_start(tenant, at, start_hour).date()
+
+
 def last_success(tenant: Tenant) -> date | None:
+    """The local date of the tenant's last successful sync, of any kind (what "overdue"
+    counts from): the date the schedule marked done, else the date of last_sync_at."""
     if tenant.last_sync_local_date is not None:
         return tenant.last_sync_local_date
     if tenant.last_sync_at is not None:
@@ -113,6 +143,7 @@ def last_success(tenant: Tenant) -> date | None:
 
 
 def nights_missed(tenant: Tenant, now: datetime, end_hour: int) -> int | None:
+    """Local nights ended since the last successful sync (of any kind); None: never synced."""
     last = last_success(tenant)
     if last is None:
         return None
@@ -125,12 +156,26 @@ def is_overdue(tenant: Tenant, missed: int | None) -> bool:
 
 
 def last_night_status(tenant: Tenant, runs: list[SyncRun], since: datetime) -> str:
+    """The status of the latest nightly run that started since the night started (`since`),
+    NOT_RUN when none did, "" for a tenant not connected. Nightly runs only: see the module."""
     if not tenant.connected:
         return ""
     tonight = [r for r in runs if r.kind == SyncKind.NIGHTLY and r.started_at >= since]
     if not tonight:
         return NOT_RUN
     return str(max(tonight, key=lambda r: r.started_at).status)
+
+
+def last_good_night(
+    tenant: Tenant, runs: Iterable[SyncRun], start_hour: int, good_started: datetime | None = None
+) -> date | None:
+    """The night of the latest nightly run that succeeded or was partial, among `runs` and the
+    one that started at `good_started` (the latest such run, when it is older than `runs`).
+    Nightly runs only, as last_night_status: see the module."""
+    starts = [r.started_at for r in runs if r.kind == SyncKind.NIGHTLY and r.status in GOOD]
+    if good_started is not None:
+        starts.append(good_started)
+    return night_of(tenant, max(starts), start_hour) if starts else None
 
 
 def state_problem(tenant: Tenant) -> Problem | None:
@@ -154,9 +199,15 @@ def state_problem(tenant: Tenant) -> Problem | None:
 
 
 def glance(
-    tenant: Tenant, runs: list[SyncRun], now: datetime, start_hour: int, end_hour: int
+    tenant: Tenant,
+    runs: list[SyncRun],
+    now: datetime,
+    start_hour: int,
+    end_hour: int,
+    good_started: datetime | None = None,
 ) -> Glance:
-    """Everything `status` says about one tenant, from the tenant and its latest runs."""
+    """Everything `status` says about one tenant, from the tenant, its latest runs (newest
+    first) and when its latest successful nightly run started (see last_good_night)."""
     since = night_start(tenant, now, start_hour)
     missed = nights_missed(tenant, now, end_hour)
     overdue = is_overdue(tenant, missed)
@@ -178,6 +229,7 @@ def glance(
         overdue,
         tuple(problems),
         onboarding(tenant, runs),
+        last_good_night(tenant, runs, start_hour, good_started),
     )
 
 
@@ -196,18 +248,30 @@ class FleetStatus:
             return uow.webhook_backlog.oldest_unapplied()
 
     def view(self, tenant_id: str | None = None) -> FleetView:
-        """Every tenant, or one (core.errors.NotFound when it does not exist)."""
+        """Every tenant, or one (core.errors.NotFound when it does not exist), in a fixed
+        number of queries: the tenants, their latest runs, their last good nights."""
         now = self.clock.now()
-        if tenant_id is not None:
-            tenants = [load_tenant(self.uow, tenant_id)]
-        else:
-            with self.uow() as uow:
-                tenants = sorted(uow.tenants.list(), key=lambda t: t.tenant_id)
-        glances = []
+        one = None if tenant_id is None else load_tenant(self.uow, tenant_id)
+        wanted = None if one is None else [one.tenant_id]
         with self.uow() as uow:
-            for tenant in tenants:
-                runs = uow.scope(tenant.tenant_id).runs.latest(RUNS_LOOKED_AT)
-                glances.append(
-                    glance(tenant, runs, now, self.night_start_hour, self.night_end_hour)
-                )
+            tenants = [one] if one else sorted(uow.tenants.list(), key=lambda t: t.tenant_id)
+            by_id = {t.tenant_id: t for t in tenants}
+            # Read before the latest runs: a nightly run that succeeds in between is then
+            # among those runs (last_good_night takes the later of the two).
+            good = uow.fleet_runs.last_started(SyncKind.NIGHTLY, GOOD, wanted)
+            seen: dict[str, Glance] = {}
+            # One tenant's runs at a time: the fleet's runs are never all in memory at once.
+            for runs_of, runs in uow.fleet_runs.latest(RUNS_LOOKED_AT, wanted):
+                tenant = by_id.get(runs_of)
+                if tenant is not None:  # None: added since the tenants were read
+                    seen[runs_of] = self._glance(tenant, runs, now, good.get(runs_of))
+        glances = [
+            seen.get(t.tenant_id) or self._glance(t, [], now, good.get(t.tenant_id))
+            for t in tenants
+        ]
         return FleetView(now, glances)
+
+    def _glance(
+        self, tenant: Tenant, runs: list[SyncRun], now: datetime, good: datetime | None
+    ) -> Glance:
+        return glance(tenant, runs, now, self.night_start_hour, self.night_end_hour, good)

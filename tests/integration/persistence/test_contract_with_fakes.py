@@ -25,6 +25,9 @@ from calendarspots_mailchimp.core.model import (
     LedgerEntry,
     MemberStatus,
     NewsletterStatus,
+    SyncKind,
+    SyncRun,
+    SyncStatus,
     Tenant,
 )
 from calendarspots_mailchimp.ports.clock import FixedClock
@@ -166,6 +169,48 @@ def test_an_oauth_nonce_is_used_once(uow: Callable[[], Any]) -> None:
         assert unit.oauth_states.use("n1", "acme", T0 + timedelta(minutes=15), T0)
         assert not unit.oauth_states.use("n1", "acme", T0 + timedelta(minutes=15), T0)
         unit.commit()
+
+
+def test_the_fleets_latest_runs_are_each_tenants_latest_runs(uow: Callable[[], Any]) -> None:
+    good = (SyncStatus.SUCCEEDED, SyncStatus.PARTIAL)
+    plan = {
+        # acme: a good night, then more runs than are asked for (none of them a good night).
+        "acme": [(SyncKind.NIGHTLY, SyncStatus.PARTIAL)]
+        + [(SyncKind.NIGHTLY, SyncStatus.FAILED), (SyncKind.MANUAL, SyncStatus.SUCCEEDED)] * 3,
+        "bravo": [(SyncKind.INITIAL, SyncStatus.SUCCEEDED), (SyncKind.NIGHTLY, SyncStatus.HELD)],
+        "carla": [],
+    }
+    with uow() as unit:
+        unit.tenants.add(Tenant("bravo", "Bravo", "Europe/Paris"))
+        unit.tenants.add(Tenant("carla", "Carla", "Asia/Tokyo"))
+        for n in range(7):  # the tenants' runs interleaved, as the nights add them
+            for tenant_id, runs in plan.items():
+                if n < len(runs):
+                    at = T0 + timedelta(days=n, minutes=len(tenant_id))
+                    kind, status = runs[n]
+                    unit.scope(tenant_id).runs.add(SyncRun(tenant_id, kind, at, status, at))
+        unit.commit()
+    with uow() as unit:
+        each = {t: unit.scope(t).runs.latest(3) for t in plan}
+        fleet = list(unit.fleet_runs.latest(3))
+        assert [tenant_id for tenant_id, _ in fleet] == ["acme", "bravo"]  # carla: no run
+        assert dict(fleet) == {"acme": each["acme"], "bravo": each["bravo"]}
+        assert [r.kind for r in dict(fleet)["acme"]] == [
+            SyncKind.MANUAL,
+            SyncKind.NIGHTLY,
+            SyncKind.MANUAL,
+        ]
+        assert list(unit.fleet_runs.latest(3, ["bravo", "carla", "nobody"])) == [
+            ("bravo", each["bravo"])
+        ]
+        assert list(unit.fleet_runs.latest(3, [])) == []
+        # acme's good night is older than its 3 latest runs; bravo's was held, not good.
+        assert unit.fleet_runs.last_started(SyncKind.NIGHTLY, good) == {
+            "acme": T0 + timedelta(minutes=4)
+        }
+        assert unit.fleet_runs.last_started(SyncKind.INITIAL, good, ["bravo", "carla"]) == {
+            "bravo": T0 + timedelta(minutes=5)
+        }
 
 
 @pytest.fixture(params=KINDS)

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from fakes import FakeMailChimpAccount
 from unit.services.conftest import Fakes
 
 from calendarspots_mailchimp.core.errors import NotFound
@@ -18,6 +19,8 @@ from calendarspots_mailchimp.core.services.fleet import (
     last_completed_night,
     nights_missed,
 )
+from calendarspots_mailchimp.entrypoints.messages import status_json, status_lines
+from calendarspots_mailchimp.ports.mailchimp import MailChimpError
 
 # The fakes' clock starts at 2026-11-20 12:00 UTC: 07:00 in Montréal, after its night.
 NIGHT = datetime(2026, 11, 20, 7, 30, tzinfo=UTC)  # 02:30 in Montréal
@@ -177,3 +180,88 @@ def test_a_held_tenant_is_told_with_the_confirm_fix(fakes: Fakes) -> None:
 
     [attention] = [a for a in data["attention"] if a["code"] == "sync_held"]
     assert "cs-mailchimp sync salon --confirm" in attention["fix"]
+
+
+def _sync_fails(*args: Any, **kwargs: Any) -> Any:
+    raise MailChimpError(503, "Service Unavailable", "MailChimp is down for maintenance.")
+
+
+def _local(day: int, hour: int, minute: int = 0) -> datetime:
+    """That wall time in Montréal (UTC-5 in November)."""
+    return datetime(2026, 11, day, hour + 5, minute, tzinfo=UTC)
+
+
+def _synced_on_the_19th(fakes: Fakes) -> None:
+    """Authorized on the 18th (the initial sync), the night of the 19th succeeded."""
+    fakes.connected("anne", clients=2)
+    fakes.clock.at = _local(18, 12)
+    assert fakes.container.sync_service().sync("anne", SyncKind.INITIAL).ok
+    fakes.clock.at = _local(19, 2, 30)
+    assert fakes.container.nightly_service().run_one("anne").ok
+
+
+def test_a_manual_sync_after_a_failed_night_is_a_sync_not_a_night(
+    fakes: Fakes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _synced_on_the_19th(fakes)
+    fakes.clock.at = _local(20, 2, 30)
+    with monkeypatch.context() as patch:
+        patch.setattr(FakeMailChimpAccount, "merge_fields", _sync_fails)
+        assert not fakes.container.nightly_service().run_one("anne").ok
+    fakes.clock.at = _local(20, 10)  # the operator syncs by hand in the morning
+    assert fakes.container.sync_service().sync("anne", SyncKind.MANUAL).ok
+
+    view = fakes.container.fleet_status().view("anne")
+
+    (anne,) = view.tenants
+    # Before: "last successful night: 2026-11-20" beside "last night (2026-11-20): failed".
+    assert (anne.night, anne.last_night) == (date(2026, 11, 20), "failed")
+    assert anne.last_good_night == date(2026, 11, 19)
+    # The manual sync did send the changes: a sync, so the tenant is not overdue.
+    assert (anne.last_ok, anne.nights_missed, anne.overdue) == (date(2026, 11, 20), 0, False)
+    lines = status_lines(view, one=True)
+    assert lines[1].endswith("last successful night: 2026-11-19")
+    assert lines[2] == "  last night (2026-11-20): failed"
+    data = status_json(view)["tenants"][0]
+    assert (data["last_successful_night"], data["last_successful_sync"]) == (
+        "2026-11-19",
+        "2026-11-20",
+    )
+
+
+def test_a_manual_sync_before_the_night_leaves_the_night_not_run(fakes: Fakes) -> None:
+    _synced_on_the_19th(fakes)
+    fakes.clock.at = _local(20, 0, 30)  # by hand, half an hour before the night starts
+    assert fakes.container.sync_service().sync("anne", SyncKind.MANUAL).ok
+    fakes.clock.at = _local(20, 2, 30)
+    assert fakes.container.nightly_service().run(fakes.clock.now()) == []  # already synced
+    fakes.clock.at = _local(20, 7)
+
+    (anne,) = fakes.container.fleet_status().view().tenants
+
+    # Before: "last successful night: 2026-11-20" beside "last night (2026-11-20): not run".
+    assert (anne.night, anne.last_night, anne.last_good_night) == (
+        date(2026, 11, 20),
+        "not_run",
+        date(2026, 11, 19),
+    )
+    assert (anne.last_ok, anne.overdue) == (date(2026, 11, 20), False)
+
+
+def test_the_initial_sync_is_a_sync_not_a_night(fakes: Fakes) -> None:
+    fakes.connected("anne", clients=1)
+    fakes.clock.at = _local(20, 14)
+    assert fakes.container.sync_service().sync("anne", SyncKind.INITIAL).ok
+    fakes.clock.at = _local(22, 12)  # two nights later, neither of them synced
+
+    (anne,) = fakes.container.fleet_status().view().tenants
+
+    assert (anne.last_night, anne.last_good_night, anne.last_ok) == (
+        "not_run",
+        None,
+        date(2026, 11, 20),
+    )
+    assert (anne.nights_missed, anne.overdue) == (2, True)
+    assert [p.facts["last_ok"] for p in anne.problems if p.code == Attention.OVERDUE] == [
+        date(2026, 11, 20)
+    ]
