@@ -16,12 +16,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from calendarspots_mailchimp.core.model import Tenant
-from calendarspots_mailchimp.core.services.fleet import (
-    Attention,
-    is_overdue,
-    nights_missed,
-    state_problem,
-)
+from calendarspots_mailchimp.core.services.fleet import Attention, state_problem
+from calendarspots_mailchimp.core.services.fleet_nights import is_overdue, nights_missed
 from calendarspots_mailchimp.core.services.tenancy import load_tenant
 from calendarspots_mailchimp.ports.clock import Clock
 from calendarspots_mailchimp.ports.repositories import UnitOfWorkFactory

@@ -13,12 +13,8 @@ from unit.services.conftest import Fakes
 
 from calendarspots_mailchimp.core.errors import NotFound
 from calendarspots_mailchimp.core.model import ConnectionState, SyncKind, Tenant
-from calendarspots_mailchimp.core.services.fleet import (
-    Attention,
-    glance,
-    last_completed_night,
-    nights_missed,
-)
+from calendarspots_mailchimp.core.services.fleet import Attention, glance
+from calendarspots_mailchimp.core.services.fleet_nights import last_completed_night, nights_missed
 from calendarspots_mailchimp.entrypoints.messages import status_json, status_lines
 from calendarspots_mailchimp.ports.mailchimp import MailChimpError
 
