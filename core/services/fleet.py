@@ -184,6 +184,11 @@ class FleetStatus:
         with self.uow() as uow:
             return uow.webhook_backlog.oldest_unapplied()
 
+    def unapplied_age(self) -> float:
+        """Seconds the oldest webhook event has waited to be applied; 0 when none waits."""
+        oldest = self.oldest_unapplied_event()
+        return 0.0 if oldest is None else max(0.0, (self.clock.now() - oldest).total_seconds())
+
     def view(self, tenant_id: str | None = None) -> FleetView:
         """Every tenant, or one (core.errors.NotFound when it does not exist), in a fixed
         number of queries: the tenants, their latest runs, their last good nights."""

@@ -53,13 +53,10 @@ class FleetCollector(Collector):
             "fleet they are recomputed in the background, at most once a minute.",
             value=max(0.0, time.monotonic() - figures.at),
         )
-        oldest = self.container.fleet_status().oldest_unapplied_event()
-        now = self.container.clock().now()
-        age = 0.0 if oldest is None else max(0.0, (now - oldest).total_seconds())
         yield GaugeMetricFamily(
             "csmc_webhook_oldest_unapplied_age_seconds",
             "Age of the oldest webhook event stored but not applied yet (0: none waits).",
-            value=age,
+            value=self.container.fleet_status().unapplied_age(),
         )
 
     def _figures(self) -> _Figures:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client.core import Metric
@@ -48,8 +47,8 @@ class Fleet:
         self.views += 1
         return View(self.connected)
 
-    def oldest_unapplied_event(self) -> datetime | None:
-        return None
+    def unapplied_age(self) -> float:
+        return 0.0
 
 
 class Container:
@@ -58,13 +57,6 @@ class Container:
 
     def fleet_status(self) -> Fleet:
         return self.fleet
-
-    def clock(self) -> Any:
-        class Clock:
-            def now(self) -> datetime:
-                return datetime.now(UTC)
-
-        return Clock()
 
 
 def connected(families: list[Metric]) -> float:
