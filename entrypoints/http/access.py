@@ -26,15 +26,21 @@ def not_found() -> Response:
     return PlainTextResponse("Not Found", status_code=404)
 
 
+def wants_html(request: Request) -> bool:
+    """A browser: it asks for HTML by name (a script's */* does not)."""
+    return "text/html" in request.headers.get("accept", "")
+
+
 async def spent_link(
-    container: Container, request: Request, tenant_id: str, spent: LinkSpent
+    container: Container, request: Request, tenant_id: str, spent: LinkSpent, status: int = 410
 ) -> Response:
-    """410 Gone for a one-use link we issued for this tenant that was used already or has
-    expired: what happened and what to do, in the tenant's language (or the browser's), and
-    nothing else about the tenant. Forged links never come here (they are NotFound)."""
+    """`status` (410 Gone) for a one-use link we issued for this tenant that was used already
+    or has expired: what happened and what to do, in the tenant's language (or the
+    browser's), and nothing else about the tenant. Forged links never come here (they are
+    NotFound)."""
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     if wants_json(request):
-        return JSONResponse({"error": one_line(spent)}, status_code=410, headers=headers)
+        return JSONResponse({"error": one_line(spent)}, status_code=status, headers=headers)
     try:
         tenant = await run_in_threadpool(container.tenants().get, tenant_id)
         locale = tenant.locale
@@ -42,7 +48,7 @@ async def spent_link(
         locale = "en"
     lang = pages.language(request, locale)
     html = pages.spent_link_page(spent.link, spent.used, lang, spent.minutes)
-    return HTMLResponse(html, status_code=410, headers=headers)
+    return HTMLResponse(html, status_code=status, headers=headers)
 
 
 def admin_token(container: Container, request: Request) -> bool | None:

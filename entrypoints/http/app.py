@@ -43,6 +43,7 @@ from calendarspots_mailchimp.entrypoints.http.access import (
     caller,
     not_found,
     spent_link,
+    wants_html,
     wants_json,
 )
 from calendarspots_mailchimp.entrypoints.http.guard import InputGuard
@@ -133,8 +134,8 @@ def create_app(container: Container) -> Starlette:
         """Redirects to MailChimp only for a caller vouched for (the host's auth hook, the
         admin token) or holding the one-use link `connect` printed. Anything else is the same
         404 for a known and an unknown tenant, and writes nothing: an open start route would
-        let anyone connect a business's client list to their own MailChimp account. Only a
-        link we issued for this tenant that was used or has expired is told so (410)."""
+        let anyone connect a business's client list to their own MailChimp account. A browser
+        that opens a link we issued for this tenant, used or expired, is told so on that 404."""
         tenant_id = request.query_params.get("tenant", "").strip()
         link_token = request.query_params.get("link_token", "")
         if not tenant_id:
@@ -150,7 +151,12 @@ def create_app(container: Container) -> Starlette:
         except NotFound:
             return not_found()
         except LinkSpent as spent:
-            return await spent_link(container, request, tenant_id, spent)
+            # The contract: anything but a vouched caller or a live link gets the unknown
+            # tenant's 404. A browser (the owner) gets that 404 with a page saying the link
+            # was used or has expired and what to do; anything else, the plain 404.
+            if not wants_html(request):
+                return not_found()
+            return await spent_link(container, request, tenant_id, spent, status=404)
         except CalendarspotsError as exc:
             return problem(http_status(exc), one_line(exc))
         return RedirectResponse(url, status_code=302)

@@ -193,7 +193,7 @@ def test_connect_prints_a_one_use_start_link_and_its_expiry(world: World) -> Non
     assert opened.status_code == 302
     assert opened.headers["location"].startswith(world.sim_url + "/oauth2/authorize?")
     assert "response_type=code" in opened.headers["location"]
-    assert httpx.get(text.stdout.strip()).status_code == 410  # one use, then told so
+    assert httpx.get(text.stdout.strip()).status_code == 404  # one use
     failed(world.cli("connect", "nobody"), 3, "no tenant 'nobody'")
 
 

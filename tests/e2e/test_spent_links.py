@@ -1,9 +1,11 @@
 """A one-use link opened a second time, or after its 15 minutes (found by a black-box probe):
 `connect`'s authorization link and `owner-link`'s Newsletters link, over real HTTP.
 
-A link we issued for the tenant (its signature holds) that was used or has expired gets 410
-and a page in the tenant's language saying so and what to do (ask the support team for a new
-link), and nothing else about the tenant. A link we did not issue — forged, garbage, none,
+A link we issued for the tenant (its signature holds) that was used or has expired gets a page
+in the tenant's language saying so and what to do (ask the support team for a new link), and
+nothing else about the tenant: 410 for the Newsletters link; for the authorization link, the
+contract's 404 (SPEC: anything but a vouched caller or a live link gets the unknown tenant's
+404), with the page for a browser and the plain 404 for anything else. A link we did not issue — forged, garbage, none,
 another tenant's, an unknown tenant — still gets the plain 404 of an unknown tenant, and
 writes nothing."""
 
@@ -36,6 +38,10 @@ FIX = {
 }
 # Where each link leads when it works.
 OPENED = {"owner": 303, "start": 302}
+# The answer's status for a link that was used or has expired.
+SPENT = {"owner": 410, "start": 404}
+# What a browser sends.
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 
 
 def add(world: World, tenant_id: str, locale: str) -> None:
@@ -71,7 +77,7 @@ def with_token(world: World, kind: str, tenant_id: str, token: str | None) -> st
 def spent_page(answer: httpx.Response, kind: str, used: bool, lang: str) -> None:
     heading, why = SAID[(kind, used, lang)]
     page = answer.text.replace("&#x27;", "'")
-    assert answer.status_code == 410, (answer.status_code, answer.text)
+    assert answer.status_code == SPENT[kind], (answer.status_code, answer.text)
     assert answer.headers["content-type"].startswith("text/html")
     assert answer.headers["cache-control"] == "no-store"
     assert "set-cookie" not in answer.headers and "location" not in answer.headers
@@ -98,15 +104,22 @@ def test_a_link_opened_a_second_time_says_it_was_used_in_the_tenant_s_language(
     link = make_link(world, kind, "salon")
     assert httpx.get(link).status_code == OPENED[kind]
 
-    spent_page(httpx.get(link), kind, used=True, lang=lang)
+    spent_page(httpx.get(link, headers=BROWSER), kind, used=True, lang=lang)
     # The browser's language wins over the tenant's, as on the owner's pages.
     other = "en" if lang == "fr" else "fr"
-    asked = httpx.get(link, headers={"Accept-Language": f"{other}-CA,{other};q=0.9"})
+    asked = httpx.get(link, headers=BROWSER | {"Accept-Language": f"{other}-CA,{other};q=0.9"})
     spent_page(asked, kind, used=True, lang=other)
-    # A machine gets the same status, and the reason in English words.
+    # A machine gets the same status, and the reason in English words; for the authorization
+    # link, the plain 404 of an unknown tenant.
     machine = httpx.get(link, headers={"Accept": "application/json"})
-    assert machine.status_code == 410
-    assert machine.json() == {"error": "this link was used already: ask for a new one"}
+    script = httpx.get(link)  # */*
+    if kind == "owner":
+        assert machine.status_code == 410
+        assert machine.json() == {"error": "this link was used already: ask for a new one"}
+    else:
+        unknown = httpx.get(with_token(world, kind, "nobody", None))
+        for answer in (machine, script):
+            assert (answer.status_code, answer.text) == (404, unknown.text)
     assert world.kinds("salon") == []
 
 
@@ -120,14 +133,14 @@ def test_a_link_opened_after_fifteen_minutes_says_it_expired_and_is_not_spent(
 
     world.container.clock.override(FixedClock(datetime.now(UTC) + timedelta(minutes=16)))
     try:
-        spent_page(httpx.get(link), kind, used=False, lang=lang)
+        spent_page(httpx.get(link, headers=BROWSER), kind, used=False, lang=lang)
     finally:
         world.container.clock.reset_override()
 
     nothing_written(world, "salon")
     # The expired attempt spent nothing: back within its 15 minutes, the link opens, once.
     assert httpx.get(link).status_code == OPENED[kind]
-    spent_page(httpx.get(link), kind, used=True, lang=lang)
+    spent_page(httpx.get(link, headers=BROWSER), kind, used=True, lang=lang)
 
 
 @pytest.mark.parametrize("lang", ["fr", "en"])
@@ -185,4 +198,6 @@ def test_the_owner_who_opens_the_page_s_link_again_with_the_session_it_left_gets
         assert again.status_code == 303, again.text
         assert again.headers["location"] == "/tenants/salon/newsletters"
         assert "set-cookie" not in again.headers
-    spent_page(httpx.get(link), "owner", used=True, lang="fr")  # another browser: the page
+    spent_page(
+        httpx.get(link, headers=BROWSER), "owner", used=True, lang="fr"
+    )  # another browser: the page
