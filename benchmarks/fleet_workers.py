@@ -23,6 +23,13 @@ in-flight requests per MailChimp account (the simulator's /_sim/stats), CPU seco
 worker processes (main + pool, /proc, from "ready" to the end) and each worker's peak RSS
 (VmHWM of its pool process, where the syncs run). Workers are started afresh for each night.
 
+For a large fleet: `--paths celery,inprocess` also measures a steady night through one
+`cs-mailchimp nightly --concurrency N` process (the cron path) in the same world;
+`--unmeasured-onboarding` onboards (and runs the first night) at 0 ms in such a process, as
+set-up; `--setup-processes N` creates the fleet in N processes; `--quiet-load L` waits, before
+the measured nights, until the 1-minute load average is under L. The 10,000-tenant command is
+in benchmarks/README.md.
+
 Clean-up: the workers, the app and the simulator are stopped, the Celery queue is purged and
 deleted, the database dropped.
 """
