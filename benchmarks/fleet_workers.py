@@ -51,7 +51,6 @@ import tempfile
 import time
 import uuid
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -67,7 +66,7 @@ from benchmarks.stack import (
     client_rows,
     upsert_clients,
 )
-from calendarspots_mailchimp.core.model import Client, ConnectionState
+from calendarspots_mailchimp.core.model import ConnectionState
 from calendarspots_mailchimp.core.services.tenants import AddTenant
 from calendarspots_mailchimp.core.settings import Settings
 from calendarspots_mailchimp.entrypoints.container import Container, build_container
@@ -311,15 +310,6 @@ class World:
 
     def _settings_dict(self) -> dict[str, Any]:
         return {"settings": asdict(self.settings), "sim_url": self.sim_url}
-
-    def _control(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
-        answer = self.http.post(path, json=body)
-        answer.raise_for_status()
-        data: dict[str, Any] = answer.json()
-        return data
-
-    def upsert_clients(self, tenant_id: str, clients: Iterator[Client]) -> None:
-        upsert_clients(self.container, tenant_id, clients)
 
     def change_some(self, tenant_id: str, total: int, share: float, version: int) -> int:
         return change_some(self.container, tenant_id, total, share, version)

@@ -87,16 +87,7 @@ class CheckService:
         try:
             audience, problems = contract.check_audience(account, tenant, tenant.list_name)
         except AudienceContractError as exc:
-            self._flag(
-                tenant,
-                ConnectionState.NEEDS_ATTENTION,
-                exc.reason,
-                ActivityKind.CHECK_FAILED,
-                problems=list(exc.problems),
-                error=exc.message,
-            )
-            codes = list(exc.problems)
-            return CheckResult(False, exc.message, problems=codes, code=exc.code, facts=exc.facts)
+            return self._refused(tenant, exc)
         shared = self._shared(tenant, account, audience.audience_id)
         if shared is not None:
             return shared
@@ -159,18 +150,22 @@ class CheckService:
         other = sharing.holder(self.uow, tenant, audience_id)
         if other is None:
             return None
-        error = sharing.shared_error(tenant, audience_id, other)
         sharing.let_go(self.uow, account, tenant.tenant_id, audience_id)
+        return self._refused(tenant, sharing.shared_error(tenant, audience_id, other))
+
+    def _refused(self, tenant: Tenant, exc: AudienceContractError) -> CheckResult:
+        """The audience breaks the contract (R1/R2) or is another tenant's: the tenant needs
+        attention, the activity log says why, and the check fails with the error's code."""
         self._flag(
             tenant,
             ConnectionState.NEEDS_ATTENTION,
-            error.reason,
+            exc.reason,
             ActivityKind.CHECK_FAILED,
-            problems=list(error.problems),
-            error=error.message,
+            problems=list(exc.problems),
+            error=exc.message,
         )
-        codes = list(error.problems)
-        return CheckResult(False, error.message, problems=codes, code=error.code, facts=error.facts)
+        codes = list(exc.problems)
+        return CheckResult(False, exc.message, problems=codes, code=exc.code, facts=exc.facts)
 
     def _flag(
         self,

@@ -31,6 +31,16 @@ def wants_html(request: Request) -> bool:
     return "text/html" in request.headers.get("accept", "")
 
 
+async def tenant_language(container: Container, request: Request, tenant_id: str) -> str:
+    """The language of a page about this tenant: the browser's, else the tenant's (English
+    for a tenant that does not exist)."""
+    try:
+        tenant = await run_in_threadpool(container.tenants().get, tenant_id)
+    except NotFound:
+        return pages.language(request, "en")
+    return pages.language(request, tenant.locale)
+
+
 async def spent_link(
     container: Container, request: Request, tenant_id: str, spent: LinkSpent, status: int = 410
 ) -> Response:
@@ -41,12 +51,7 @@ async def spent_link(
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     if wants_json(request):
         return JSONResponse({"error": one_line(spent)}, status_code=status, headers=headers)
-    try:
-        tenant = await run_in_threadpool(container.tenants().get, tenant_id)
-        locale = tenant.locale
-    except NotFound:
-        locale = "en"
-    lang = pages.language(request, locale)
+    lang = await tenant_language(container, request, tenant_id)
     html = pages.spent_link_page(spent.link, spent.used, lang, spent.minutes)
     return HTMLResponse(html, status_code=status, headers=headers)
 

@@ -35,6 +35,7 @@ from calendarspots_mailchimp.entrypoints.http.access import (
     caller,
     not_found,
     spent_link,
+    tenant_language,
     wants_json,
 )
 from calendarspots_mailchimp.entrypoints.http.owner_html import (
@@ -163,12 +164,7 @@ def owner_routes(container: Container) -> list[Route]:
 
         if wants_json(request):
             return JSONResponse({"ok": False, "error": said("en")}, status_code=status)
-        try:
-            tenant = await run_in_threadpool(container.tenants().get, tenant_id)
-            locale = tenant.locale
-        except NotFound:
-            locale = "en"
-        lang = pages.language(request, locale)
+        lang = await tenant_language(container, request, tenant_id)
         shown = problem_text(code, lang, minutes, said(lang))
         return HTMLResponse(pages.problem_page(shown, lang, tenant_id), status_code=status)
 
